@@ -1,0 +1,23 @@
+"""The JSON API, assembled from each app's router. OpenAPI docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from cbcoord.core.api_errors import install_error_handlers
+from cbcoord.frameworks.api import router as frameworks_router
+from cbcoord.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="cbcoord API",
+    version="1",
+    description=(
+        "Customs capacity-building coordination: regions, members, partners, instruments. "
+        "Authenticate scripts with `Authorization: Bearer <token>`; the browser uses its session. "
+        "Anonymous callers read published data only."
+    ),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", registry_router)
+api.add_router("/", frameworks_router)

@@ -1,0 +1,39 @@
+"""The Django admin is the secretariat's back office: only secretariat users may enter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from cbcoord.accounts.permissions import is_secretariat
+
+
+class CbcoordAdminSite(admin.AdminSite):
+    site_header = "cbcoord administration"
+    site_title = "cbcoord"
+    index_title = "Secretariat back office"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return is_secretariat(request.user)
+
+
+class SecretariatAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    """Model admin open to the secretariat role (not only to Django superusers)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_secretariat(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_secretariat(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)

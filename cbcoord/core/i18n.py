@@ -1,0 +1,35 @@
+"""Pick the text of a multilingual field in the active language, falling back to English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+
+SUPPORTED = ("en", "es", "fr", "pt")
+
+
+def current_language() -> str:
+    language = (get_language() or "en").split("-")[0]
+    return language if language in SUPPORTED else "en"
+
+
+def localized(instance: Any, field: str, language: str | None = None) -> str:
+    """Return ``<field>_<lang>`` of ``instance`` for the active language, else the English text."""
+    language = language or current_language()
+    value = getattr(instance, f"{field}_{language}", "") or ""
+    return value or getattr(instance, f"{field}_en", "") or ""
+
+
+def pick_narrative(narratives: dict[str, str] | None, language: str | None = None) -> str:
+    """Choose one text from an IATI narrative mapping {language: text}.
+
+    Preference: the active language, then English, then the text without a language, then any.
+    """
+    if not narratives:
+        return ""
+    language = language or current_language()
+    for candidate in (language, "en", ""):
+        if narratives.get(candidate):
+            return narratives[candidate]
+    return next((text for text in narratives.values() if text), "")

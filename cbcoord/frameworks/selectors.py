@@ -1,0 +1,100 @@
+"""Reads on the instrument catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from cbcoord.frameworks.models import Instrument, Provision, ProvisionLink
+
+
+def instrument_list() -> QuerySet[Instrument]:
+    return Instrument.objects.annotate(provision_count=Count("provisions")).order_by("sort_order")
+
+
+def instrument_get(*, code: str) -> Instrument:
+    try:
+        return Instrument.objects.get(code__iexact=code)
+    except Instrument.DoesNotExist as error:
+        raise Http404(f"No instrument {code!r}.") from error
+
+
+def provision_list(
+    *,
+    instrument: str | None = None,
+    search: str | None = None,
+    kind: str | None = None,
+    parent: str | None = None,
+    verified: bool | None = None,
+) -> QuerySet[Provision]:
+    queryset = Provision.objects.select_related("instrument", "parent")
+    if instrument:
+        queryset = queryset.filter(instrument__code__iexact=instrument)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if parent:
+        queryset = queryset.filter(parent__code__iexact=parent)
+    if verified is True:
+        queryset = queryset.exclude(verification__icontains="UNVERIFIED")
+    elif verified is False:
+        queryset = queryset.filter(verification__icontains="UNVERIFIED")
+    if search:
+        terms = search.split()
+        for term in terms:
+            queryset = queryset.filter(
+                Q(code__icontains=term)
+                | Q(number__iexact=term)
+                | Q(title_en__icontains=term)
+                | Q(title_es__icontains=term)
+                | Q(title_fr__icontains=term)
+                | Q(title_pt__icontains=term)
+            )
+    return queryset.order_by("instrument__sort_order", "sort_order", "code")
+
+
+def provision_get(*, code: str) -> Provision:
+    try:
+        return Provision.objects.select_related("instrument", "parent").get(code__iexact=code)
+    except Provision.DoesNotExist as error:
+        raise Http404(f"No provision {code!r}.") from error
+
+
+@dataclass(frozen=True)
+class RelatedProvision:
+    provision: Provision
+    note: str
+
+
+def provision_related(*, provision: Provision) -> list[RelatedProvision]:
+    """Provisions of other instruments linked by the cross-walk, in either direction."""
+    links = ProvisionLink.objects.filter(
+        Q(from_provision=provision) | Q(to_provision=provision)
+    ).select_related("from_provision__instrument", "to_provision__instrument")
+    related = [
+        RelatedProvision(
+            provision=link.to_provision
+            if link.from_provision_id == provision.pk
+            else link.from_provision,
+            note=link.note,
+        )
+        for link in links
+    ]
+    return sorted(related, key=lambda item: item.provision.code)
+
+
+def provision_equivalents(*, codes: list[str]) -> set[str]:
+    """The given codes plus every code one cross-walk step away (used by coverage matching)."""
+    linked = ProvisionLink.objects.filter(
+        Q(from_provision__code__in=codes) | Q(to_provision__code__in=codes)
+    ).values_list("from_provision__code", "to_provision__code")
+    result = set(codes)
+    for left, right in linked:
+        result.update((left, right))
+    return result
+
+
+def provision_tree(*, instrument: Instrument) -> list[Provision]:
+    """All provisions of an instrument in display order; ``depth`` gives the indentation."""
+    return list(instrument.provisions.select_related("parent").order_by("sort_order", "code"))

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IatiConfig(AppConfig):
+    name = "cbcoord.iati"
+    label = "iati"
+    verbose_name = _("IATI")

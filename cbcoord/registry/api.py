@@ -1,0 +1,177 @@
+"""JSON API for regions, members and organisations."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
+from cbcoord.core.api_errors import ErrorOut
+from cbcoord.registry import selectors, services
+from cbcoord.registry.models import Member, Organisation, Person, Region
+
+router = Router(tags=["registry"])
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    name_es: str
+    name_fr: str
+    name_pt: str
+    member_count: int = 0
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    country_name: str
+    iso_code: str
+    region: str = Field(..., alias="region.code")
+    member_type: str
+    membership_date: str
+    verification: str
+    is_verified: bool
+    administration: str = Field(..., alias="organisation.key")
+
+
+class OrganisationOut(Schema):
+    key: str
+    name: str
+    acronym: str
+    kind: str
+    iati_org_id: str
+    iati_org_type: str
+    website: str
+    is_verified: bool
+    is_demo: bool
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    title: str
+    email: str
+
+
+class OrganisationDetailOut(OrganisationOut):
+    description: str
+    people: list[PersonOut] = Field(..., alias="visible_people")
+
+
+class RoleOut(Schema):
+    role: str
+    organisation: str = Field(..., alias="organisation.key")
+    start_date: datetime.date
+    end_date: datetime.date | None
+    note: str
+
+
+class RegionDetailOut(RegionOut):
+    roles: list[RoleOut]
+
+    @staticmethod
+    def resolve_roles(region: Region) -> list[object]:
+        return list(selectors.roles_of_region(region=region))
+
+    @staticmethod
+    def resolve_member_count(region: Region) -> int:
+        return region.members.count()
+
+
+class OrganisationPatch(Schema):
+    name: str | None = None
+    acronym: str | None = None
+    website: str | None = None
+    description: str | None = None
+    kind: str | None = None
+    iati_org_id: str | None = None
+    iati_org_type: str | None = None
+    is_verified: bool | None = None
+    is_published: bool | None = None
+
+
+class PersonIn(Schema):
+    name: str
+    title: str = ""
+    email: str = ""
+    is_published: bool = False
+
+
+@router.get("/regions", response=list[RegionOut], auth=READ_AUTH)
+def list_regions(request: HttpRequest) -> list[Region]:
+    return list(selectors.region_list())
+
+
+@router.get("/regions/{code}", response=RegionDetailOut, auth=READ_AUTH)
+def get_region(request: HttpRequest, code: str) -> Region:
+    return selectors.region_get(code=code)
+
+
+@router.get("/members", response=list[MemberOut], auth=READ_AUTH)
+@paginate(PageNumberPagination)
+def list_members(
+    request: HttpRequest,
+    region: str | None = None,
+    q: str | None = None,
+    iso_code: str | None = None,
+) -> object:
+    return selectors.member_list(region=region, search=q, iso_code=iso_code)
+
+
+@router.get("/members/{int:member_id}", response=MemberOut, auth=READ_AUTH)
+def get_member(request: HttpRequest, member_id: int) -> Member:
+    return selectors.member_get(pk=member_id)
+
+
+@router.get("/organisations", response=list[OrganisationOut], auth=READ_AUTH)
+@paginate(PageNumberPagination)
+def list_organisations(
+    request: HttpRequest,
+    kind: str | None = None,
+    region: str | None = None,
+    q: str | None = None,
+    verified: bool | None = None,
+) -> object:
+    return selectors.organisation_list(
+        user=api_user(request), kind=kind, region=region, search=q, verified=verified
+    )
+
+
+@router.get("/organisations/{key}", response=OrganisationDetailOut, auth=READ_AUTH)
+def get_organisation(request: HttpRequest, key: str) -> Organisation:
+    organisation, people = selectors.organisation_with_people(user=api_user(request), key=key)
+    organisation.visible_people = people  # type: ignore[attr-defined]
+    return organisation
+
+
+@router.patch(
+    "/organisations/{key}",
+    response={200: OrganisationOut, 400: ErrorOut, 403: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def patch_organisation(request: HttpRequest, key: str, payload: OrganisationPatch) -> object:
+    user = api_user(request)
+    organisation = selectors.organisation_get(user=user, key=key)
+    services.organisation_update(
+        user=user, organisation=organisation, data=payload.dict(exclude_unset=True)
+    )
+    return 200, Organisation.objects.get(pk=organisation.pk)
+
+
+@router.post(
+    "/organisations/{key}/people",
+    response={201: PersonOut, 400: ErrorOut, 403: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def create_person(request: HttpRequest, key: str, payload: PersonIn) -> object:
+    user = api_user(request)
+    organisation = selectors.organisation_get(user=user, key=key)
+    person: Person = services.person_create(
+        user=user, organisation=organisation, data=payload.dict()
+    )
+    return 201, person

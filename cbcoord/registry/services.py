@@ -1,0 +1,166 @@
+"""Writes on the registry. Every function checks the user's right first (accounts.permissions)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cbcoord.accounts.permissions import require_organisation_editor, require_secretariat
+from cbcoord.core.errors import ServiceError
+from cbcoord.core.services import apply_changes, full_clean_or_raise, save_as
+from cbcoord.registry.models import Member, Organisation, Person, Region, RegionalRole
+
+# What an organisation's own editors may change; identity and trust fields stay with
+# the secretariat.
+ORGANISATION_EDITOR_FIELDS = ("name", "acronym", "website", "description")
+ORGANISATION_SECRETARIAT_FIELDS = (
+    *ORGANISATION_EDITOR_FIELDS,
+    "key",
+    "kind",
+    "iati_org_id",
+    "iati_org_type",
+    "is_verified",
+    "is_published",
+    "source",
+)
+PERSON_FIELDS = ("name", "title", "email", "is_published")
+MEMBER_EDITOR_FIELDS = ("notes",)
+MEMBER_SECRETARIAT_FIELDS = (
+    "name",
+    "iso_code",
+    "member_type",
+    "membership_date",
+    "verification",
+    "source",
+    "notes",
+    "region",
+)
+REGIONAL_ROLE_FIELDS = ("role", "start_date", "end_date", "note")
+
+
+def _check_org_type(code: str) -> None:
+    from cbcoord.iati.models import CodelistItem
+
+    if not code:
+        return
+    known = CodelistItem.objects.filter(codelist__name="OrganisationType")
+    if known.exists() and not known.filter(code=code).exists():
+        raise ServiceError(
+            _("iati_org_type: %(code)s is not a code of the IATI OrganisationType codelist.")
+            % {"code": code},
+            field="iati_org_type",
+        )
+
+
+def organisation_create(*, user: Any, data: Mapping[str, Any]) -> Organisation:
+    """Create an organisation. Secretariat only. Raises ServiceError naming the bad field."""
+    require_secretariat(user, _("create organisations"))
+    organisation = Organisation()
+    apply_changes(organisation, data, allowed=ORGANISATION_SECRETARIAT_FIELDS)
+    _check_org_type(organisation.iati_org_type)
+    full_clean_or_raise(organisation)
+    return save_as(organisation, user)
+
+
+def organisation_update(
+    *, user: Any, organisation: Organisation, data: Mapping[str, Any]
+) -> list[str]:
+    """Change an organisation's fields; editors may change only their own profile fields."""
+    require_organisation_editor(user, organisation, _("edit the organisation profile"))
+    from cbcoord.accounts.permissions import is_secretariat
+
+    allowed = (
+        ORGANISATION_SECRETARIAT_FIELDS if is_secretariat(user) else ORGANISATION_EDITOR_FIELDS
+    )
+    changed = apply_changes(organisation, data, allowed=allowed)
+    if changed:
+        _check_org_type(organisation.iati_org_type)
+        full_clean_or_raise(organisation)
+        save_as(organisation, user)
+    return changed
+
+
+def person_create(*, user: Any, organisation: Organisation, data: Mapping[str, Any]) -> Person:
+    require_organisation_editor(user, organisation, _("add people"))
+    person = Person(organisation=organisation)
+    apply_changes(person, data, allowed=PERSON_FIELDS)
+    full_clean_or_raise(person)
+    return save_as(person, user)
+
+
+def person_update(*, user: Any, person: Person, data: Mapping[str, Any]) -> list[str]:
+    require_organisation_editor(user, person.organisation, _("edit people"))
+    changed = apply_changes(person, data, allowed=PERSON_FIELDS)
+    if changed:
+        full_clean_or_raise(person)
+        save_as(person, user)
+    return changed
+
+
+def person_delete(*, user: Any, person: Person) -> None:
+    require_organisation_editor(user, person.organisation, _("remove people"))
+    if user is not None and user.is_authenticated:
+        person._history_user = user  # type: ignore[attr-defined]
+    person.delete()
+
+
+def member_update(*, user: Any, member: Member, data: Mapping[str, Any]) -> list[str]:
+    """Member editors may annotate their own member; the secretariat maintains the reference."""
+    require_organisation_editor(user, member.organisation, _("edit the member record"))
+    from cbcoord.accounts.permissions import is_secretariat
+
+    allowed = MEMBER_SECRETARIAT_FIELDS if is_secretariat(user) else MEMBER_EDITOR_FIELDS
+    changed = apply_changes(member, data, allowed=allowed)
+    if changed:
+        full_clean_or_raise(member)
+        save_as(member, user)
+    return changed
+
+
+@transaction.atomic
+def regional_role_create(
+    *,
+    user: Any,
+    region: Region,
+    organisation: Organisation,
+    role: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    note: str = "",
+) -> RegionalRole:
+    """Record a regional role (e.g. Vice-Chair) for a term. Secretariat only."""
+    require_secretariat(user, _("assign regional roles"))
+    if end_date is not None and end_date < start_date:
+        raise ServiceError(_("end_date: the term cannot end before it starts."), field="end_date")
+    regional_role = RegionalRole(
+        region=region,
+        organisation=organisation,
+        role=role,
+        start_date=start_date,
+        end_date=end_date,
+        note=note,
+    )
+    full_clean_or_raise(regional_role)
+    return save_as(regional_role, user)
+
+
+def regional_role_update(
+    *, user: Any, regional_role: RegionalRole, data: Mapping[str, Any]
+) -> list[str]:
+    require_secretariat(user, _("change regional roles"))
+    changed = apply_changes(regional_role, data, allowed=REGIONAL_ROLE_FIELDS)
+    if changed:
+        full_clean_or_raise(regional_role)
+        save_as(regional_role, user)
+    return changed
+
+
+def regional_role_delete(*, user: Any, regional_role: RegionalRole) -> None:
+    require_secretariat(user, _("remove regional roles"))
+    if user is not None and user.is_authenticated:
+        regional_role._history_user = user  # type: ignore[attr-defined]
+    regional_role.delete()

@@ -1,0 +1,192 @@
+"""Registry pages: regions, members, partners. Views parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cbcoord.accounts.permissions import may_edit_organisation
+from cbcoord.core.errors import ServiceError
+from cbcoord.registry import selectors, services
+from cbcoord.registry.forms import OrganisationProfileForm, PersonForm
+from cbcoord.registry.models import OrganisationKind, Person
+
+
+@require_safe
+def region_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "registry/region_list.html", {"regions": selectors.region_list()})
+
+
+@require_safe
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    overview = selectors.region_overview(user=request.user, code=code)
+    current_roles = selectors.roles_of_region(region=overview.region, current_only=True)
+    vice_chairs = {role.organisation_id for role in overview.roles if role.role == "vice_chair"}
+    return render(
+        request,
+        "registry/region_detail.html",
+        {
+            "overview": overview,
+            "region": overview.region,
+            "current_roles": current_roles,
+            "vice_chair_organisations": vice_chairs,
+            "history": selectors.history_for(user=request.user, instance=overview.region),
+        },
+    )
+
+
+@require_safe
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(pk=pk)
+    people = selectors.person_visible(request.user, member.organisation)
+    return render(
+        request,
+        "registry/member_detail.html",
+        {
+            "member": member,
+            "organisation": member.organisation,
+            "people": people,
+            "roles": selectors.member_roles(member=member),
+            "may_edit": may_edit_organisation(request.user, member.organisation),
+            "history": selectors.history_for(user=request.user, instance=member),
+        },
+    )
+
+
+@require_safe
+def partner_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or None
+    region = request.GET.get("region") or None
+    search = request.GET.get("q") or None
+    organisations = selectors.organisation_list(
+        user=request.user, kind=kind, region=region, search=search
+    )
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    template = (
+        "registry/_partner_rows.html"
+        if request.headers.get("HX-Target") == "partner-results"
+        else "registry/partner_list.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "kinds": [k for k in OrganisationKind.choices if k[0] != "member_administration"],
+            "regions": selectors.region_list(),
+            "filters": {"kind": kind or "", "region": region or "", "q": search or ""},
+        },
+    )
+
+
+@require_safe
+def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
+    organisation, people = selectors.organisation_with_people(user=request.user, key=key)
+    if organisation.is_member_administration and hasattr(organisation, "member"):
+        return redirect("member-detail", pk=organisation.member.pk)
+    return render(
+        request,
+        "registry/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "people": people,
+            "roles": organisation.regional_roles.select_related("region"),
+            "may_edit": may_edit_organisation(request.user, organisation),
+            "history": selectors.history_for(user=request.user, instance=organisation),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = selectors.organisation_get(user=request.user, key=key)
+    if not may_edit_organisation(request.user, organisation):
+        raise PermissionDenied(_("You may only edit your own organisation."))
+    form = OrganisationProfileForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                user=request.user,
+                organisation=selectors.organisation_get(user=request.user, key=key),
+                data=form.cleaned_data,
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Organisation profile saved."))
+            return redirect(_organisation_url(organisation))
+    return render(
+        request, "registry/organisation_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+def _organisation_url(organisation: object) -> str:
+    from django.urls import reverse
+
+    member = getattr(organisation, "member", None)
+    if member is not None:
+        return reverse("member-detail", args=[member.pk])
+    return reverse("organisation-detail", args=[organisation.key])  # type: ignore[attr-defined]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = selectors.organisation_get(user=request.user, key=key)
+    if not may_edit_organisation(request.user, organisation):
+        raise PermissionDenied(_("You may only add people to your own organisation."))
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_create(
+                user=request.user, organisation=organisation, data=form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Person added."))
+            return redirect(_organisation_url(organisation))
+    return render(
+        request, "registry/person_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.select_related("organisation"), pk=pk)
+    if not may_edit_organisation(request.user, person.organisation):
+        raise PermissionDenied(_("You may only edit people of your own organisation."))
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(
+                user=request.user, person=Person.objects.get(pk=pk), data=form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Person saved."))
+            return redirect(_organisation_url(person.organisation))
+    return render(
+        request,
+        "registry/person_form.html",
+        {"form": form, "organisation": person.organisation, "person": person},
+    )
+
+
+@login_required
+@require_POST
+def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.select_related("organisation"), pk=pk)
+    organisation = person.organisation
+    services.person_delete(user=request.user, person=person)
+    messages.success(request, _("Person removed."))
+    return redirect(_organisation_url(organisation))

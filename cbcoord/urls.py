@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cbcoord.api import api
+from cbcoord.core import views as core_views
+from cbcoord.frameworks import views as frameworks_views
+from cbcoord.registry import views as registry_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("regions/", registry_views.region_list, name="region-list"),
+    path("regions/<str:code>/", registry_views.region_detail, name="region-detail"),
+    path("members/<int:pk>/", registry_views.member_detail, name="member-detail"),
+    path("partners/", registry_views.partner_list, name="partner-list"),
+    path(
+        "organisations/<slug:key>/", registry_views.organisation_detail, name="organisation-detail"
+    ),
+    path(
+        "organisations/<slug:key>/edit/", registry_views.organisation_edit, name="organisation-edit"
+    ),
+    path(
+        "organisations/<slug:key>/people/new/", registry_views.person_create, name="person-create"
+    ),
+    path("people/<int:pk>/edit/", registry_views.person_edit, name="person-edit"),
+    path("people/<int:pk>/delete/", registry_views.person_delete, name="person-delete"),
+    path("catalogue/", frameworks_views.catalogue, name="catalogue"),
+    path("catalogue/<str:code>/", frameworks_views.instrument_detail, name="instrument-detail"),
+    path("provisions/<str:code>/", frameworks_views.provision_detail, name="provision-detail"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

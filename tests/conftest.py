@@ -1,0 +1,133 @@
+"""Shared fixtures: reference data loaded once per database, and one persona per role."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from cbcoord.accounts.models import Role, User
+from cbcoord.registry.models import Organisation
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED
+
+
+def _ensure_reference() -> None:
+    from cbcoord.registry.models import Region
+
+    if not Region.objects.exists():
+        call_command("load_reference", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        _ensure_reference()
+
+
+@pytest.fixture
+def reference(db: None) -> None:
+    """Reference data (regions, members, partners, instruments, codelists).
+
+    Loaded once per session; reloaded after a browser test flushed the tables.
+    """
+    _ensure_reference()
+
+
+def _make_user(username: str, role: str, organisation: Organisation | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    user.role = role
+    user.organisation = organisation
+    user.save()
+    return user
+
+
+@pytest.fixture
+def wco(reference: None) -> Organisation:
+    return Organisation.objects.get(key="wco")
+
+
+@pytest.fixture
+def idb(reference: None) -> Organisation:
+    return Organisation.objects.get(key="idb")
+
+
+@pytest.fixture
+def imf(reference: None) -> Organisation:
+    return Organisation.objects.get(key="imf")
+
+
+@pytest.fixture
+def dominican_customs(reference: None) -> Organisation:
+    return Organisation.objects.get(key="customs-do")
+
+
+@pytest.fixture
+def jamaica_customs(reference: None) -> Organisation:
+    return Organisation.objects.get(key="customs-jm")
+
+
+@pytest.fixture
+def secretariat(wco: Organisation) -> User:
+    return _make_user("alice-secretariat", Role.SECRETARIAT, wco)
+
+
+@pytest.fixture
+def partner_editor(idb: Organisation) -> User:
+    return _make_user("bob-idb", Role.PARTNER_EDITOR, idb)
+
+
+@pytest.fixture
+def other_partner_editor(imf: Organisation) -> User:
+    return _make_user("carol-imf", Role.PARTNER_EDITOR, imf)
+
+
+@pytest.fixture
+def member_editor(dominican_customs: Organisation) -> User:
+    return _make_user("dora-dga", Role.MEMBER_EDITOR, dominican_customs)
+
+
+@pytest.fixture
+def viewer(idb: Organisation) -> User:
+    return _make_user("victor-viewer", Role.VIEWER, idb)
+
+
+@pytest.fixture
+def personas(
+    secretariat: User,
+    partner_editor: User,
+    other_partner_editor: User,
+    member_editor: User,
+    viewer: User,
+) -> dict[str, User | None]:
+    return {
+        "secretariat": secretariat,
+        "partner_editor": partner_editor,
+        "other_partner_editor": other_partner_editor,
+        "member_editor": member_editor,
+        "viewer": viewer,
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def client_for() -> Callable[[User | None], object]:
+    from django.test import Client
+
+    def make(user: User | None) -> Client:
+        browser = Client()
+        if user is not None:
+            browser.force_login(user)
+        return browser
+
+    return make

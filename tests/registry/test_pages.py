@@ -1,0 +1,160 @@
+"""Every registry and catalogue page renders in each language, with the data on it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cbcoord.registry.models import Member, Organisation
+
+LANGUAGES = ["en", "es", "fr", "pt"]
+
+
+def _get(client: Client, url: str, language: str) -> str:
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == 200, (url, language, response.status_code)
+    assert response["Content-Language"] == language
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_registry_pages_render_in_each_language(
+    client: Client, reference: None, language: str
+) -> None:
+    member = Member.objects.get(iso_code="DO")
+    partner = Organisation.objects.get(key="idb")
+    urls = [
+        reverse("home"),
+        reverse("region-list"),
+        reverse("region-detail", args=["AMC"]),
+        reverse("member-detail", args=[member.pk]),
+        reverse("partner-list"),
+        reverse("organisation-detail", args=[partner.key]),
+        reverse("catalogue"),
+        reverse("catalogue") + "?q=risk",
+        reverse("instrument-detail", args=["TFA"]),
+        reverse("provision-detail", args=["TFA-7.4"]),
+        reverse("login"),
+    ]
+    for url in urls:
+        _get(client, url, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "regions_word", "country"),
+    [
+        ("en", "Regions", "Dominican Republic"),
+        ("es", "Regiones", "República Dominicana"),
+        ("fr", "Régions", "dominicaine"),
+        ("pt", "Regiões", "Dominicana"),
+    ],
+)
+def test_region_page_speaks_the_language(
+    client: Client, reference: None, language: str, regions_word: str, country: str
+) -> None:
+    html = _get(client, reverse("region-detail", args=["AMC"]), language)
+    assert regions_word in html
+    assert country in html
+
+
+def test_region_page_lists_members_and_marks_vice_chair(client: Client, reference: None) -> None:
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    html = _get(client, reverse("region-detail", args=["AMC"]), "en")
+    assert "Jamaica" in html
+    assert "Vice-Chair" in html
+    assert "demo" in html  # the illustrative term is flagged
+
+
+def test_unknown_region_is_404(client: Client, reference: None) -> None:
+    assert client.get(reverse("region-detail", args=["XYZ"])).status_code == 404
+
+
+def test_catalogue_search_finds_risk_management(client: Client, reference: None) -> None:
+    response = client.get(reverse("catalogue"), {"q": "TFA-7.4"})
+    assert "TFA-7.4" in response.content.decode()
+    partial = client.get(
+        reverse("catalogue"), {"q": "single window"}, headers={"HX-Target": "provision-results"}
+    )
+    body = partial.content.decode()
+    assert "TFA-10.4" in body
+    assert "<html" not in body  # htmx gets the partial only
+
+
+def test_provision_page_shows_crosswalk(client: Client, reference: None) -> None:
+    html = _get(client, reverse("provision-detail", args=["TFA-7.4"]), "en")
+    assert "RKC-GA-6" in html
+
+
+def test_unverified_rows_are_flagged(client: Client, reference: None) -> None:
+    from cbcoord.frameworks.models import Provision
+
+    unverified = Provision.objects.filter(verification__icontains="UNVERIFIED").first()
+    assert unverified is not None, "the shipped catalogue keeps UNVERIFIED flags"
+    html = _get(client, reverse("provision-detail", args=[unverified.code]), "en")
+    assert "UNVERIFIED" in html
+
+
+def test_imported_text_is_escaped(client: Client, reference: None) -> None:
+    Organisation.objects.filter(key="idb").update(description="<script>alert(1)</script>")
+    html = _get(client, reverse("organisation-detail", args=["idb"]), "en")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_history_visible_to_secretariat_only(
+    client_for, secretariat, partner_editor, reference: None
+) -> None:  # type: ignore[no-untyped-def]
+    from cbcoord.registry import services
+
+    services.organisation_update(
+        user=partner_editor,
+        organisation=Organisation.objects.get(key="idb"),
+        data={"website": "https://www.iadb.org/en"},
+    )
+    url = reverse("organisation-detail", args=["idb"])
+    secretariat_html = client_for(secretariat).get(url).content.decode()
+    assert "History" in secretariat_html
+    assert partner_editor.username in secretariat_html
+    assert "History" not in client_for(partner_editor).get(url).content.decode()
+
+
+def test_partner_edits_own_profile_through_the_form(
+    client_for, partner_editor, reference: None
+) -> None:  # type: ignore[no-untyped-def]
+    browser = client_for(partner_editor)
+    url = reverse("organisation-edit", args=["idb"])
+    response = browser.post(
+        url,
+        {
+            "name": "Inter-American Development Bank",
+            "acronym": "IDB",
+            "website": "https://www.iadb.org",
+            "description": "Regional bank",
+        },
+    )
+    assert response.status_code == 302
+    assert Organisation.objects.get(key="idb").description == "Regional bank"
+    assert browser.get(reverse("organisation-edit", args=["imf"])).status_code == 403
+
+
+def test_healthz(client: Client, db: None) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_503_when_database_unreachable(
+    client: Client, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    def broken_cursor(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    assert client.get("/healthz").status_code == 503
