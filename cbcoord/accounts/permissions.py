@@ -57,3 +57,42 @@ def require_organisation_editor(user: Any, organisation: Organisation, action: s
 def require_signed_in(user: Any, action: str) -> None:
     if not is_signed_in(user):
         raise PermissionDenied(_("Sign in to %(action)s.") % {"action": action})
+
+
+WCO_KINDS = frozenset({"wco_secretariat", "wco_regional_office"})
+
+
+def is_wco_staff(user: Any) -> bool:
+    """Secretariat users and anyone signed in from the WCO or one of its regional offices."""
+    if is_secretariat(user):
+        return True
+    organisation = getattr(user, "organisation", None) if is_signed_in(user) else None
+    return organisation is not None and organisation.kind in WCO_KINDS
+
+
+def may_edit_activity(user: Any, activity: Any) -> bool:
+    """Secretariat: every activity. Partner editors: those their organisation reports."""
+    if is_secretariat(user):
+        return True
+    return (
+        is_signed_in(user)
+        and user.role == Role.PARTNER_EDITOR
+        and user.organisation_id is not None
+        and user.organisation_id == activity.reporting_org_id
+    )
+
+
+def may_create_activity_for(user: Any, organisation: Organisation) -> bool:
+    if is_secretariat(user):
+        return True
+    return (
+        is_signed_in(user)
+        and user.role == Role.PARTNER_EDITOR
+        and user.organisation_id == organisation.pk
+        and organisation.kind in PARTNER_KINDS
+    )
+
+
+def may_import(user: Any) -> bool:
+    """Secretariat and partner editors may import IATI files (partners: their own activities)."""
+    return is_secretariat(user) or (is_signed_in(user) and user.role == Role.PARTNER_EDITOR)

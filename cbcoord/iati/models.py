@@ -39,3 +39,65 @@ class CodelistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    REFUSED = "refused", _("File refused")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    """One run of the importer over one file: what it read and what it did."""
+
+    source = models.CharField(_("source"), max_length=1000)
+    source_kind = models.CharField(_("source kind"), max_length=10)  # path, upload or url
+    file_name = models.CharField(_("file name"), max_length=300, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    byte_size = models.BigIntegerField(_("size in bytes"), default=0)
+    iati_version = models.CharField(_("IATI version"), max_length=10, blank=True)
+    strict = models.BooleanField(_("strict"), default=False)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+    withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
+    held_back = models.PositiveIntegerField(
+        _("held back for hand edits"), default=0,
+        help_text=_("Newer publisher versions not applied because the activity was edited by hand."),
+    )
+    with_warnings = models.PositiveIntegerField(_("activities with warnings"), default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.source} ({self.get_status_display()})"
+
+
+class ImportRefusal(models.Model):
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="refusals")
+    identifier = models.CharField(_("IATI identifier"), max_length=255, blank=True)
+    line = models.PositiveIntegerField(_("line"), null=True, blank=True)
+    element = models.CharField(_("element"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["line", "pk"]
+        verbose_name = _("refused activity")
+        verbose_name_plural = _("refused activities")
+
+    def __str__(self) -> str:
+        return f"{self.identifier or '?'} line {self.line}: {self.reason}"

@@ -1,0 +1,124 @@
+"""Columns and index rows derived from an activity's IATI content (``ParsedActivity.to_dict()``).
+
+Both the importer and hand edits call these, so the filterable columns always agree with ``data``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from cbcoord.core.i18n import pick_narrative
+
+# IATI ActivityDateType codes.
+PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"
+COMMITMENT_TYPES = {"2"}
+SPEND_TYPES = {"3", "4"}  # disbursement, expenditure
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return Decimal(str(raw))
+    except InvalidOperation:
+        return None
+
+
+def activity_dates(data: dict[str, Any]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for entry in data.get("activity_dates") or []:
+        if entry.get("type") and entry.get("iso_date") and entry["type"] not in found:
+            found[entry["type"]] = entry["iso_date"]
+    return {
+        "planned_start": found.get(PLANNED_START),
+        "actual_start": found.get(ACTUAL_START),
+        "planned_end": found.get(PLANNED_END),
+        "actual_end": found.get(ACTUAL_END),
+    }
+
+
+def _total(values: list[tuple[Any, Any]], currency: str) -> Decimal | None:
+    """Sum the values in ``currency`` (or with no currency of their own); others are not converted."""
+    total: Decimal | None = None
+    for raw_value, value_currency in values:
+        value = _decimal(raw_value)
+        if value is None or (value_currency and currency and value_currency != currency):
+            continue
+        total = value if total is None else total + value
+    return total
+
+
+def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
+    currency = data.get("default_currency") or ""
+    # A revised budget replaces the original one for the same period.
+    by_period: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for budget in data.get("budgets") or []:
+        period = (budget.get("period_start"), budget.get("period_end"))
+        if period not in by_period or budget.get("type") == "2":
+            by_period[period] = budget
+    transactions = data.get("transactions") or []
+    return {
+        "total_budget": _total([(b.get("value"), b.get("currency")) for b in by_period.values()], currency),
+        "total_commitment": _total(
+            [(t.get("value"), t.get("currency")) for t in transactions if t.get("type") in COMMITMENT_TYPES],
+            currency,
+        ),
+        "total_spend": _total(
+            [(t.get("value"), t.get("currency")) for t in transactions if t.get("type") in SPEND_TYPES],
+            currency,
+        ),
+    }
+
+
+def columns(data: dict[str, Any]) -> dict[str, Any]:
+    """Every Activity column that is a function of the IATI content."""
+    dates = activity_dates(data)
+    title = pick_narrative(data.get("title"), "en")[:500]
+    return {
+        "title_text": title,
+        "status": data.get("activity_status") or "",
+        **dates,
+        "start_date": dates["actual_start"] or dates["planned_start"],
+        "end_date": dates["actual_end"] or dates["planned_end"],
+        "default_currency": (data.get("default_currency") or "")[:3],
+        "hierarchy": data.get("hierarchy"),
+        "last_updated_datetime": data.get("last_updated_datetime"),
+        **totals(data),
+    }
+
+
+def country_rows(data: dict[str, Any]) -> list[tuple[str, Decimal | None]]:
+    rows: dict[str, Decimal | None] = {}
+    for country in data.get("recipient_countries") or []:
+        code = (country.get("code") or "").upper()[:2]
+        if code:
+            rows[code] = _decimal(country.get("percentage"))
+    # Publishers that give countries only at transaction level (IATI allows it) still get indexed.
+    for transaction in data.get("transactions") or []:
+        country = transaction.get("recipient_country") or {}
+        code = (country.get("code") or "").upper()[:2]
+        if code and code not in rows:
+            rows[code] = None
+    return list(rows.items())
+
+
+def region_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
+    return [
+        ((region.get("code") or "")[:40], (region.get("vocabulary") or "")[:10], _decimal(region.get("percentage")))
+        for region in data.get("recipient_regions") or []
+        if region.get("code")
+    ]
+
+
+def sector_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
+    rows: dict[tuple[str, str], Decimal | None] = {}
+    for sector in data.get("sectors") or []:
+        if sector.get("code"):
+            rows[(sector["code"][:40], (sector.get("vocabulary") or "")[:10])] = _decimal(sector.get("percentage"))
+    for transaction in data.get("transactions") or []:
+        for sector in transaction.get("sectors") or []:
+            key = ((sector.get("code") or "")[:40], (sector.get("vocabulary") or "")[:10])
+            if key[0] and key not in rows:
+                rows[key] = None
+    return [(code, vocabulary, percentage) for (code, vocabulary), percentage in rows.items()]

@@ -1,0 +1,164 @@
+"""Capacity-building activities, shaped like IATI activities.
+
+The full IATI content lives in ``data`` (``cbcoord.iati.model.ParsedActivity.to_dict()``), so an
+export gives back everything that was imported or entered. What pages filter on is also kept in
+columns and small index tables (countries, regions, sectors, participants), written together
+with ``data`` by the services, never apart.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cbcoord.core.i18n import pick_narrative
+from cbcoord.core.models import DemoFlagged, TimeStampedModel
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    COORDINATION = "coordination", _("Coordination group")
+    NAMED = "named", _("Named organisations")
+    WCO = "wco", _("WCO only")
+
+
+class Origin(models.TextChoices):
+    IMPORT = "import", _("IATI import")
+    MANUAL = "manual", _("Entered by hand")
+
+
+class Activity(TimeStampedModel, DemoFlagged):
+    iati_identifier = models.CharField(_("IATI identifier"), max_length=255, unique=True)
+    reporting_org = models.ForeignKey(
+        "registry.Organisation", on_delete=models.PROTECT, related_name="reported_activities",
+        verbose_name=_("reporting organisation"),
+    )
+    title_text = models.CharField(
+        _("title"), max_length=500, blank=True,
+        help_text=_("The title in the first available language, for sorting and search."),
+    )
+    status = models.CharField(_("activity status"), max_length=10, blank=True, db_index=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
+    end_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
+    default_currency = models.CharField(_("default currency"), max_length=3, blank=True)
+    hierarchy = models.PositiveSmallIntegerField(_("hierarchy"), null=True, blank=True)
+    last_updated_datetime = models.DateTimeField(_("last updated (publisher)"), null=True, blank=True)
+    total_budget = models.DecimalField(
+        _("total budget"), max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    total_commitment = models.DecimalField(
+        _("total commitments"), max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    total_spend = models.DecimalField(
+        _("total disbursements and expenditure"), max_digits=20, decimal_places=2, null=True,
+        blank=True,
+    )
+    data = models.JSONField(_("IATI content"), default=dict)
+    warnings = models.JSONField(_("data-quality warnings"), default=list, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.COORDINATION
+    )
+    visible_to = models.ManyToManyField(
+        "registry.Organisation", blank=True, related_name="activities_shared_with",
+        verbose_name=_("visible to organisations"),
+    )
+    regions = models.ManyToManyField(
+        "registry.Region", blank=True, related_name="activities", verbose_name=_("WCO regions"),
+        help_text=_("Derived from the recipient countries and regions."),
+    )
+
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
+    import_run = models.ForeignKey(
+        "iati.ImportRun", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="activities", verbose_name=_("last import run"),
+    )
+    source_key = models.CharField(
+        _("source"), max_length=600, blank=True, db_index=True,
+        help_text=_("The URL, or reporting organisation and file name, the activity came from."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("created by"),
+    )
+    hand_edited = models.BooleanField(
+        _("edited by hand"), default=False,
+        help_text=_("Edited in cbcoord after import: later imports keep the hand edits."),
+    )
+    publisher_data = models.JSONField(
+        _("publisher's newer version"), null=True, blank=True,
+        help_text=_("A newer publisher version held back because of hand edits."),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "data"])
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["visibility", "withdrawn_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.iati_identifier}: {self.title_text}"
+
+    @property
+    def title(self) -> str:
+        return pick_narrative(self.data.get("title")) or self.title_text
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class ActivityCountry(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="countries")
+    code = models.CharField(max_length=2, db_index=True)
+    percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+
+class ActivityRegion(models.Model):
+    """IATI recipient regions (OECD DAC region codes), not WCO regions."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="recipient_regions")
+    code = models.CharField(max_length=40, db_index=True)
+    vocabulary = models.CharField(max_length=10, blank=True)
+    percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+
+class ActivitySector(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sectors")
+    code = models.CharField(max_length=40, db_index=True)
+    vocabulary = models.CharField(max_length=10, blank=True)
+    percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+
+class ActivityParticipant(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participants")
+    organisation = models.ForeignKey(
+        "registry.Organisation", on_delete=models.PROTECT, null=True, related_name="participations"
+    )
+    role = models.CharField(max_length=10, blank=True)
+    ref = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=500, blank=True)
+
+
+class ActivityProvision(models.Model):
+    """An instrument provision an activity supports (tagged by hand or by a later service)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="provision_links")
+    provision = models.ForeignKey(
+        "frameworks.Provision", on_delete=models.CASCADE, related_name="activity_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "provision"], name="unique_activity_provision")
+        ]
