@@ -39,7 +39,7 @@ def activity_dates(data: dict[str, Any]) -> dict[str, str | None]:
 
 
 def _total(values: list[tuple[Any, Any]], currency: str) -> Decimal | None:
-    """Sum the values in ``currency`` (or with no currency of their own); others are not converted."""
+    """Sum the values in ``currency`` (or without a currency); others are not converted."""
     total: Decimal | None = None
     for raw_value, value_currency in values:
         value = _decimal(raw_value)
@@ -59,13 +59,23 @@ def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
             by_period[period] = budget
     transactions = data.get("transactions") or []
     return {
-        "total_budget": _total([(b.get("value"), b.get("currency")) for b in by_period.values()], currency),
+        "total_budget": _total(
+            [(b.get("value"), b.get("currency")) for b in by_period.values()], currency
+        ),
         "total_commitment": _total(
-            [(t.get("value"), t.get("currency")) for t in transactions if t.get("type") in COMMITMENT_TYPES],
+            [
+                (t.get("value"), t.get("currency"))
+                for t in transactions
+                if t.get("type") in COMMITMENT_TYPES
+            ],
             currency,
         ),
         "total_spend": _total(
-            [(t.get("value"), t.get("currency")) for t in transactions if t.get("type") in SPEND_TYPES],
+            [
+                (t.get("value"), t.get("currency"))
+                for t in transactions
+                if t.get("type") in SPEND_TYPES
+            ],
             currency,
         ),
     }
@@ -105,7 +115,11 @@ def country_rows(data: dict[str, Any]) -> list[tuple[str, Decimal | None]]:
 
 def region_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
     return [
-        ((region.get("code") or "")[:40], (region.get("vocabulary") or "")[:10], _decimal(region.get("percentage")))
+        (
+            (region.get("code") or "")[:40],
+            (region.get("vocabulary") or "")[:10],
+            _decimal(region.get("percentage")),
+        )
         for region in data.get("recipient_regions") or []
         if region.get("code")
     ]
@@ -115,7 +129,9 @@ def sector_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
     rows: dict[tuple[str, str], Decimal | None] = {}
     for sector in data.get("sectors") or []:
         if sector.get("code"):
-            rows[(sector["code"][:40], (sector.get("vocabulary") or "")[:10])] = _decimal(sector.get("percentage"))
+            rows[(sector["code"][:40], (sector.get("vocabulary") or "")[:10])] = _decimal(
+                sector.get("percentage")
+            )
     for transaction in data.get("transactions") or []:
         for sector in transaction.get("sectors") or []:
             key = ((sector.get("code") or "")[:40], (sector.get("vocabulary") or "")[:10])

@@ -32,11 +32,15 @@ class Origin(models.TextChoices):
 class Activity(TimeStampedModel, DemoFlagged):
     iati_identifier = models.CharField(_("IATI identifier"), max_length=255, unique=True)
     reporting_org = models.ForeignKey(
-        "registry.Organisation", on_delete=models.PROTECT, related_name="reported_activities",
+        "registry.Organisation",
+        on_delete=models.PROTECT,
+        related_name="reported_activities",
         verbose_name=_("reporting organisation"),
     )
     title_text = models.CharField(
-        _("title"), max_length=500, blank=True,
+        _("title"),
+        max_length=500,
+        blank=True,
         help_text=_("The title in the first available language, for sorting and search."),
     )
     status = models.CharField(_("activity status"), max_length=10, blank=True, db_index=True)
@@ -48,7 +52,9 @@ class Activity(TimeStampedModel, DemoFlagged):
     end_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
     default_currency = models.CharField(_("default currency"), max_length=3, blank=True)
     hierarchy = models.PositiveSmallIntegerField(_("hierarchy"), null=True, blank=True)
-    last_updated_datetime = models.DateTimeField(_("last updated (publisher)"), null=True, blank=True)
+    last_updated_datetime = models.DateTimeField(
+        _("last updated (publisher)"), null=True, blank=True
+    )
     total_budget = models.DecimalField(
         _("total budget"), max_digits=20, decimal_places=2, null=True, blank=True
     )
@@ -56,7 +62,10 @@ class Activity(TimeStampedModel, DemoFlagged):
         _("total commitments"), max_digits=20, decimal_places=2, null=True, blank=True
     )
     total_spend = models.DecimalField(
-        _("total disbursements and expenditure"), max_digits=20, decimal_places=2, null=True,
+        _("total disbursements and expenditure"),
+        max_digits=20,
+        decimal_places=2,
+        null=True,
         blank=True,
     )
     data = models.JSONField(_("IATI content"), default=dict)
@@ -67,33 +76,52 @@ class Activity(TimeStampedModel, DemoFlagged):
         _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.COORDINATION
     )
     visible_to = models.ManyToManyField(
-        "registry.Organisation", blank=True, related_name="activities_shared_with",
+        "registry.Organisation",
+        blank=True,
+        related_name="activities_shared_with",
         verbose_name=_("visible to organisations"),
     )
     regions = models.ManyToManyField(
-        "registry.Region", blank=True, related_name="activities", verbose_name=_("WCO regions"),
+        "registry.Region",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("WCO regions"),
         help_text=_("Derived from the recipient countries and regions."),
     )
 
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
     import_run = models.ForeignKey(
-        "iati.ImportRun", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="activities", verbose_name=_("last import run"),
+        "iati.ImportRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("last import run"),
     )
     source_key = models.CharField(
-        _("source"), max_length=600, blank=True, db_index=True,
+        _("source"),
+        max_length=600,
+        blank=True,
+        db_index=True,
         help_text=_("The URL, or reporting organisation and file name, the activity came from."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     hand_edited = models.BooleanField(
-        _("edited by hand"), default=False,
+        _("edited by hand"),
+        default=False,
         help_text=_("Edited in cbcoord after import: later imports keep the hand edits."),
     )
     publisher_data = models.JSONField(
-        _("publisher's newer version"), null=True, blank=True,
+        _("publisher's newer version"),
+        null=True,
+        blank=True,
         help_text=_("A newer publisher version held back because of hand edits."),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
@@ -123,14 +151,24 @@ class ActivityCountry(models.Model):
     code = models.CharField(max_length=2, db_index=True)
     percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
 
+    def __str__(self) -> str:
+        return self.code
+
+
 
 class ActivityRegion(models.Model):
     """IATI recipient regions (OECD DAC region codes), not WCO regions."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="recipient_regions")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="recipient_regions"
+    )
     code = models.CharField(max_length=40, db_index=True)
     vocabulary = models.CharField(max_length=10, blank=True)
     percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+    def __str__(self) -> str:
+        return self.code
+
 
 
 class ActivitySector(models.Model):
@@ -138,6 +176,10 @@ class ActivitySector(models.Model):
     code = models.CharField(max_length=40, db_index=True)
     vocabulary = models.CharField(max_length=10, blank=True)
     percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}:{self.code}"
+
 
 
 class ActivityParticipant(models.Model):
@@ -149,6 +191,10 @@ class ActivityParticipant(models.Model):
     ref = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=500, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.role} {self.ref or self.name}"
+
+
 
 class ActivityProvision(models.Model):
     """An instrument provision an activity supports (tagged by hand or by a later service)."""
@@ -158,7 +204,13 @@ class ActivityProvision(models.Model):
         "frameworks.Provision", on_delete=models.CASCADE, related_name="activity_links"
     )
 
+    def __str__(self) -> str:
+        return str(self.provision_id)
+
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["activity", "provision"], name="unique_activity_provision")
+            models.UniqueConstraint(
+                fields=["activity", "provision"], name="unique_activity_provision"
+            )
         ]
+

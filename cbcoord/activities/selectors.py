@@ -89,7 +89,11 @@ def activity_list(*, user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
         queryset = queryset.filter(regions__code__iexact=filters.region)
     if filters.country:
         queryset = queryset.filter(
-            Exists(ActivityCountry.objects.filter(activity=OuterRef("pk"), code=filters.country.upper()))
+            Exists(
+                ActivityCountry.objects.filter(
+                    activity=OuterRef("pk"), code=filters.country.upper()
+                )
+            )
         )
     if filters.partner:
         queryset = queryset.filter(

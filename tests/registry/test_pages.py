@@ -150,11 +150,13 @@ def test_healthz(client: Client, db: None) -> None:
 def test_healthz_503_when_database_unreachable(
     client: Client, db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.db import connection
     from django.db.utils import OperationalError
 
-    def broken_cursor(*args: object, **kwargs: object) -> None:
-        raise OperationalError("database is down")
+    class BrokenConnection:
+        def cursor(self) -> None:
+            raise OperationalError("database is down")
 
-    monkeypatch.setattr(connection, "cursor", broken_cursor)
-    assert client.get("/healthz").status_code == 503
+    monkeypatch.setattr("cbcoord.core.views.connection", BrokenConnection())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from cbcoord.activities.selectors import ActivityFilters
+from cbcoord.iati.export import activities_for_export, export_activities
+
+
+class Command(BaseCommand):
+    help = "Export activities as IATI 2.03 XML (public activities unless --all-visibilities)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reporting-org", help="IATI identifier (or key) of the reporting organisation"
+        )
+        parser.add_argument("--country", help="ISO 3166-1 alpha-2 recipient country")
+        parser.add_argument("--region", help="WCO region code, e.g. AMC")
+        parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--all-visibilities",
+            action="store_true",
+            help="Include activities that are not public (secretariat use only).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        filters = ActivityFilters(
+            reporting_org=options["reporting_org"],
+            country=options["country"],
+            region=options["region"],
+        )
+        queryset = activities_for_export(
+            user=None, filters=filters, all_visibilities=options["all_visibilities"]
+        )
+        if options["output"]:
+            with open(options["output"], "wb") as out:
+                count = export_activities(queryset, out)
+            self.stderr.write(f"{count} activities written to {options['output']}")
+        else:
+            count = export_activities(queryset, sys.stdout.buffer)
+            self.stderr.write(f"{count} activities written")

@@ -1,0 +1,267 @@
+"""The importer end to end: idempotent upserts, replacement rules, withdrawal, hand edits,
+permissions, organisations, and files that must be refused with nothing written."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+
+from cbcoord.activities.models import Activity, ActivityCountry, ActivityParticipant
+from cbcoord.iati.models import ImportRun
+from cbcoord.iati.services import iati_import
+from cbcoord.registry.models import Organisation
+
+ACTIVITY = """<iati-activity last-updated-datetime="{updated}" xml:lang="en" default-currency="USD">
+  <iati-identifier>{identifier}</iati-identifier>
+  <reporting-org ref="{org}" type="40"><narrative>Reporter</narrative></reporting-org>
+  <title><narrative>{title}</narrative><narrative xml:lang="es">Título {title}</narrative></title>
+  <participating-org ref="{org}" role="1"/>
+  <participating-org role="4"><narrative>Brand New Implementer</narrative></participating-org>
+  <activity-status code="2"/>
+  <activity-date iso-date="2019-01-01" type="2"/>
+  <recipient-country code="DO" percentage="100"/>
+  <sector code="33120" vocabulary="1"/>
+  <budget type="1" status="1"><period-start iso-date="2019-01-01"/><period-end iso-date="2019-12-31"/>
+    <value currency="USD" value-date="2019-01-01">1000</value></budget>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2019-06-01"/>
+    <value currency="USD" value-date="2019-06-01">250</value></transaction>
+</iati-activity>"""
+
+
+def iati_file(path: Path, *activities: dict[str, str]) -> Path:
+    body = "\n".join(
+        ACTIVITY.format(
+            **{"updated": "2019-03-01T00:00:00Z", "org": "XM-DAC-909", "title": "Customs", **a}
+        )
+        for a in activities
+    )
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" '
+        f'generated-datetime="2019-03-01T00:00:00Z">\n{body}\n</iati-activities>\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_import(path: Path, user: Any = None, **kwargs: Any) -> ImportRun:
+    return iati_import(user=user, path=path, source=str(path), source_kind="path", **kwargs)
+
+
+def test_import_then_reimport_changes_nothing(tmp_path: Path, reference: None) -> None:
+    path = iati_file(
+        tmp_path / "idb.xml", {"identifier": "XM-DAC-909-A"}, {"identifier": "XM-DAC-909-B"}
+    )
+    first = run_import(path)
+    assert (first.status, first.added, first.refused) == ("completed", 2, 0)
+    activity = Activity.objects.get(iati_identifier="XM-DAC-909-A")
+    assert activity.reporting_org.key == "idb"
+    assert activity.visibility == "public"
+    assert activity.total_budget == 1000 and activity.total_spend == 250
+    assert list(activity.regions.values_list("code", flat=True)) == ["AMC"]
+    assert activity.data["title"] == {"en": "Customs", "es": "Título Customs"}
+    rows = (
+        Activity.objects.count(),
+        ActivityCountry.objects.count(),
+        ActivityParticipant.objects.count(),
+    )
+    second = run_import(path)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert (
+        Activity.objects.count(),
+        ActivityCountry.objects.count(),
+        ActivityParticipant.objects.count(),
+    ) == rows
+
+
+def test_replaced_only_by_newer_or_same_stamp_with_new_content(
+    tmp_path: Path, reference: None
+) -> None:
+    run_import(iati_file(tmp_path / "f.xml", {"identifier": "XM-DAC-909-A", "title": "One"}))
+    older = run_import(
+        iati_file(
+            tmp_path / "f.xml",
+            {"identifier": "XM-DAC-909-A", "title": "Old", "updated": "2018-01-01T00:00:00Z"},
+        )
+    )
+    assert older.unchanged == 1
+    assert Activity.objects.get().title_text == "One"
+    same_stamp = run_import(
+        iati_file(tmp_path / "f.xml", {"identifier": "XM-DAC-909-A", "title": "Two"})
+    )
+    assert same_stamp.updated == 1
+    newer = run_import(
+        iati_file(
+            tmp_path / "f.xml",
+            {"identifier": "XM-DAC-909-A", "title": "Three", "updated": "2020-01-01T00:00:00Z"},
+        )
+    )
+    assert newer.updated == 1
+    assert Activity.objects.get().title_text == "Three"
+
+
+def test_activity_missing_from_later_version_is_withdrawn_not_deleted(
+    tmp_path: Path, reference: None
+) -> None:
+    run_import(
+        iati_file(
+            tmp_path / "f.xml", {"identifier": "XM-DAC-909-A"}, {"identifier": "XM-DAC-909-B"}
+        )
+    )
+    run = run_import(iati_file(tmp_path / "f.xml", {"identifier": "XM-DAC-909-A"}))
+    assert run.withdrawn == 1
+    gone = Activity.objects.get(iati_identifier="XM-DAC-909-B")
+    assert gone.withdrawn_at is not None
+    # A file of another name is another source: it withdraws nothing.
+    other = run_import(iati_file(tmp_path / "g.xml", {"identifier": "XM-DAC-909-C"}))
+    assert other.withdrawn == 0
+    assert Activity.objects.get(iati_identifier="XM-DAC-909-A").withdrawn_at is None
+    back = run_import(
+        iati_file(
+            tmp_path / "f.xml", {"identifier": "XM-DAC-909-A"}, {"identifier": "XM-DAC-909-B"}
+        )
+    )
+    assert back.updated == 1
+    assert Activity.objects.get(iati_identifier="XM-DAC-909-B").withdrawn_at is None
+
+
+def test_hand_edits_survive_a_newer_publisher_version(tmp_path: Path, reference: None) -> None:
+    run_import(iati_file(tmp_path / "f.xml", {"identifier": "XM-DAC-909-A", "title": "Publisher"}))
+    Activity.objects.filter(iati_identifier="XM-DAC-909-A").update(
+        hand_edited=True, title_text="Hand edit"
+    )
+    run = run_import(
+        iati_file(
+            tmp_path / "f.xml",
+            {"identifier": "XM-DAC-909-A", "title": "Newer", "updated": "2021-01-01T00:00:00Z"},
+        )
+    )
+    assert run.held_back == 1
+    activity = Activity.objects.get()
+    assert activity.title_text == "Hand edit"
+    assert activity.publisher_data["title"]["en"] == "Newer"
+
+
+def test_unknown_organisations_are_created_unverified(tmp_path: Path, reference: None) -> None:
+    run_import(iati_file(tmp_path / "f.xml", {"identifier": "XX-NEW-1", "org": "XX-NEW"}))
+    reporter = Organisation.objects.get(iati_org_id="XX-NEW")
+    assert reporter.is_verified is False
+    implementer = Organisation.objects.get(name="Brand New Implementer")
+    assert implementer.is_verified is False and implementer.kind == "implementer"
+    # Matching by identifier alias: IDB publishes as XI-IATI-IADB too.
+    run_import(
+        iati_file(tmp_path / "g.xml", {"identifier": "XI-IATI-IADB-1", "org": "XI-IATI-IADB"})
+    )
+    assert Activity.objects.get(iati_identifier="XI-IATI-IADB-1").reporting_org.key == "idb"
+
+
+def test_partner_editor_imports_only_own_activities(tmp_path: Path, partner_editor: Any) -> None:
+    path = iati_file(
+        tmp_path / "mixed.xml",
+        {"identifier": "XM-DAC-909-A"},
+        {"identifier": "44000-P1", "org": "44000"},
+    )
+    run = run_import(path, user=partner_editor)
+    assert (run.added, run.refused) == (1, 1)
+    refusal = run.refusals.get()
+    assert refusal.identifier == "44000-P1" and "not your organisation" in refusal.reason
+    assert not Activity.objects.filter(iati_identifier="44000-P1").exists()
+
+
+@pytest.mark.parametrize("role", ["viewer", "member_editor"])
+def test_viewers_and_member_editors_cannot_import(
+    tmp_path: Path, personas: dict[str, Any], role: str
+) -> None:
+    path = iati_file(tmp_path / "f.xml", {"identifier": "XM-DAC-909-A"})
+    with pytest.raises(PermissionDenied):
+        run_import(path, user=personas[role])
+    assert not Activity.objects.exists() and not ImportRun.objects.exists()
+
+
+HOSTILE = {
+    "billion-laughs.xml": b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><iati-activities version="2.03"><iati-activity><iati-identifier>&lol2;</iati-identifier></iati-activity></iati-activities>',
+    "xxe.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><iati-activities version="2.03">&e;</iati-activities>',
+    "empty.xml": b"",
+    "not-xml.xml": b"\x89PNG\r\n\x1a\n\x00\x00binary",
+    "truncated.xml": b'<?xml version="1.0"?><iati-activities version="2.03"><iati-activity><iati-identifier>X-1</iati-identifier><reporting-org ref="X"',
+    "bad-encoding.xml": '<?xml version="1.0" encoding="UTF-8"?><iati-activities version="2.03"><iati-activity><title><narrative>Caf\u00e9</narrative></title></iati-activity></iati-activities>'.encode(
+        "latin-1"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_files_refused_with_nothing_written(
+    tmp_path: Path, reference: None, name: str
+) -> None:
+    import time
+
+    path = tmp_path / name
+    path.write_bytes(HOSTILE[name])
+    started = time.monotonic()
+    run = run_import(path)
+    assert time.monotonic() - started < 1.0
+    assert run.status == "refused"
+    assert name in run.message
+    assert not Activity.objects.exists()
+
+
+def test_truncated_large_file_writes_nothing(tmp_path: Path, reference: None) -> None:
+    path = iati_file(tmp_path / "big.xml", *({"identifier": f"XM-DAC-909-{n}"} for n in range(30)))
+    path.write_bytes(path.read_bytes()[:-200])
+    run = run_import(path, batch_size=5)
+    assert run.status == "refused"
+    assert not Activity.objects.exists()
+
+
+def test_interrupted_run_is_completed_by_the_next(
+    tmp_path: Path, reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbcoord.iati import services
+
+    path = iati_file(tmp_path / "f.xml", *({"identifier": f"XM-DAC-909-{n}"} for n in range(12)))
+    calls = {"n": 0}
+    original = services._Importer._write_index_rows
+
+    def dying(self: Any, activities: Any, *, replace: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("process killed")
+        original(self, activities, replace=replace)
+
+    monkeypatch.setattr(services._Importer, "_write_index_rows", dying)
+    with pytest.raises(RuntimeError):
+        run_import(path, batch_size=5)
+    # The first batch committed whole; the second rolled back whole.
+    assert Activity.objects.count() == 5
+    assert ActivityCountry.objects.count() == 5
+    monkeypatch.setattr(services._Importer, "_write_index_rows", original)
+    run = run_import(path, batch_size=5)
+    assert (run.added, run.unchanged) == (7, 5)
+    assert ActivityCountry.objects.count() == 12
+
+
+def test_command_reports_and_export_round_trips(
+    tmp_path: Path, reference: None, shared_dir: Path
+) -> None:
+    from lxml import etree
+
+    from cbcoord.iati.parser import iter_activities
+
+    source = shared_dir / "reference/iati/real-publishers/usaid-activity.xml"
+    out = io.StringIO()
+    call_command("import_iati", str(source), stdout=out)
+    assert "added 1" in out.getvalue()
+    exported = tmp_path / "out.xml"
+    call_command("export_iati", "--country", "MX", "-o", str(exported), stderr=io.StringIO())
+    schema = etree.XMLSchema(
+        etree.parse(str(Path("cbcoord/iati/schemas/iati-activities-schema.xsd").resolve()))
+    )
+    assert schema.validate(etree.parse(str(exported))), schema.error_log
+    original = [a.content_dict() for a in iter_activities(source)]
+    again = [a.content_dict() for a in iter_activities(exported)]
+    assert again == original
