@@ -204,9 +204,6 @@ class ActivityProvision(models.Model):
         "frameworks.Provision", on_delete=models.CASCADE, related_name="activity_links"
     )
 
-    def __str__(self) -> str:
-        return str(self.provision_id)
-
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -214,3 +211,5 @@ class ActivityProvision(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return str(self.provision_id)

@@ -1,0 +1,97 @@
+"""`make bench`: IATI import throughput against a bare lxml iterparse of the same file.
+
+For each corpus size: the baseline (iterparse, clear each activity, extract nothing), then the
+full import (check, parse, validate against the schema and codelists, upsert) into a fresh
+SQLite database and, when PostgreSQL 15 binaries are available, a throwaway PostgreSQL cluster.
+Each measurement runs in its own process so its peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def _measure(*args: str) -> dict[str, float]:
+    completed = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bench.measure", *args], cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"measurement {args[0]} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _corpus(size: int) -> Path:
+    from cbcoord.iati.corpus import generate_corpus
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"corpus-{size}.xml"
+    if not path.exists():
+        print(f"generating {path.name} …", flush=True)
+        generate_corpus(path, size, seed=0)
+    return path
+
+
+def _start_postgres() -> tuple[str, str] | None:
+    script = ROOT / ".ci" / "pg-cluster.sh"
+    completed = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, check=False)  # noqa: S603, S607
+    if completed.returncode != 0:
+        print(f"PostgreSQL not measured: {completed.stderr.strip().splitlines()[-1:]}")
+        return None
+    env = dict(line.removeprefix("export ").split("=", 1) for line in completed.stdout.splitlines())
+    return env["PG_CLUSTER_DIR"], env["DATABASE_URL"]
+
+
+def _stop_postgres(directory: str) -> None:
+    subprocess.run(["bash", str(ROOT / ".ci" / "pg-cluster.sh"), "stop", directory], check=False, capture_output=True)  # noqa: S603, S607
+
+
+def _row(label: str, result: dict[str, float], size_mb: float, baseline: dict[str, float] | None) -> str:
+    rate = result["activities"] / result["seconds"]
+    mb_s = size_mb / result["seconds"]
+    ratio = f"{baseline['seconds'] / result['seconds']:6.1%}" if baseline else "  (base)"
+    return (f"{label:<28} {result['seconds']:8.2f} s {rate:10.0f} act/s {mb_s:7.2f} MB/s "
+            f"{ratio} of baseline   peak RSS {result['peak_rss_mb']:6.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000", help="corpus sizes, activities (comma-separated)")
+    parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",")]
+    cluster = None if options.no_postgres else _start_postgres()
+    try:
+        for size in sizes:
+            corpus = _corpus(size)
+            size_mb = corpus.stat().st_size / 1e6
+            print(f"\ncorpus: {size} activities, {size_mb:.0f} MB ({corpus.name})", flush=True)
+            base = _measure("baseline", str(corpus))
+            print(_row("baseline lxml iterparse", base, size_mb, None), flush=True)
+            with tempfile.TemporaryDirectory() as scratch:
+                sqlite = _measure("import", str(corpus), f"sqlite:///{scratch}/bench.sqlite3")
+            print(_row("import → SQLite", sqlite, size_mb, base), flush=True)
+            if cluster is not None:
+                database = f"bench_{size}"
+                subprocess.run(["psql", cluster[1], "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True)  # noqa: S603, S607
+                subprocess.run(["psql", cluster[1], "-qc", f"CREATE DATABASE {database}"], check=True)  # noqa: S603, S607
+                url = cluster[1].rsplit("/", 1)[0] + f"/{database}"
+                postgres = _measure("import", str(corpus), url)
+                print(_row("import → PostgreSQL", postgres, size_mb, base), flush=True)
+    finally:
+        if cluster is not None:
+            _stop_postgres(cluster[0])
+    os.environ.pop("DATABASE_URL", None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,460 @@
+"""Plain data types for IATI 2.0x activities: the contract between the parser and the database.
+
+No Django, no database, no lxml here. Every type is a ``@dataclass(slots=True)`` that the parser
+fills once and nobody mutates afterwards ("frozen-ish": not ``frozen=True``, because a frozen
+``__init__`` is several times slower and the parser builds millions of these).
+
+Conventions
+
+* ``Narratives`` maps a language code to text. The key is the lowercased ``xml:lang`` of the
+  ``narrative``; without one, the activity's ``xml:lang``, then the file root's ``xml:lang``; ``""``
+  when none is known. Text is stripped of surrounding white space. Two narratives of one element in
+  the same language (the schema allows it) are joined with a newline, in document order.
+* Codes stay the strings the publisher wrote (IATI allows codes outside the codelists with other
+  vocabularies). Numbers are ``Decimal``, dates ``datetime.date``, the activity's
+  ``last_updated_datetime`` an aware ``datetime``. A number, date or boolean that does not parse is
+  never stored: the parser refuses the activity instead.
+* An optional attribute or element that is absent is ``None`` (or an empty list / dict).
+* ``other_elements`` keeps, as canonical XML, every child of ``iati-activity`` that is not modelled
+  here (results, contact-info, planned-disbursement, conditions, extensions, ...), so that the writer
+  re-emits it in its schema position and nothing is lost.
+* ``extra_content`` keeps what sits inside a modelled element but has no field: extension
+  attributes (``{namespace}name``) and unknown or surplus child elements, keyed by a path
+  relative to ``iati-activity`` (``""`` is ``iati-activity`` itself, ``transaction[3]/provider-org``,
+  ``title/narrative[2]``; list elements always carry a 1-based index among their own kind).
+
+``to_dict()`` / ``from_dict()`` round-trip through JSON: dates and datetimes as ISO strings,
+decimals as plain (non-exponent) strings. ``ParsedActivity.content_hash()`` is a sha256 over the
+canonical JSON of ``to_dict()`` without ``warnings`` and ``source_line``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar, Union
+
+Narratives = dict[str, str]
+
+_T = TypeVar("_T", bound="_Record")
+
+
+class IatiFileError(Exception):
+    """A whole file cannot be imported. The message is one English sentence for the user."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def decimal_to_str(value: Decimal) -> str:
+    """A decimal as an ``xsd:decimal`` lexical form: no exponent, as many digits as published."""
+    return format(value, "f")
+
+
+class _Record:
+    """Shared JSON (de)serialisation for the dataclasses of this module."""
+
+    __slots__ = ()
+    _hints: ClassVar[dict[type, dict[str, Any]]] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            out[field.name] = _to_json(getattr(self, field.name))
+        return out
+
+    @classmethod
+    def from_dict(cls: type[_T], data: dict[str, Any]) -> _T:
+        hints = _type_hints(cls)
+        kwargs: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if field.name in data:
+                kwargs[field.name] = _from_json(hints[field.name], data[field.name])
+        return cls(**kwargs)
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    hints = _Record._hints.get(cls)
+    if hints is None:
+        hints = typing.get_type_hints(cls)
+        _Record._hints[cls] = hints
+    return hints
+
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, Decimal):
+        return decimal_to_str(value)
+    if isinstance(value, dt.date):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, _Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+def _from_json(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _from_json(args[0], value)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        return [_from_json(item_tp, v) for v in value]
+    if origin is dict:
+        _, value_tp = typing.get_args(tp)
+        return {str(k): _from_json(value_tp, v) for k, v in value.items()}
+    if tp is Decimal:
+        return Decimal(value)
+    if tp is dt.datetime:
+        return dt.datetime.fromisoformat(value)
+    if tp is dt.date:
+        return dt.date.fromisoformat(value)
+    if isinstance(tp, type) and issubclass(tp, _Record):
+        return tp.from_dict(value)
+    return value
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+@dataclasses.dataclass(slots=True)
+class DataQualityWarning(_Record):
+    """A deviation that does not stop the import: schema deviations, unknown codes, ..."""
+
+    element: str  # e.g. "iati-activity/location[2]/point"
+    line: int | None
+    reason: str
+
+
+@dataclasses.dataclass(slots=True)
+class RefusedActivity(_Record):
+    """An activity that cannot be read faithfully; nothing of it should be imported."""
+
+    identifier: str | None
+    line: int | None
+    element: str
+    reason: str
+
+
+@dataclasses.dataclass(slots=True)
+class FileInfo(_Record):
+    """What ``check_file`` proved about a file, read without keeping anything of it."""
+
+    path: str
+    root_tag: str
+    version: str | None  # None when the root has no version attribute (read as 2.03)
+    generated_datetime: dt.datetime | None
+    default_language: str | None
+    encoding: str
+    activity_count: int
+    byte_size: int
+    sha256: str
+    warnings: list[DataQualityWarning] = dataclasses.field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+@dataclasses.dataclass(slots=True)
+class OrgRef(_Record):
+    """``reporting-org``."""
+
+    ref: str | None
+    type: str | None
+    name: Narratives
+    secondary_reporter: bool | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class ParticipatingOrg(_Record):
+    ref: str | None
+    type: str | None
+    role: str | None
+    activity_id: str | None
+    crs_channel_code: str | None
+    name: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class Description(_Record):
+    type: str | None
+    narratives: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class CodeVocabulary(_Record):
+    """``default-aid-type``, ``transaction/aid-type``, ``location/location-id``."""
+
+    code: str | None
+    vocabulary: str | None
+
+
+@dataclasses.dataclass(slots=True)
+class ActivityDate(_Record):
+    type: str | None
+    iso_date: dt.date | None
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class RecipientCountry(_Record):
+    code: str | None
+    percentage: Decimal | None  # always None inside a transaction
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class RecipientRegion(_Record):
+    code: str | None
+    vocabulary: str | None
+    vocabulary_uri: str | None
+    percentage: Decimal | None  # always None inside a transaction
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class Sector(_Record):
+    code: str | None
+    vocabulary: str | None
+    vocabulary_uri: str | None
+    percentage: Decimal | None  # always None inside a transaction
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class Tag(_Record):
+    code: str | None
+    vocabulary: str | None
+    vocabulary_uri: str | None
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class PolicyMarker(_Record):
+    code: str | None
+    vocabulary: str | None
+    vocabulary_uri: str | None
+    significance: str | None
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class Budget(_Record):
+    type: str | None
+    status: str | None
+    period_start: dt.date | None
+    period_end: dt.date | None
+    value: Decimal | None
+    currency: str | None  # value/@currency as published (None: the activity's default)
+    value_date: dt.date | None
+
+
+@dataclasses.dataclass(slots=True)
+class TransactionOrg(_Record):
+    """``transaction/provider-org`` or ``transaction/receiver-org``."""
+
+    ref: str | None
+    type: str | None
+    activity_id: str | None  # @provider-activity-id or @receiver-activity-id
+    narrative: Narratives
+
+
+@dataclasses.dataclass(slots=True)
+class Transaction(_Record):
+    ref: str | None
+    humanitarian: bool | None
+    type: str | None  # transaction-type/@code
+    date: dt.date | None  # transaction-date/@iso-date
+    value: Decimal | None
+    currency: str | None
+    value_date: dt.date | None
+    description: Narratives
+    provider_org: TransactionOrg | None
+    receiver_org: TransactionOrg | None
+    disbursement_channel: str | None
+    sectors: list[Sector]
+    recipient_country: RecipientCountry | None
+    recipient_region: RecipientRegion | None
+    flow_type: str | None
+    finance_type: str | None
+    aid_types: list[CodeVocabulary]
+    tied_status: str | None
+
+
+@dataclasses.dataclass(slots=True)
+class Administrative(_Record):
+    code: str | None
+    vocabulary: str | None
+    level: int | None
+
+
+@dataclasses.dataclass(slots=True)
+class Point(_Record):
+    srs_name: str | None
+    pos: str | None  # "latitude longitude" as published; see ``latitude_longitude()``
+
+    def latitude_longitude(self) -> tuple[Decimal, Decimal] | None:
+        """The position as two decimals, or None if absent or not two numbers in range."""
+        if not self.pos:
+            return None
+        parts = self.pos.split()
+        if len(parts) != 2:
+            return None
+        try:
+            lat, lon = Decimal(parts[0]), Decimal(parts[1])
+        except ArithmeticError:
+            return None
+        if not (lat.is_finite() and lon.is_finite()):
+            return None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None
+        return lat, lon
+
+
+@dataclasses.dataclass(slots=True)
+class Location(_Record):
+    ref: str | None
+    location_reach: str | None
+    location_ids: list[CodeVocabulary]
+    name: Narratives
+    description: Narratives
+    activity_description: Narratives
+    administratives: list[Administrative]
+    point: Point | None
+    exactness: str | None
+    location_class: str | None
+    feature_designation: str | None
+
+
+@dataclasses.dataclass(slots=True)
+class RelatedActivity(_Record):
+    ref: str | None
+    type: str | None
+
+
+@dataclasses.dataclass(slots=True)
+class DocumentLink(_Record):
+    url: str | None
+    format: str | None
+    title: Narratives
+    description: Narratives
+    categories: list[str]
+    languages: list[str]
+    document_date: dt.date | None
+
+
+@dataclasses.dataclass(slots=True)
+class OtherElement(_Record):
+    """A child of ``iati-activity`` kept verbatim (exclusive C14N, so stable and self-contained)."""
+
+    tag: str  # local name, or "{namespace}name" for extension elements
+    xml: str
+
+
+@dataclasses.dataclass(slots=True)
+class ExtraContent(_Record):
+    """Content of a modelled element that no field holds; re-emitted by the writer."""
+
+    path: str
+    attributes: dict[str, str] = dataclasses.field(default_factory=dict)
+    elements: list[str] = dataclasses.field(default_factory=list)  # canonical XML
+
+
+# --------------------------------------------------------------------------- the activity
+
+
+@dataclasses.dataclass(slots=True)
+class ParsedActivity(_Record):
+    iati_identifier: str
+    reporting_org: OrgRef
+    default_language: str | None = None
+    default_currency: str | None = None
+    last_updated_datetime: dt.datetime | None = None
+    hierarchy: int | None = None
+    humanitarian: bool | None = None
+    linked_data_uri: str | None = None
+    budget_not_provided: str | None = None
+    title: Narratives = dataclasses.field(default_factory=dict)
+    descriptions: list[Description] = dataclasses.field(default_factory=list)
+    participating_orgs: list[ParticipatingOrg] = dataclasses.field(default_factory=list)
+    activity_status: str | None = None
+    activity_dates: list[ActivityDate] = dataclasses.field(default_factory=list)
+    activity_scope: str | None = None
+    recipient_countries: list[RecipientCountry] = dataclasses.field(default_factory=list)
+    recipient_regions: list[RecipientRegion] = dataclasses.field(default_factory=list)
+    locations: list[Location] = dataclasses.field(default_factory=list)
+    sectors: list[Sector] = dataclasses.field(default_factory=list)
+    tags: list[Tag] = dataclasses.field(default_factory=list)
+    policy_markers: list[PolicyMarker] = dataclasses.field(default_factory=list)
+    collaboration_type: str | None = None
+    default_flow_type: str | None = None
+    default_finance_type: str | None = None
+    default_aid_types: list[CodeVocabulary] = dataclasses.field(default_factory=list)
+    default_tied_status: str | None = None
+    budgets: list[Budget] = dataclasses.field(default_factory=list)
+    transactions: list[Transaction] = dataclasses.field(default_factory=list)
+    document_links: list[DocumentLink] = dataclasses.field(default_factory=list)
+    related_activities: list[RelatedActivity] = dataclasses.field(default_factory=list)
+    other_elements: list[OtherElement] = dataclasses.field(default_factory=list)
+    extra_content: list[ExtraContent] = dataclasses.field(default_factory=list)
+    source_line: int = 0
+    warnings: list[DataQualityWarning] = dataclasses.field(default_factory=list)
+
+    def content_dict(self) -> dict[str, Any]:
+        """``to_dict()`` without ``warnings`` and ``source_line``: what the content is."""
+        data = self.to_dict()
+        del data["warnings"]
+        del data["source_line"]
+        return data
+
+    def content_hash(self) -> str:
+        """A stable sha256 (hex) of the content: equal content gives an equal hash."""
+        canonical = json.dumps(
+            self.content_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+__all__ = [
+    "ActivityDate",
+    "Administrative",
+    "Budget",
+    "CodeVocabulary",
+    "DataQualityWarning",
+    "Description",
+    "DocumentLink",
+    "ExtraContent",
+    "FileInfo",
+    "IatiFileError",
+    "Location",
+    "Narratives",
+    "OrgRef",
+    "OtherElement",
+    "ParsedActivity",
+    "ParticipatingOrg",
+    "PolicyMarker",
+    "Point",
+    "RecipientCountry",
+    "RecipientRegion",
+    "RefusedActivity",
+    "RelatedActivity",
+    "Sector",
+    "Tag",
+    "Transaction",
+    "TransactionOrg",
+    "decimal_to_str",
+]

@@ -1,0 +1,261 @@
+"""Schema and codelist checks for single IATI activities.
+
+* ``validate_element(el)`` validates one ``iati-activity`` element against the shipped 2.03
+  ``iati-activities-schema.xsd``. ``iati-activity`` is a global element of that schema, so the
+  element is validated in place, as the root of a virtual document (lxml does this without copying
+  the subtree): the result is the same as wrapping it in ``<iati-activities version="2.03">``, but
+  no copy is made and the libxml2 errors keep the source lines and a path such as
+  ``/iati-activity/location[2]/point``.
+* ``CodelistChecker`` checks codes against the shipped codelists, using ``mapping.xml`` to know
+  which codelist applies where, and under which ``@vocabulary`` (codes of other vocabularies are
+  not checked).
+
+The schema is parsed once per process (lazily) with ``no_network=True``; its include and import
+(``iati-common.xsd``, ``xml.xsd``) resolve to the files next to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from cbcoord.iati.codelists import MAPPING_FILE, CodelistNotFound, load_codelist
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+ACTIVITY_SCHEMA_FILE = SCHEMA_DIR / "iati-activities-schema.xsd"
+
+_schema_lock = threading.Lock()
+_schema: etree.XMLSchema | None = None
+
+
+def safe_parser(**extra: bool) -> etree.XMLParser:
+    """The only kind of parser cbcoord uses for IATI data: no entities, no DTD, no network."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, **extra
+    )
+
+
+def activity_schema() -> etree.XMLSchema:
+    """The IATI 2.03 activity schema, parsed on first use and kept for the process."""
+    global _schema
+    if _schema is None:
+        with _schema_lock:
+            if _schema is None:
+                doc = etree.parse(str(ACTIVITY_SCHEMA_FILE), safe_parser())
+                _schema = etree.XMLSchema(doc)
+    return _schema
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class SchemaIssue:
+    path: str  # "iati-activity/location[2]/point"
+    line: int | None
+    message: str  # libxml2's message, as is
+    reason: str  # the message rewritten in plain English, naming the element
+
+
+_RE_ELEMENT = re.compile(r"^Element '([^']*)'(?:, attribute '([^']*)')?: (.*)$", re.S)
+_RE_EXPECTED = re.compile(r"Expected is(?: one of)? \( (.*?) \)\.")
+_RE_TYPE = re.compile(r"^'(.*)' is not a valid value of the (?:atomic|list|union) type '([^']*)'\.")
+_TYPE_NAMES = {
+    "xs:date": "date (YYYY-MM-DD)",
+    "xs:dateTime": "date-time (YYYY-MM-DDThh:mm:ss)",
+    "xs:decimal": "decimal number",
+    "xs:boolean": "boolean (0, 1, true or false)",
+    "xs:int": "whole number",
+    "xs:nonNegativeInteger": "non-negative whole number",
+    "xs:positiveInteger": "positive whole number",
+    "xs:anyURI": "URI",
+    "xs:NMTOKEN": "name token",
+}
+
+
+def _short(name: str) -> str:
+    """``{ns}local`` -> ``local`` for messages (the namespace stays in the path)."""
+    return name.rsplit("}", 1)[-1]
+
+
+def rewrite_message(message: str) -> str:
+    """Turn a libxml2 schema message into an English sentence that names the element."""
+    message = " ".join(message.split())
+    m = _RE_ELEMENT.match(message)
+    if not m:
+        return message
+    element, attribute, rest = _short(m.group(1)), m.group(2), m.group(3)
+    expected = _RE_EXPECTED.search(rest)
+    expected_text = ""
+    if expected:
+        names = [n.strip() for n in expected.group(1).split(",")]
+        names = ["an extension element" if n.startswith("##other") else n for n in names]
+        expected_text = ", ".join(dict.fromkeys(names))
+    if rest.startswith("Missing child element(s)."):
+        return f"{element} is missing a required child element (expected: {expected_text})"
+    if rest.startswith("This element is not expected."):
+        if expected_text:
+            return f"{element} is not allowed here (expected instead: {expected_text})"
+        return f"{element} is not allowed here (no more child elements are allowed)"
+    if "is required but missing" in rest:
+        missing = re.search(r"The attribute '([^']*)'", rest)
+        name = missing.group(1) if missing else "?"
+        return f"{element} is missing its required attribute '{name}'"
+    if rest.startswith("The attribute") and rest.endswith("is not allowed."):
+        return f"{element} has an attribute '{attribute}' that is not allowed"
+    typed = _RE_TYPE.match(rest)
+    if typed:
+        kind = _TYPE_NAMES.get(typed.group(2), typed.group(2))
+        where = f"{element}/@{attribute}" if attribute else element
+        return f"{where} is '{typed.group(1)}', which is not a valid {kind}"
+    if rest.startswith("Character content other than whitespace is not allowed"):
+        return f"{element} contains text, but only child elements are allowed in it"
+    if rest.startswith("Element content is not allowed"):
+        return f"{element} contains child elements, but only text is allowed in it"
+    if rest.startswith("No matching global declaration available for the validation root"):
+        return f"{element} is not an element of the IATI activity schema"
+    where = f"{element}/@{attribute}" if attribute else element
+    return f"{where}: {rest}"
+
+
+def issues_from_log(log: etree._ListErrorLog) -> list[SchemaIssue]:
+    out: list[SchemaIssue] = []
+    for entry in log:
+        path = (entry.path or "").lstrip("/")
+        line = entry.line if entry.line and entry.line > 0 else None
+        out.append(SchemaIssue(path, line, entry.message, rewrite_message(entry.message)))
+    return out
+
+
+def validate_element(activity: etree._Element) -> list[SchemaIssue]:
+    """Schema issues of one ``iati-activity`` element (empty list: valid)."""
+    schema = activity_schema()
+    if schema.validate(activity):
+        return []
+    return issues_from_log(schema.error_log)
+
+
+def validate_file(path: str | Path) -> list[SchemaIssue]:
+    """Schema issues of a whole (small) file. Loads it into memory: for tests and tools only."""
+    doc = etree.parse(str(path), safe_parser())
+    schema = activity_schema()
+    if schema.validate(doc):
+        return []
+    return issues_from_log(schema.error_log)
+
+
+# --------------------------------------------------------------------------- codelists
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class CodelistRule:
+    codelist: str
+    vocabularies: frozenset[str] | None  # None: applies whatever the vocabulary
+    without_vocabulary: bool  # also applies when @vocabulary is absent
+
+
+_RE_VOCAB = re.compile(r"@vocabulary\s*=\s*'([^']*)'")
+
+
+def _load_mapping() -> dict[str, list[CodelistRule]]:
+    """mapping.xml as ``{"sector/@code": [rules]}``, paths relative to iati-activity."""
+    root = etree.parse(str(MAPPING_FILE), safe_parser()).getroot()
+    rules: dict[str, list[CodelistRule]] = {}
+    for mapping in root.iterfind("mapping"):
+        xpath = (mapping.findtext("path") or "").strip()
+        codelist_el = mapping.find("codelist")
+        if codelist_el is None:
+            continue
+        name = codelist_el.get("ref") or ""
+        if xpath.startswith("//iati-activity/"):
+            key = xpath[len("//iati-activity/") :]
+        elif xpath == "//@xml:lang":
+            key = "@xml:lang"
+        else:
+            continue  # iati-activities/@version, organisation files
+        condition = (mapping.findtext("condition") or "").strip()
+        if condition:
+            vocabularies: frozenset[str] | None = frozenset(_RE_VOCAB.findall(condition))
+            without = "not(@vocabulary)" in condition.replace(" ", "")
+        else:
+            vocabularies, without = None, True
+        rules.setdefault(key, []).append(CodelistRule(name, vocabularies, without))
+    return rules
+
+
+class CodelistChecker:
+    """Checks codes of the attributes that ``mapping.xml`` maps to a shipped codelist."""
+
+    def __init__(self) -> None:
+        self.rules = _load_mapping()
+        self._codes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        for rules in self.rules.values():
+            for rule in rules:
+                if rule.codelist not in self._codes:
+                    try:
+                        codelist = load_codelist(rule.codelist)
+                    except CodelistNotFound:
+                        continue
+                    self._codes[rule.codelist] = (
+                        codelist.active_codes,
+                        codelist.withdrawn_codes,
+                    )
+
+    def has_rule(self, key: str) -> bool:
+        return key in self.rules
+
+    def check(self, key: str, code: str, vocabulary: str | None = None) -> str | None:
+        """None if fine (or not checkable), else the reason, e.g. "code 'X' is not in ..."."""
+        rules = self.rules.get(key)
+        if not rules:
+            return None
+        for rule in rules:
+            if rule.vocabularies is None:
+                applies = True
+            elif vocabulary is None:
+                applies = rule.without_vocabulary
+            else:
+                applies = vocabulary in rule.vocabularies
+            if not applies:
+                continue
+            codes = self._codes.get(rule.codelist)
+            if codes is None:
+                return None
+            active, withdrawn = codes
+            if code in active:
+                return None
+            attribute = key.rsplit("/", 1)[-1]
+            if code in withdrawn:
+                return f"{attribute} '{code}' is withdrawn from the {rule.codelist} codelist"
+            return f"{attribute} '{code}' is not in the {rule.codelist} codelist"
+        return None
+
+
+_checker_lock = threading.Lock()
+_checker: CodelistChecker | None = None
+
+
+def codelist_checker() -> CodelistChecker:
+    """The process-wide checker (codelists parsed on first use)."""
+    global _checker
+    if _checker is None:
+        with _checker_lock:
+            if _checker is None:
+                _checker = CodelistChecker()
+    return _checker
+
+
+__all__ = [
+    "ACTIVITY_SCHEMA_FILE",
+    "CodelistChecker",
+    "CodelistRule",
+    "SchemaIssue",
+    "activity_schema",
+    "codelist_checker",
+    "issues_from_log",
+    "rewrite_message",
+    "safe_parser",
+    "validate_element",
+    "validate_file",
+]
