@@ -22,7 +22,10 @@ OUT = ROOT / "bench" / "out"
 
 def _measure(*args: str) -> dict[str, float]:
     completed = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.measure", *args], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "bench.measure", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=False,
     )
     if completed.returncode != 0:
@@ -43,7 +46,9 @@ def _corpus(size: int) -> Path:
 
 def _start_postgres() -> tuple[str, str] | None:
     script = ROOT / ".ci" / "pg-cluster.sh"
-    completed = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, check=False)  # noqa: S603, S607
+    completed = subprocess.run(
+        ["bash", str(script), "start"], capture_output=True, text=True, check=False
+    )
     if completed.returncode != 0:
         print(f"PostgreSQL not measured: {completed.stderr.strip().splitlines()[-1:]}")
         return None
@@ -52,20 +57,30 @@ def _start_postgres() -> tuple[str, str] | None:
 
 
 def _stop_postgres(directory: str) -> None:
-    subprocess.run(["bash", str(ROOT / ".ci" / "pg-cluster.sh"), "stop", directory], check=False, capture_output=True)  # noqa: S603, S607
+    subprocess.run(
+        ["bash", str(ROOT / ".ci" / "pg-cluster.sh"), "stop", directory],
+        check=False,
+        capture_output=True,
+    )
 
 
-def _row(label: str, result: dict[str, float], size_mb: float, baseline: dict[str, float] | None) -> str:
+def _row(
+    label: str, result: dict[str, float], size_mb: float, baseline: dict[str, float] | None
+) -> str:
     rate = result["activities"] / result["seconds"]
     mb_s = size_mb / result["seconds"]
     ratio = f"{baseline['seconds'] / result['seconds']:6.1%}" if baseline else "  (base)"
-    return (f"{label:<28} {result['seconds']:8.2f} s {rate:10.0f} act/s {mb_s:7.2f} MB/s "
-            f"{ratio} of baseline   peak RSS {result['peak_rss_mb']:6.0f} MB")
+    return (
+        f"{label:<28} {result['seconds']:8.2f} s {rate:10.0f} act/s {mb_s:7.2f} MB/s "
+        f"{ratio} of baseline   peak RSS {result['peak_rss_mb']:6.0f} MB"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--sizes", default="10000,100000", help="corpus sizes, activities (comma-separated)")
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="corpus sizes, activities (comma-separated)"
+    )
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
@@ -82,8 +97,12 @@ def main() -> None:
             print(_row("import → SQLite", sqlite, size_mb, base), flush=True)
             if cluster is not None:
                 database = f"bench_{size}"
-                subprocess.run(["psql", cluster[1], "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True)  # noqa: S603, S607
-                subprocess.run(["psql", cluster[1], "-qc", f"CREATE DATABASE {database}"], check=True)  # noqa: S603, S607
+                subprocess.run(
+                    ["psql", cluster[1], "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True
+                )
+                subprocess.run(
+                    ["psql", cluster[1], "-qc", f"CREATE DATABASE {database}"], check=True
+                )
                 url = cluster[1].rsplit("/", 1)[0] + f"/{database}"
                 postgres = _measure("import", str(corpus), url)
                 print(_row("import → PostgreSQL", postgres, size_mb, base), flush=True)

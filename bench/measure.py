@@ -44,9 +44,14 @@ def import_into(corpus: Path, database_url: str) -> dict[str, float]:
     run = iati_import(user=None, path=corpus, source=str(corpus), source_kind="path")
     seconds = time.perf_counter() - started
     if run.status != "completed" or run.refused:
-        raise SystemExit(f"import did not complete cleanly: {run.status} {run.message} refused={run.refused}")
-    return {"seconds": seconds, "activities": run.added + run.updated + run.unchanged,
-            "with_warnings": run.with_warnings}
+        raise SystemExit(
+            f"import did not complete cleanly: {run.status} {run.message} refused={run.refused}"
+        )
+    return {
+        "seconds": seconds,
+        "activities": run.added + run.updated + run.unchanged,
+        "with_warnings": run.with_warnings,
+    }
 
 
 def main() -> None:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cbcoord.activities import views as activity_views
 from cbcoord.api import api
 from cbcoord.core import views as core_views
 from cbcoord.frameworks import views as frameworks_views
@@ -41,6 +42,25 @@ urlpatterns = [
     path("catalogue/", frameworks_views.catalogue, name="catalogue"),
     path("catalogue/<str:code>/", frameworks_views.instrument_detail, name="instrument-detail"),
     path("provisions/<str:code>/", frameworks_views.provision_detail, name="provision-detail"),
+    path("activities/", activity_views.activity_list_view, name="activity-list"),
+    path("activities/new/", activity_views.activity_create, name="activity-create"),
+    path("activities/export.xml", activity_views.activity_export, name="activity-export"),
+    path(
+        "activities/<path:iati_identifier>/edit/",
+        activity_views.activity_edit,
+        name="activity-edit",
+    ),
+    path(
+        "activities/<path:iati_identifier>/take-publisher-version/",
+        activity_views.activity_take_publisher_version,
+        name="activity-take-publisher-version",
+    ),
+    path(
+        "activities/<path:iati_identifier>/", activity_views.activity_detail, name="activity-detail"
+    ),
+    path("imports/", activity_views.import_list, name="import-list"),
+    path("imports/new/", activity_views.import_new, name="import-new"),
+    path("imports/<int:pk>/", activity_views.import_detail, name="import-detail"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

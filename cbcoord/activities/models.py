@@ -124,6 +124,22 @@ class Activity(TimeStampedModel, DemoFlagged):
         blank=True,
         help_text=_("A newer publisher version held back because of hand edits."),
     )
+    publisher_warnings = models.JSONField(
+        _("warnings of the publisher's newer version"), null=True, blank=True
+    )
+    publisher_updated_at = models.DateTimeField(
+        _("publisher's last-updated-datetime"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Of the last version imported; hand edits do not change it."),
+    )
+    publisher_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Content hash of the last publisher version imported."),
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "data"])
@@ -155,7 +171,6 @@ class ActivityCountry(models.Model):
         return self.code
 
 
-
 class ActivityRegion(models.Model):
     """IATI recipient regions (OECD DAC region codes), not WCO regions."""
 
@@ -170,7 +185,6 @@ class ActivityRegion(models.Model):
         return self.code
 
 
-
 class ActivitySector(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sectors")
     code = models.CharField(max_length=40, db_index=True)
@@ -179,7 +193,6 @@ class ActivitySector(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vocabulary}:{self.code}"
-
 
 
 class ActivityParticipant(models.Model):
@@ -193,7 +206,6 @@ class ActivityParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.ref or self.name}"
-
 
 
 class ActivityProvision(models.Model):

@@ -105,8 +105,7 @@ def demo_load(*, reset_passwords: bool = True) -> DemoResult:
         values={
             "end_date": datetime.date(2020, 6, 30),
             "note": (
-                "Vice-Chair at the 14 March 2019 meeting (WCO news item); "
-                "term dates illustrative."
+                "Vice-Chair at the 14 March 2019 meeting (WCO news item); term dates illustrative."
             ),
             "is_demo": True,
         },

@@ -50,8 +50,10 @@ REPORTING_ORGS: tuple[tuple[str, str, dict[str, str]], ...] = (
     (
         "XM-DAC-47066",
         "40",
-        {"en": "International Organization for Migration", "es": "Organización Internacional "
-         "para las Migraciones"},
+        {
+            "en": "International Organization for Migration",
+            "es": "Organización Internacional para las Migraciones",
+        },
     ),
     ("GB-GOV-1", "10", {"en": "UK - Foreign, Commonwealth and Development Office"}),
     ("CA-3", "10", {"en": "Global Affairs Canada", "fr": "Affaires mondiales Canada"}),
@@ -147,15 +149,15 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 
 def _activity(rng: random.Random, seq: int) -> ParsedActivity:
     org_ref, org_type, org_names = REPORTING_ORGS[rng.randrange(len(REPORTING_ORGS))]
-    code, name_en, name_local, local_lang, administration = COUNTRIES[
-        rng.randrange(len(COUNTRIES))
-    ]
+    code, name_en, name_local, local_lang, administration = COUNTRIES[rng.randrange(len(COUNTRIES))]
     template = TITLES[rng.randrange(len(TITLES))]
     langs = ["en"] if local_lang == "en" else ["en", local_lang]
     if rng.random() < 0.3:
         extra = rng.choice([lang for lang in ("es", "fr", "pt") if lang not in langs])
         langs.append(extra)
-    title = {lang: template[lang].format(c=name_en if lang == "en" else name_local) for lang in langs}
+    title = {
+        lang: template[lang].format(c=name_en if lang == "en" else name_local) for lang in langs
+    }
     description = {langs[-1]: DESCRIPTIONS[langs[-1]]}
 
     start_year = 2015 + rng.randrange(10)
@@ -185,7 +187,7 @@ def _activity(rng: random.Random, seq: int) -> ParsedActivity:
             )
         )
 
-    total = sum((b.value or Decimal(0)) for b in budgets)
+    total = sum((b.value or Decimal(0) for b in budgets), Decimal(0))
     implementer = TransactionOrg(None, "10", None, {local_lang: administration})
     n_transactions = 5 + rng.randrange(6)
     transactions = []

@@ -31,11 +31,11 @@ canonical JSON of ``to_dict()`` without ``warnings`` and ``source_line``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import types
 import typing
-import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, Union
 

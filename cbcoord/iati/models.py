@@ -59,7 +59,11 @@ class ImportRun(models.Model):
     iati_version = models.CharField(_("IATI version"), max_length=10, blank=True)
     strict = models.BooleanField(_("strict"), default=False)
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs"
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_runs",
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING
@@ -73,8 +77,11 @@ class ImportRun(models.Model):
     refused = models.PositiveIntegerField(_("refused"), default=0)
     withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
     held_back = models.PositiveIntegerField(
-        _("held back for hand edits"), default=0,
-        help_text=_("Newer publisher versions not applied because the activity was edited by hand."),
+        _("held back for hand edits"),
+        default=0,
+        help_text=_(
+            "Newer publisher versions not applied because the activity was edited by hand."
+        ),
     )
     with_warnings = models.PositiveIntegerField(_("activities with warnings"), default=0)
 

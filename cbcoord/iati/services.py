@@ -8,8 +8,6 @@ re-running a file that was interrupted completes it (unchanged activities are sk
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,13 +21,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.permissions import is_secretariat, may_import
-from cbcoord.activities import derive
+from cbcoord.activities import derive, indexing
 from cbcoord.activities.models import (
     Activity,
-    ActivityCountry,
-    ActivityParticipant,
-    ActivityRegion,
-    ActivitySector,
     Origin,
     Visibility,
 )
@@ -38,7 +32,6 @@ from cbcoord.iati.model import IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.iati.parser import check_file, iter_activities
-from cbcoord.registry.models import Member
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +68,7 @@ class _Existing:
     last_updated: Any
     content_hash: str
     hand_edited: bool
-    withdrawn: bool
+    withdrawn_at: Any
     reporting_org_id: int
 
 
@@ -163,9 +156,7 @@ class _Importer:
         self.user = user
         self.source_kind = source_kind
         self.organisations = OrganisationMatcher()
-        self.region_of_country = dict(
-            Member.objects.exclude(iso_code="").values_list("iso_code", "region_id")
-        )
+        self.region_of_country = indexing.region_of_country_map()
         self.source_keys: set[str] = set()
         self.restricted_to = None if user is None or is_secretariat(user) else user.organisation_id
 
@@ -182,8 +173,8 @@ class _Importer:
             for row in Activity.objects.filter(iati_identifier__in=list(latest)).values_list(
                 "iati_identifier",
                 "pk",
-                "last_updated_datetime",
-                "content_hash",
+                "publisher_updated_at",
+                "publisher_hash",
                 "hand_edited",
                 "withdrawn_at",
                 "reporting_org_id",
@@ -212,12 +203,10 @@ class _Importer:
         to_create: list[Activity] = []
         to_update: list[Activity] = []
         unchanged_pks: list[int] = []
-        held_back: list[tuple[int, dict[str, Any]]] = []
+        held_back: list[tuple[int, dict[str, Any], str, ParsedActivity]] = []
         for identifier, parsed in latest.items():
             data = parsed.content_dict()
-            content_hash = hashlib.sha256(
-                json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-            ).hexdigest()
+            content_hash = indexing.content_hash(data)
             reporting = parsed.reporting_org
             organisation = self.organisations.match(
                 ref=reporting.ref,
@@ -251,8 +240,9 @@ class _Importer:
                 unchanged_pks.append(old.pk)
                 continue
             if old is not None and old.hand_edited:
-                held_back.append((old.pk, data))
+                held_back.append((old.pk, data, content_hash, parsed))
                 continue
+            columns = _columns(data)
             activity = Activity(
                 iati_identifier=identifier,
                 reporting_org=organisation,
@@ -263,7 +253,9 @@ class _Importer:
                 source_key=source_key,
                 withdrawn_at=None,
                 updated_at=now,
-                **_columns(data),
+                publisher_updated_at=columns["last_updated_datetime"],
+                publisher_hash=content_hash,
+                **columns,
             )
             if old is None:
                 activity.origin = Origin.IMPORT
@@ -278,9 +270,20 @@ class _Importer:
             Activity.objects.bulk_update(to_update, ACTIVITY_FIELDS, batch_size=500)
         if unchanged_pks:
             Activity.objects.filter(pk__in=unchanged_pks).update(import_run=run)
-        for pk, data in held_back:
-            Activity.objects.filter(pk=pk).update(publisher_data=data, import_run=run)
-        self._write_index_rows(to_create + to_update, replace=[a.pk for a in to_update])
+        for pk, data, publisher_hash, parsed in held_back:
+            Activity.objects.filter(pk=pk).update(
+                publisher_data=data,
+                publisher_warnings=[warning.to_dict() for warning in parsed.warnings],
+                publisher_updated_at=_columns(data)["last_updated_datetime"],
+                publisher_hash=publisher_hash,
+                import_run=run,
+            )
+        indexing.write_index_rows(
+            to_create + to_update,
+            replace=[activity.pk for activity in to_update],
+            organisations=self.organisations,
+            region_of_country=self.region_of_country,
+        )
         ImportRefusal.objects.bulk_create(refusals)
         run.added += len(to_create)
         run.updated += len(to_update)
@@ -316,7 +319,7 @@ class _Importer:
     @staticmethod
     def _replaces(old: _Existing, data: dict[str, Any], content_hash: str) -> bool:
         """Replace only by a newer last-updated-datetime, or the same one with other content."""
-        if old.withdrawn:
+        if old.withdrawn_at is not None:
             return True
         if old.content_hash == content_hash:
             return False
@@ -327,64 +330,7 @@ class _Importer:
         )
         if old.last_updated is None or new_stamp is None:
             return True
-        return new_stamp >= old.last_updated
-
-    def _write_index_rows(self, activities: list[Activity], *, replace: list[int]) -> None:
-        if replace:
-            for model in (ActivityCountry, ActivityRegion, ActivitySector, ActivityParticipant):
-                model.objects.filter(activity_id__in=replace).delete()
-            Activity.regions.through.objects.filter(activity_id__in=replace).delete()
-        countries, regions, sectors, participants, wco_regions = [], [], [], [], []
-        for activity in activities:
-            data = activity.data
-            seen_regions: set[int] = set()
-            for code, percentage in derive.country_rows(data):
-                countries.append(
-                    ActivityCountry(activity_id=activity.pk, code=code, percentage=percentage)
-                )
-                region_id = self.region_of_country.get(code)
-                if region_id is not None and region_id not in seen_regions:
-                    seen_regions.add(region_id)
-                    wco_regions.append(
-                        Activity.regions.through(activity_id=activity.pk, region_id=region_id)
-                    )
-            for code, vocabulary, percentage in derive.region_rows(data):
-                regions.append(
-                    ActivityRegion(
-                        activity_id=activity.pk,
-                        code=code,
-                        vocabulary=vocabulary,
-                        percentage=percentage,
-                    )
-                )
-            for code, vocabulary, percentage in derive.sector_rows(data):
-                sectors.append(
-                    ActivitySector(
-                        activity_id=activity.pk,
-                        code=code,
-                        vocabulary=vocabulary,
-                        percentage=percentage,
-                    )
-                )
-            for org in data.get("participating_orgs") or []:
-                name = pick_narrative(org.get("name"), "en")
-                organisation = self.organisations.match(
-                    ref=org.get("ref"), name=name, org_type=org.get("type"), role=org.get("role")
-                )
-                participants.append(
-                    ActivityParticipant(
-                        activity_id=activity.pk,
-                        organisation=organisation,
-                        role=(org.get("role") or "")[:10],
-                        ref=(org.get("ref") or "")[:200],
-                        name=name[:500],
-                    )
-                )
-        ActivityCountry.objects.bulk_create(countries, batch_size=1000)
-        ActivityRegion.objects.bulk_create(regions, batch_size=1000)
-        ActivitySector.objects.bulk_create(sectors, batch_size=1000)
-        ActivityParticipant.objects.bulk_create(participants, batch_size=1000)
-        Activity.regions.through.objects.bulk_create(wco_regions, batch_size=1000)
+        return bool(new_stamp >= old.last_updated)
 
     # -- end of run ------------------------------------------------------------------------
     def mark_withdrawn(self) -> None:

@@ -221,7 +221,9 @@ class _Builder:
 
     def descriptions(self, root: etree._Element) -> None:
         for i, d in enumerate(self.a.descriptions, start=1):
-            self.text_element(root, "description", d.narratives, f"description[{i}]", [("type", d.type)])
+            self.text_element(
+                root, "description", d.narratives, f"description[{i}]", [("type", d.type)]
+            )
 
     def participating_orgs(self, root: etree._Element) -> None:
         for i, p in enumerate(self.a.participating_orgs, start=1):
@@ -295,7 +297,9 @@ class _Builder:
             path = f"location[{i}]"
             el = self.sub(root, "location", path, [("ref", loc.ref)])
             if loc.location_reach is not None or f"{path}/location-reach" in self.extras:
-                self.leaf(el, "location-reach", f"{path}/location-reach", [("code", loc.location_reach)])
+                self.leaf(
+                    el, "location-reach", f"{path}/location-reach", [("code", loc.location_reach)]
+                )
             for j, lid in enumerate(loc.location_ids, start=1):
                 self.leaf(
                     el,
@@ -363,7 +367,11 @@ class _Builder:
                 "tag",
                 t.narrative,
                 f"tag[{i}]",
-                [("code", t.code), ("vocabulary", t.vocabulary), ("vocabulary-uri", t.vocabulary_uri)],
+                [
+                    ("code", t.code),
+                    ("vocabulary", t.vocabulary),
+                    ("vocabulary-uri", t.vocabulary_uri),
+                ],
             )
 
     def policy_markers(self, root: etree._Element) -> None:
@@ -414,7 +422,10 @@ class _Builder:
             parent,
             "value",
             path,
-            [("currency", currency), ("value-date", value_date.isoformat() if value_date else None)],
+            [
+                ("currency", currency),
+                ("value-date", value_date.isoformat() if value_date else None),
+            ],
         )
         if amount is not None:
             el.text = decimal_to_str(amount)
@@ -426,7 +437,9 @@ class _Builder:
             el = self.sub(root, "budget", path, [("type", b.type), ("status", b.status)])
             for tag, day in (("period-start", b.period_start), ("period-end", b.period_end)):
                 if day is not None or f"{path}/{tag}" in self.extras:
-                    self.leaf(el, tag, f"{path}/{tag}", [("iso-date", day.isoformat() if day else None)])
+                    self.leaf(
+                        el, tag, f"{path}/{tag}", [("iso-date", day.isoformat() if day else None)]
+                    )
             self.value(el, f"{path}/value", b.value, b.currency, b.value_date)
             self.close(el, path)
 
@@ -447,7 +460,9 @@ class _Builder:
         for i, t in enumerate(self.a.transactions, start=1):
             path = f"transaction[{i}]"
             humanitarian = _bool(t.humanitarian) if t.humanitarian is not None else None
-            el = self.sub(root, "transaction", path, [("ref", t.ref), ("humanitarian", humanitarian)])
+            el = self.sub(
+                root, "transaction", path, [("ref", t.ref), ("humanitarian", humanitarian)]
+            )
             if t.type is not None or f"{path}/transaction-type" in self.extras:
                 self.leaf(el, "transaction-type", f"{path}/transaction-type", [("code", t.type)])
             if t.date is not None or f"{path}/transaction-date" in self.extras:
@@ -460,8 +475,12 @@ class _Builder:
             self.value(el, f"{path}/value", t.value, t.currency, t.value_date)
             if t.description or f"{path}/description" in self.extras:
                 self.text_element(el, "description", t.description, f"{path}/description")
-            self.org(el, "provider-org", t.provider_org, f"{path}/provider-org", "provider-activity-id")
-            self.org(el, "receiver-org", t.receiver_org, f"{path}/receiver-org", "receiver-activity-id")
+            self.org(
+                el, "provider-org", t.provider_org, f"{path}/provider-org", "provider-activity-id"
+            )
+            self.org(
+                el, "receiver-org", t.receiver_org, f"{path}/receiver-org", "receiver-activity-id"
+            )
             if t.disbursement_channel is not None:
                 self.leaf(
                     el,
@@ -508,7 +527,12 @@ class _Builder:
 
     def related_activities(self, root: etree._Element) -> None:
         for i, r in enumerate(self.a.related_activities, start=1):
-            self.leaf(root, "related-activity", f"related-activity[{i}]", [("ref", r.ref), ("type", r.type)])
+            self.leaf(
+                root,
+                "related-activity",
+                f"related-activity[{i}]",
+                [("ref", r.ref), ("type", r.type)],
+            )
 
 
 _EMITTERS: dict[str, Callable[[_Builder, etree._Element], None]] = {

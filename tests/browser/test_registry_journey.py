@@ -11,7 +11,9 @@ from tests.browser.conftest import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_secretariat_sees_vice_chair_in_spanish(page: Any, live_server: Any, demo_passwords: dict[str, str]) -> None:
+def test_secretariat_sees_vice_chair_in_spanish(
+    page: Any, live_server: Any, demo_passwords: dict[str, str]
+) -> None:
     log_in(page, live_server.url, "demo-secretariat", demo_passwords["demo-secretariat"])
     assert "Demo" in page.inner_text("header")
 

@@ -221,25 +221,25 @@ def test_truncated_large_file_writes_nothing(tmp_path: Path, reference: None) ->
 def test_interrupted_run_is_completed_by_the_next(
     tmp_path: Path, reference: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cbcoord.iati import services
+    from cbcoord.activities import indexing
 
     path = iati_file(tmp_path / "f.xml", *({"identifier": f"XM-DAC-909-{n}"} for n in range(12)))
     calls = {"n": 0}
-    original = services._Importer._write_index_rows
+    original = indexing.write_index_rows
 
-    def dying(self: Any, activities: Any, *, replace: Any) -> None:
+    def dying(activities: Any, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("process killed")
-        original(self, activities, replace=replace)
+        original(activities, **kwargs)
 
-    monkeypatch.setattr(services._Importer, "_write_index_rows", dying)
+    monkeypatch.setattr(indexing, "write_index_rows", dying)
     with pytest.raises(RuntimeError):
         run_import(path, batch_size=5)
     # The first batch committed whole; the second rolled back whole.
     assert Activity.objects.count() == 5
     assert ActivityCountry.objects.count() == 5
-    monkeypatch.setattr(services._Importer, "_write_index_rows", original)
+    monkeypatch.setattr(indexing, "write_index_rows", original)
     run = run_import(path, batch_size=5)
     assert (run.added, run.unchanged) == (7, 5)
     assert ActivityCountry.objects.count() == 12

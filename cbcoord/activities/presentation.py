@@ -1,0 +1,51 @@
+"""What the activity pages show beside the activity: codelist names and filter choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cbcoord.frameworks.models import Instrument
+from cbcoord.iati.models import CodelistItem
+from cbcoord.registry.models import Member, Organisation, Region
+
+LABELLED = (
+    "ActivityStatus",
+    "TransactionType",
+    "OrganisationRole",
+    "Country",
+    "Sector",
+    "Region",
+    "BudgetType",
+    "ActivityDateType",
+    "OrganisationType",
+)
+
+
+def codelist_labels(names: tuple[str, ...] = LABELLED) -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {name: {} for name in names}
+    rows = CodelistItem.objects.filter(codelist__name__in=names).values_list(
+        "codelist__name", "code", "name"
+    )
+    for codelist, code, name in rows:
+        labels[codelist][code] = name
+    return labels
+
+
+def filter_choices() -> dict[str, Any]:
+    """Choices of the activity list's filters."""
+    from cbcoord.accounts.permissions import PARTNER_KINDS
+
+    partners: QuerySet[Organisation] = Organisation.objects.filter(kind__in=PARTNER_KINDS).order_by(
+        "name"
+    )
+    return {
+        "regions": Region.objects.order_by("sort_order", "code"),
+        "members": Member.objects.exclude(iso_code="").order_by("name"),
+        "partners": partners,
+        "statuses": list(
+            CodelistItem.objects.filter(codelist__name="ActivityStatus").values_list("code", "name")
+        ),
+        "instruments": Instrument.objects.order_by("code"),
+    }

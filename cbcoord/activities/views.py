@@ -1,0 +1,265 @@
+"""Activity pages (list, detail, create, edit, export) and IATI import pages.
+
+Views parse, call a selector or service, render. Imported IATI text is hostile: templates
+auto-escape everything and only http(s) document URLs become links.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cbcoord.accounts.permissions import (
+    is_secretariat,
+    may_create_activity_for,
+    may_edit_activity,
+    may_import,
+)
+from cbcoord.activities import services
+from cbcoord.activities.export import export_filename, export_queryset, write_export
+from cbcoord.activities.forms import ActivityForm, ImportForm, build_formsets, edit_changes
+from cbcoord.activities.params import filters_from
+from cbcoord.activities.presentation import codelist_labels, filter_choices
+from cbcoord.activities.selectors import activity_get, activity_list
+from cbcoord.core.errors import ServiceError
+from cbcoord.iati import imports
+from cbcoord.iati import selectors as import_selectors
+from cbcoord.registry.models import Organisation
+from cbcoord.registry.selectors import history_for
+
+PAGE_SIZE = 50
+
+
+# --------------------------------------------------------------------------- activities
+
+
+@require_safe
+def activity_list_view(request: HttpRequest) -> HttpResponse:
+    filters, raw = filters_from(request.GET)
+    activities = activity_list(user=request.user, filters=filters)
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({name: value for name, value in raw.items() if value})
+    context = {
+        "page": page,
+        "filters": raw,
+        "export_query": query,
+        "may_create": _may_create_any(request.user),
+        **filter_choices(),
+        "labels": codelist_labels(("ActivityStatus",)),
+    }
+    if request.headers.get("HX-Target") == "activity-results":
+        return render(request, "activities/_activity_rows.html", context)
+    return render(request, "activities/activity_list.html", context)
+
+
+def _may_create_any(user: Any) -> bool:
+    if is_secretariat(user):
+        return True
+    organisation = getattr(user, "organisation", None) if user.is_authenticated else None
+    return organisation is not None and may_create_activity_for(user, organisation)
+
+
+@require_safe
+def activity_detail(request: HttpRequest, iati_identifier: str) -> HttpResponse:
+    activity = activity_get(user=request.user, iati_identifier=iati_identifier)
+    may_edit = may_edit_activity(request.user, activity)
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "data": activity.data,
+            "labels": codelist_labels(),
+            "may_edit": may_edit,
+            "visible_to": list(activity.visible_to.order_by("name")),
+            "wco_regions": list(activity.regions.order_by("sort_order")),
+            "provisions": list(activity.provision_links.select_related("provision")),
+            "history": history_for(user=request.user, instance=activity),
+            "may_see_run": activity.import_run_id is not None
+            and import_selectors.import_run_visible(request.user)
+            .filter(pk=activity.import_run_id)
+            .exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    if not _may_create_any(request.user):
+        raise PermissionDenied(_("Only the secretariat and partner editors may enter activities."))
+    form = ActivityForm(request.POST or None, user=request.user)
+    formsets = build_formsets(request.POST or None, None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and all(f.is_valid() for f in formsets.values())
+    ):
+        changes = edit_changes(form, formsets, editing=False)
+        visibility = changes.pop("visibility")
+        visible_to = changes.pop("visible_to", [])
+        changes["iati_identifier"] = form.cleaned_data["iati_identifier"]
+        reporting_org: Organisation = form.cleaned_data["reporting_org"]
+        try:
+            with transaction.atomic():
+                activity = services.activity_create(
+                    user=request.user,
+                    reporting_org=reporting_org,
+                    data=changes,
+                    visibility=visibility,
+                    visible_to=visible_to,
+                )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Activity saved."))
+            return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+    return render(request, "activities/activity_form.html", {"form": form, "formsets": formsets})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, iati_identifier: str) -> HttpResponse:
+    activity = activity_get(user=request.user, iati_identifier=iati_identifier)
+    if not may_edit_activity(request.user, activity):
+        raise PermissionDenied(_("You may edit only the activities your organisation reports."))
+    form = ActivityForm(request.POST or None, user=request.user, activity=activity)
+    formsets = build_formsets(request.POST or None, activity)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and all(f.is_valid() for f in formsets.values())
+    ):
+        changes = edit_changes(form, formsets, editing=True)
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+        try:
+            services.activity_update(user=request.user, activity=activity, changes=changes)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Activity saved."))
+            return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"form": form, "formsets": formsets, "activity": activity},
+    )
+
+
+def _form_error(form: ActivityForm, error: ServiceError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@login_required
+@require_POST
+def activity_take_publisher_version(request: HttpRequest, iati_identifier: str) -> HttpResponse:
+    activity = activity_get(user=request.user, iati_identifier=iati_identifier)
+    try:
+        services.activity_take_publisher_version(user=request.user, activity=activity)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The publisher's version now replaces the hand edits."))
+    return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+
+
+@require_safe
+def activity_export(request: HttpRequest) -> HttpResponseBase:
+    filters, _raw = filters_from(request.GET)
+    queryset = export_queryset(
+        user=request.user,
+        filters=filters,
+        all_visibilities=request.GET.get("visibility") == "all",
+    )
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    write_export(queryset, out)
+    out.seek(0)
+    return FileResponse(
+        out, as_attachment=True, filename=export_filename(), content_type="application/xml"
+    )
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@csrf_exempt  # the CSRF check runs in _import_form, after the declared size is checked
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_new(request: HttpRequest) -> HttpResponse:
+    if not may_import(request.user):
+        raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
+    if request.method == "POST":
+        try:
+            imports.check_declared_size(request.META.get("CONTENT_LENGTH"))
+        except ServiceError as error:
+            # Not a byte of the body was read: answer at once.
+            return render(
+                request,
+                "activities/import_form.html",
+                {"form": ImportForm(), "too_large": error.message},
+                status=413,
+            )
+    return csrf_protect(_import_form)(request)
+
+
+def _import_form(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        strict = form.cleaned_data["strict"]
+        try:
+            if form.cleaned_data["file"]:
+                run = imports.import_upload(
+                    user=request.user, upload=form.cleaned_data["file"], strict=strict
+                )
+            else:
+                run = imports.import_url(
+                    user=request.user, url=form.cleaned_data["url"], strict=strict
+                )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("import-detail", pk=run.pk)
+    return render(request, "activities/import_form.html", {"form": form}, status=200)
+
+
+@login_required
+@require_safe
+def import_list(request: HttpRequest) -> HttpResponse:
+    if not may_import(request.user):
+        raise PermissionDenied(_("Only the secretariat and partner editors may see imports."))
+    runs = import_selectors.import_run_visible(request.user)
+    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "activities/import_list.html", {"page": page})
+
+
+@login_required
+@require_safe
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = import_selectors.import_run_get(user=request.user, pk=pk)
+    refusals = Paginator(import_selectors.import_run_refusals(run), PAGE_SIZE).get_page(
+        request.GET.get("refusals_page")
+    )
+    warned = Paginator(
+        import_selectors.import_run_warned_activities(user=request.user, run=run), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activities/import_detail.html",
+        {"run": run, "refusals": refusals, "page": warned},
+    )

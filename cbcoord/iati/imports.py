@@ -1,0 +1,84 @@
+"""Imports started from the web pages and the API: an uploaded file or a URL.
+
+Both check the user's right first, bring the file to a temporary path (in chunks, never
+whole in memory) and hand it to the importer (``cbcoord.iati.services.iati_import``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from cbcoord.accounts.permissions import may_import
+from cbcoord.core.errors import ServiceError
+from cbcoord.iati.fetch import fetch_url_to_tempfile
+from cbcoord.iati.models import ImportRun
+from cbcoord.iati.services import iati_import
+
+
+def require_importer(user: Any) -> None:
+    if not may_import(user):
+        raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
+
+
+def too_large_message(limit: int | None = None) -> str:
+    limit = settings.CBCOORD_MAX_UPLOAD_BYTES if limit is None else limit
+    return _("The file is larger than the %(size)s allowed.") % {"size": filesizeformat(limit)}
+
+
+def check_declared_size(content_length: str | None) -> None:
+    """Refuse a request whose declared body is over the limit, before reading any of it.
+
+    The body also holds the other form fields and the multipart boundaries: 64 KiB of slack.
+    """
+    declared = int(content_length) if content_length and content_length.isdigit() else 0
+    if declared > settings.CBCOORD_MAX_UPLOAD_BYTES + 64 * 1024:
+        raise ServiceError(too_large_message(), field="file")
+
+
+def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> ImportRun:
+    require_importer(user)
+    limit: int = settings.CBCOORD_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ServiceError(too_large_message(limit), field="file")
+    name = os.path.basename(upload.name or "upload.xml")[:300] or "upload.xml"
+    handle, temp_name = tempfile.mkstemp(prefix="cbcoord-upload-", suffix=".xml")
+    path = Path(temp_name)
+    try:
+        size = 0
+        with os.fdopen(handle, "wb") as out:
+            for chunk in upload.chunks():
+                size += len(chunk)
+                if size > limit:
+                    raise ServiceError(too_large_message(limit), field="file")
+                out.write(chunk)
+        return iati_import(
+            user=user, path=path, source=name, source_kind="upload", file_name=name, strict=strict
+        )
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def import_url(*, user: Any, url: str, strict: bool = False) -> ImportRun:
+    require_importer(user)
+    path = fetch_url_to_tempfile(url)
+    try:
+        name = os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml"
+        return iati_import(
+            user=user,
+            path=path,
+            source=url.strip(),
+            source_kind="url",
+            file_name=name[:300],
+            strict=strict,
+        )
+    finally:
+        path.unlink(missing_ok=True)
