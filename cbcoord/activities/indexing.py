@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from cbcoord.activities import derive
 from cbcoord.activities.models import (
@@ -19,15 +19,20 @@ from cbcoord.activities.models import (
     ActivityRegion,
     ActivitySector,
 )
+from cbcoord.core.bulk import bulk_insert
 from cbcoord.core.i18n import pick_narrative
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.registry.models import Member
 
 
+def canonical_json(data: Mapping[str, Any]) -> str:
+    """The IATI content as canonical JSON: what is hashed, and what the importer stores."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def content_hash(data: Mapping[str, Any]) -> str:
     """The hash the importer compares: sha256 of the canonical JSON of the IATI content."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 def region_of_country_map() -> dict[str, int]:
@@ -35,8 +40,18 @@ def region_of_country_map() -> dict[str, int]:
     return dict(Member.objects.exclude(iso_code="").values_list("iso_code", "region_id"))
 
 
+class Indexable(Protocol):
+    """What the index rows are made from: a saved activity, or the importer's light record."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def data(self) -> Any: ...
+
+
 def write_index_rows(
-    activities: Iterable[Activity],
+    activities: Iterable[Indexable],
     *,
     replace: Iterable[int] = (),
     organisations: OrganisationMatcher | None = None,
@@ -58,52 +73,45 @@ def write_index_rows(
         for model in (ActivityCountry, ActivityRegion, ActivitySector, ActivityParticipant):
             model.objects.filter(activity_id__in=replace).delete()
         Activity.regions.through.objects.filter(activity_id__in=replace).delete()
-    countries: list[ActivityCountry] = []
-    regions: list[ActivityRegion] = []
-    sectors: list[ActivitySector] = []
-    participants: list[ActivityParticipant] = []
-    wco_regions: list[Any] = []
+    countries: list[tuple[Any, ...]] = []
+    regions: list[tuple[Any, ...]] = []
+    sectors: list[tuple[Any, ...]] = []
+    participants: list[tuple[Any, ...]] = []
+    wco_regions: list[tuple[int, int]] = []
     for activity in activities:
         data = activity.data
+        pk = activity.pk
         seen_regions: set[int] = set()
         for code, percentage in derive.country_rows(data):
-            countries.append(
-                ActivityCountry(activity_id=activity.pk, code=code, percentage=percentage)
-            )
+            countries.append((pk, code, percentage))
             region_id = region_of_country.get(code)
             if region_id is not None and region_id not in seen_regions:
                 seen_regions.add(region_id)
-                wco_regions.append(
-                    Activity.regions.through(activity_id=activity.pk, region_id=region_id)
-                )
+                wco_regions.append((pk, region_id))
         for code, vocabulary, percentage in derive.region_rows(data):
-            regions.append(
-                ActivityRegion(
-                    activity_id=activity.pk, code=code, vocabulary=vocabulary, percentage=percentage
-                )
-            )
+            regions.append((pk, code, vocabulary, percentage))
         for code, vocabulary, percentage in derive.sector_rows(data):
-            sectors.append(
-                ActivitySector(
-                    activity_id=activity.pk, code=code, vocabulary=vocabulary, percentage=percentage
-                )
-            )
+            sectors.append((pk, code, vocabulary, percentage))
         for org in data.get("participating_orgs") or []:
             name = pick_narrative(org.get("name"), "en")
             organisation = organisations.match(
                 ref=org.get("ref"), name=name, org_type=org.get("type"), role=org.get("role")
             )
             participants.append(
-                ActivityParticipant(
-                    activity_id=activity.pk,
-                    organisation=organisation,
-                    role=(org.get("role") or "")[:10],
-                    ref=(org.get("ref") or "")[:200],
-                    name=name[:500],
+                (
+                    pk,
+                    organisation.pk if organisation is not None else None,
+                    (org.get("role") or "")[:10],
+                    (org.get("ref") or "")[:200],
+                    name[:500],
                 )
             )
-    ActivityCountry.objects.bulk_create(countries, batch_size=1000)
-    ActivityRegion.objects.bulk_create(regions, batch_size=1000)
-    ActivitySector.objects.bulk_create(sectors, batch_size=1000)
-    ActivityParticipant.objects.bulk_create(participants, batch_size=1000)
-    Activity.regions.through.objects.bulk_create(wco_regions, batch_size=1000)
+    bulk_insert(ActivityCountry, ("activity_id", "code", "percentage"), countries)
+    bulk_insert(ActivityRegion, ("activity_id", "code", "vocabulary", "percentage"), regions)
+    bulk_insert(ActivitySector, ("activity_id", "code", "vocabulary", "percentage"), sectors)
+    bulk_insert(
+        ActivityParticipant,
+        ("activity_id", "organisation_id", "role", "ref", "name"),
+        participants,
+    )
+    bulk_insert(Activity.regions.through, ("activity_id", "region_id"), wco_regions)

@@ -8,6 +8,8 @@ re-running a file that was interrupted completes it (unchanged activities are sk
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from cbcoord.activities.models import (
     Origin,
     Visibility,
 )
+from cbcoord.core.bulk import bulk_insert, bulk_update, db_datetime
 from cbcoord.core.i18n import pick_narrative
 from cbcoord.iati.model import IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
@@ -36,8 +39,10 @@ from cbcoord.iati.parser import check_file, iter_activities
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-ACTIVITY_FIELDS = [
-    "reporting_org",
+# Columns written by imports, as attnames; UPDATE_FIELDS leaves what users own (visibility,
+# origin, hand edits) and the creation stamp alone.
+UPDATE_FIELDS = (
+    "reporting_org_id",
     "title_text",
     "status",
     "planned_start",
@@ -55,11 +60,22 @@ ACTIVITY_FIELDS = [
     "data",
     "warnings",
     "content_hash",
-    "import_run",
+    "import_run_id",
     "source_key",
     "withdrawn_at",
+    "publisher_updated_at",
+    "publisher_hash",
     "updated_at",
-]
+)
+INSERT_FIELDS = (
+    "iati_identifier",
+    *UPDATE_FIELDS,
+    "visibility",
+    "origin",
+    "hand_edited",
+    "created_at",
+    "is_demo",
+)
 
 
 @dataclass
@@ -70,6 +86,15 @@ class _Existing:
     hand_edited: bool
     withdrawn_at: Any
     reporting_org_id: int
+
+
+@dataclass
+class _Written:
+    """An activity written in this batch, for its index rows (pk known after the insert)."""
+
+    iati_identifier: str
+    pk: int | None
+    data: dict[str, Any]
 
 
 @dataclass
@@ -200,13 +225,17 @@ class _Importer:
     ) -> None:
         run = self.run
         now = timezone.now()
-        to_create: list[Activity] = []
-        to_update: list[Activity] = []
+        db_now = db_datetime(now)
+        to_create: list[tuple[Any, ...]] = []
+        to_update: list[tuple[Any, ...]] = []
+        written: list[_Written] = []
+        warned = 0
         unchanged_pks: list[int] = []
         held_back: list[tuple[int, dict[str, Any], str, ParsedActivity]] = []
         for identifier, parsed in latest.items():
             data = parsed.content_dict()
-            content_hash = indexing.content_hash(data)
+            canonical = indexing.canonical_json(data)
+            content_hash = hashlib.sha256(canonical.encode()).hexdigest()
             reporting = parsed.reporting_org
             organisation = self.organisations.match(
                 ref=reporting.ref,
@@ -243,31 +272,55 @@ class _Importer:
                 held_back.append((old.pk, data, content_hash, parsed))
                 continue
             columns = _columns(data)
-            activity = Activity(
-                iati_identifier=identifier,
-                reporting_org=organisation,
-                data=data,
-                warnings=[warning.to_dict() for warning in parsed.warnings],
-                content_hash=content_hash,
-                import_run=run,
-                source_key=source_key,
-                withdrawn_at=None,
-                updated_at=now,
-                publisher_updated_at=columns["last_updated_datetime"],
-                publisher_hash=content_hash,
-                **columns,
+            stamp = db_datetime(columns["last_updated_datetime"])
+            warnings = [warning.to_dict() for warning in parsed.warnings]
+            warned += bool(warnings)
+            values = (
+                organisation.pk,
+                columns["title_text"],
+                columns["status"],
+                columns["planned_start"],
+                columns["actual_start"],
+                columns["planned_end"],
+                columns["actual_end"],
+                columns["start_date"],
+                columns["end_date"],
+                columns["default_currency"],
+                columns["hierarchy"],
+                stamp,
+                columns["total_budget"],
+                columns["total_commitment"],
+                columns["total_spend"],
+                canonical,
+                json.dumps(warnings, ensure_ascii=False),
+                content_hash,
+                run.pk,
+                source_key,
+                None,
+                stamp,
+                content_hash,
+                db_now,
             )
             if old is None:
-                activity.origin = Origin.IMPORT
-                activity.visibility = Visibility.PUBLIC  # already published by the publisher
-                activity.created_at = now
-                to_create.append(activity)
+                # Imported activities are public: the publisher has already published them.
+                to_create.append(
+                    (identifier, *values, Visibility.PUBLIC, Origin.IMPORT, False, db_now, False)
+                )
+                written.append(_Written(identifier, None, data))
             else:
-                activity.pk = old.pk
-                to_update.append(activity)
-        Activity.objects.bulk_create(to_create, batch_size=500)
-        if to_update:
-            Activity.objects.bulk_update(to_update, ACTIVITY_FIELDS, batch_size=500)
+                to_update.append((*values, old.pk))
+                written.append(_Written(identifier, old.pk, data))
+        bulk_insert(Activity, INSERT_FIELDS, to_create)
+        bulk_update(Activity, UPDATE_FIELDS, to_update)
+        if to_create:
+            new_ids = dict(
+                Activity.objects.filter(
+                    iati_identifier__in=[w.iati_identifier for w in written if w.pk is None]
+                ).values_list("iati_identifier", "pk")
+            )
+            for item in written:
+                if item.pk is None:
+                    item.pk = new_ids[item.iati_identifier]
         if unchanged_pks:
             Activity.objects.filter(pk__in=unchanged_pks).update(import_run=run)
         for pk, data, publisher_hash, parsed in held_back:
@@ -279,8 +332,8 @@ class _Importer:
                 import_run=run,
             )
         indexing.write_index_rows(
-            to_create + to_update,
-            replace=[activity.pk for activity in to_update],
+            written,
+            replace=[row[-1] for row in to_update],
             organisations=self.organisations,
             region_of_country=self.region_of_country,
         )
@@ -290,7 +343,7 @@ class _Importer:
         run.unchanged += len(unchanged_pks)
         run.held_back += len(held_back)
         run.refused += len(refusals)
-        run.with_warnings += sum(1 for a in to_create + to_update if a.warnings)
+        run.with_warnings += warned
         run.save(
             update_fields=["added", "updated", "unchanged", "held_back", "refused", "with_warnings"]
         )

@@ -1,0 +1,62 @@
+"""Plain multi-row INSERT and UPDATE for the importer's hot path.
+
+Django's bulk_create builds a model instance and prepares every value through its field for each
+row; for the tens of thousands of index rows an IATI file produces, that preparation costs more
+than the database. These helpers take rows already in database form (see ``db_datetime``) and hand
+them to the driver's ``executemany`` in one statement per call. They bypass model ``save()``,
+signals and history on purpose: callers are batch writers that own those concerns.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    assert field.column
+    return connection.ops.quote_name(field.column)
+
+
+def _columns(model: type[models.Model], fields: Sequence[str]) -> str:
+    return ", ".join(_column(model, name) for name in fields)
+
+
+def bulk_insert(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT ``rows`` (tuples ordered as ``fields``; attnames such as ``activity_id``)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({_columns(model, fields)}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
+
+
+def bulk_update(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """UPDATE by primary key: each row is ``(*values ordered as fields, pk)``."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    assignments = ", ".join(f"{_column(model, name)} = %s" for name in fields)
+    primary_key = model._meta.pk
+    assert primary_key is not None
+    assert primary_key.column
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote(primary_key.column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
+
+
+def db_datetime(value: datetime.datetime | None) -> Any:
+    """An aware datetime as the connected database stores it (SQLite: naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value) if value is not None else None
