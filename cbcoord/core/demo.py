@@ -7,8 +7,10 @@ the Vice-Chair's term dates, the demo accounts) is flagged ``is_demo``.
 from __future__ import annotations
 
 import datetime
+import json
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 
@@ -55,6 +57,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo-member", Role.MEMBER_EDITOR, "customs-do"),
     DemoAccount("demo-viewer", Role.VIEWER, "usaid"),
 )
+
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
 class DemoDataError(Exception):
@@ -138,4 +143,29 @@ def demo_load(*, reset_passwords: bool = True) -> DemoResult:
             result.passwords[account.username] = password
         user.save()
         result.report.record("user", "created" if created else "updated")
+    _load_demo_activities(result)
     return result
+
+
+def _load_demo_activities(result: DemoResult) -> None:
+    """Import the illustrative activities like any IATI file, then flag and tag them."""
+    from cbcoord.activities.models import Activity, ActivityProvision, Visibility
+    from cbcoord.frameworks.models import Provision
+    from cbcoord.iati.services import iati_import
+
+    path = DEMO_DIR / "activities.xml"
+    run = iati_import(user=None, path=path, source="cbcoord demo data", source_kind="path")
+    if run.status != "completed" or run.refused:
+        raise DemoDataError(f"Demo activities did not import: {run.message or run.refused}")
+    result.report["activity created"] += run.added
+    result.report["activity updated"] += run.updated
+    result.report["activity unchanged"] += run.unchanged
+    tags: dict[str, list[str]] = json.loads((DEMO_DIR / "activity_provisions.json").read_text())
+    activities = Activity.objects.filter(iati_identifier__in=list(tags))
+    activities.update(is_demo=True)
+    # A pipeline plan is not public: the coordination group sees it.
+    activities.filter(status="1").update(visibility=Visibility.COORDINATION)
+    provisions = dict(Provision.objects.values_list("code", "pk"))
+    for activity in activities:
+        for code in tags[activity.iati_identifier]:
+            ActivityProvision.objects.get_or_create(activity=activity, provision_id=provisions[code])

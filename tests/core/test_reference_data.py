@@ -121,3 +121,11 @@ def test_demo_load_twice_no_duplicates(reference: None) -> None:
         RegionalRole.objects.filter(role="vice_chair", organisation__key="customs-do").count() == 1
     )
     assert "demo-secretariat" in out.getvalue()
+    from cbcoord.activities.models import Activity
+
+    demo_activities = Activity.objects.filter(is_demo=True)
+    assert demo_activities.count() == 5
+    assert demo_activities.filter(visibility="coordination").count() == 1  # the pipeline plan
+    single_window = demo_activities.get(iati_identifier="XM-DAC-909-DEMO-DO-SW")
+    assert single_window.reporting_org.key == "idb"
+    assert list(single_window.provision_links.values_list("provision__code", flat=True)) == ["TFA-10.4"]
