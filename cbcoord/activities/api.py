@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
@@ -232,7 +232,7 @@ def export_activities(
 def take_publisher_version(request: HttpRequest, iati_identifier: str) -> object:
     user = api_user(request)
     services.activity_take_publisher_version(user=user, activity=_detail(user, iati_identifier))
-    return 200, _detail(user, iati_identifier)
+    return Status(200, _detail(user, iati_identifier))
 
 
 @router.get(
@@ -262,7 +262,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> object:
         visibility=payload.visibility,
         visible_to=_organisations(user, payload.visible_to or []),
     )
-    return 201, _detail(user, activity.iati_identifier)
+    return Status(201, _detail(user, activity.iati_identifier))
 
 
 @router.patch(
@@ -277,4 +277,4 @@ def patch_activity(request: HttpRequest, iati_identifier: str, payload: Activity
     if "visible_to" in changes:
         changes["visible_to"] = _organisations(user, changes["visible_to"] or [])
     services.activity_update(user=user, activity=activity, changes=changes)
-    return 200, _detail(user, iati_identifier)
+    return Status(200, _detail(user, iati_identifier))

@@ -7,7 +7,7 @@ import json
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.core.api_errors import ErrorOut
@@ -93,14 +93,14 @@ def create_import(request: HttpRequest) -> object:
         try:
             imports.check_declared_size(request.META.get("CONTENT_LENGTH"))
         except ServiceError as error:
-            return 413, {"detail": error.message, "field": error.field}
+            return Status(413, {"detail": error.message, "field": error.field})
         upload = request.FILES.get("file")
         if upload is None:
             raise ServiceError(_("Send the IATI file in the form field “file”."), field="file")
         run = imports.import_upload(
             user=user, upload=upload, strict=_truthy(request.POST.get("strict", ""))
         )
-        return 201, run
+        return Status(201, run)
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as error:
@@ -110,9 +110,9 @@ def create_import(request: HttpRequest) -> object:
             _("Send a file (multipart) or JSON with the address in “url”."), field="url"
         )
     run = imports.import_url(user=user, url=body["url"], strict=_truthy(body.get("strict", False)))
-    return 201, run
+    return Status(201, run)
 
 
 @router.get("/imports/{int:run_id}", response={200: ImportRunOut, 404: ErrorOut}, auth=READ_AUTH)
 def get_import(request: HttpRequest, run_id: int) -> object:
-    return 200, selectors.import_run_get(user=api_user(request), pk=run_id)
+    return Status(200, selectors.import_run_get(user=api_user(request), pk=run_id))

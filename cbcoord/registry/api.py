@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
@@ -160,7 +160,7 @@ def patch_organisation(request: HttpRequest, key: str, payload: OrganisationPatc
     services.organisation_update(
         user=user, organisation=organisation, data=payload.dict(exclude_unset=True)
     )
-    return 200, Organisation.objects.get(pk=organisation.pk)
+    return Status(200, Organisation.objects.get(pk=organisation.pk))
 
 
 @router.post(
@@ -174,4 +174,4 @@ def create_person(request: HttpRequest, key: str, payload: PersonIn) -> object:
     person: Person = services.person_create(
         user=user, organisation=organisation, data=payload.dict()
     )
-    return 201, person
+    return Status(201, person)
