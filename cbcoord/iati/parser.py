@@ -1,16 +1,19 @@
 """Streaming, safe, tolerant reading of IATI 2.01-2.03 activity files.
 
-``check_file(path)`` is a fast pre-pass over the whole file: it proves that the file is
-well-formed XML in its declared encoding, has no DOCTYPE, is an ``iati-activities`` file of a
-supported version, and counts the activities; it raises ``IatiFileError`` otherwise. Run it before
-writing anything.
+``check_file(path)`` is the pre-pass over the whole file, run before anything is written: it
+proves that the file is well-formed XML in its declared encoding, has no DOCTYPE, is an
+``iati-activities`` file of a supported version, counts the activities and hashes the bytes; it
+raises ``IatiFileError`` (one English sentence naming the file and, where known, the line)
+otherwise. It parses exactly as ``iter_activities`` does (``iterparse``, clearing as it goes), so
+a file it accepts cannot fail half-way through the import for a reason of XML.
 
 ``iter_activities(path)`` then streams ``ParsedActivity`` (or ``RefusedActivity``) objects with
-``lxml.etree.iterparse``, clearing each activity once read, so memory stays flat whatever the
-file size. Every activity is validated against the 2.03 schema and its codes against the
-codelists; deviations become ``DataQualityWarning``s (or, with ``strict=True``, schema errors
-refuse the activity). An activity is refused when it cannot be read faithfully: no identifier, no
-usable reporting-org, or a number, date or boolean that does not parse.
+``lxml.etree.iterparse`` on ``iati-activity`` end events, clearing each batch of activities once
+read, so memory stays flat whatever the file size. Every activity is validated against the 2.03
+schema (a batch at a time, in one libxml2 call) and its codes against the codelists; deviations become ``DataQualityWarning``s (or, with
+``strict=True``, schema errors refuse the activity). An activity is refused when it cannot be
+read faithfully: no identifier, no usable reporting-org, or a number, date or boolean that does
+not parse.
 
 All parsing uses ``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``,
 and any DOCTYPE is refused before the parser reaches its internal subset, so entity expansion
@@ -19,7 +22,6 @@ and any DOCTYPE is refused before the parser reaches its internal subset, so ent
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import hashlib
 import os
@@ -27,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -62,9 +64,10 @@ from cbcoord.iati.model import (
 from cbcoord.iati.validation import (
     CodelistChecker,
     SchemaIssue,
-    activity_schema,
+    activity_schema_document,
     codelist_checker,
     issues_from_log,
+    safe_parser,
 )
 
 SUPPORTED_VERSIONS: tuple[str, ...] = ("2.01", "2.02", "2.03")
@@ -97,10 +100,11 @@ class _DoctypeSeen(Exception):
 
 
 class _RootSeen(Exception):
-    def __init__(self, tag: str, attrib: dict[str, str]) -> None:
+    def __init__(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str]) -> None:
         super().__init__(tag)
         self.tag = tag
         self.attrib = attrib
+        self.nsmap = nsmap
 
 
 class _HeaderTarget:
@@ -109,32 +113,38 @@ class _HeaderTarget:
     def doctype(self, name: str | None, pubid: str | None, system: str | None) -> None:
         raise _DoctypeSeen()
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        raise _RootSeen(tag, dict(attrib))
-
-    def close(self) -> None:
-        return None
-
-
-class _NullTarget:
-    """Parser target without callbacks: libxml2 checks well-formedness and calls no Python."""
+    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str]) -> None:
+        raise _RootSeen(tag, dict(attrib), dict(nsmap))
 
     def close(self) -> None:
         return None
 
 
 class _Header:
-    __slots__ = ("attrib", "encoding", "generated_datetime", "language", "root_tag", "version")
+    __slots__ = (
+        "attrib",
+        "encoding",
+        "generated_datetime",
+        "language",
+        "line",
+        "nsmap",
+        "root_tag",
+        "version",
+    )
 
-    def __init__(self, root_tag: str, attrib: dict[str, str], encoding: str) -> None:
+    def __init__(
+        self, root_tag: str, attrib: dict[str, str], nsmap: dict[str | None, str], encoding: str
+    ) -> None:
         self.root_tag = root_tag
         self.attrib = attrib
+        self.nsmap = nsmap
         self.encoding = encoding
         version = attrib.get("version")
         self.version = version.strip() if version is not None else None
         lang = attrib.get(XML_LANG)
         self.language = lang.strip().lower() if lang and lang.strip() else None
         self.generated_datetime = attrib.get("generated-datetime")
+        self.line: int | None = None
 
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -185,6 +195,11 @@ def _what_is_it(head: bytes) -> str | None:
     return None
 
 
+_RE_PROLOG_ONLY = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>)?\s*(?:<!--.*?-->\s*)*\Z", re.S
+)
+
+
 def _doctype_line(head: bytes) -> int | None:
     i = head.find(b"<!DOCTYPE")
     if i < 0:
@@ -197,8 +212,18 @@ def _syntax_error(name: str, exc: etree.XMLSyntaxError, head: bytes) -> IatiFile
     msg = str(exc.msg or exc)
     msg = re.sub(r", line \d+, column \d+$", "", msg).strip()
     line = exc.lineno if exc.lineno and exc.lineno > 0 else None
+    entries = list(exc.error_log) if exc.error_log else []
+    if entries and (line is None or msg == "no element found"):
+        # iterparse raises a generic message; the cause is the last error of its log (the log
+        # is per thread and can still hold errors of earlier documents: not the first one)
+        errors = [e for e in entries if e.level_name in ("ERROR", "FATAL")] or entries
+        cause = errors[-1]
+        msg = cause.message.strip()
+        line = cause.line if cause.line and cause.line > 0 else None
     at = f" at line {line}" if line else ""
-    if msg.startswith("Document is empty"):
+    if msg.startswith("Document is empty") or (
+        msg.startswith("Start tag expected") and _RE_PROLOG_ONLY.match(head)
+    ):
         return IatiFileError(f"{name} is empty: it contains no XML element.", line=line)
     if msg.startswith("Start tag expected") and line == 1:
         what = _what_is_it(head)
@@ -233,18 +258,17 @@ def _syntax_error(name: str, exc: etree.XMLSyntaxError, head: bytes) -> IatiFile
             f"closed{at} ({msg.splitlines()[0]}).",
             line=line,
         )
-    if "Detected an entity reference loop" in msg or "entity" in msg.lower():
+    if "entity reference loop" in msg or "amplification" in msg:
         return IatiFileError(
             f"{name} uses XML entities{at}, which IATI files never do; refused ({msg}).",
             line=line,
         )
-    return IatiFileError(
-        f"{name} is not well-formed XML{at}: {msg.splitlines()[0]}.", line=line
-    )
+    return IatiFileError(f"{name} is not well-formed XML{at}: {msg.splitlines()[0]}.", line=line)
 
 
-def _probe_header(path: PathLike) -> tuple[_Header, bytes]:
-    """Read just enough to see the root start tag; refuse DOCTYPE, wrong root, wrong version."""
+def _probe_header(path: PathLike, *, check_root: bool = True) -> tuple[_Header, bytes]:
+    """Read just enough to see the root start tag; refuse a DOCTYPE, and unless ``check_root``
+    is false, a wrong root element or version."""
     name = Path(path).name
     parser = etree.XMLParser(target=_HeaderTarget(), **_SAFE)
     head = b""
@@ -262,7 +286,10 @@ def _probe_header(path: PathLike) -> tuple[_Header, bytes]:
                 chunk = f.read(64 * 1024)
             parser.close()
     except _RootSeen as seen:
-        header = _Header(seen.tag, seen.attrib, _sniff_encoding(head))
+        header = _Header(seen.tag, seen.attrib, seen.nsmap, _sniff_encoding(head))
+        start = head.find(b"<" + _local(seen.tag).encode("utf-8"))
+        if start >= 0:
+            header.line = head.count(b"\n", 0, start) + 1
     except _DoctypeSeen:
         line = _doctype_line(head)
         at = f" at line {line}" if line else ""
@@ -275,7 +302,8 @@ def _probe_header(path: PathLike) -> tuple[_Header, bytes]:
         raise _syntax_error(name, exc, head) from None
     if header is None:
         raise IatiFileError(f"{name} is empty: it contains no XML element.")
-    _check_root(name, header)
+    if check_root:
+        _check_root(name, header)
     return header, head
 
 
@@ -328,90 +356,19 @@ def _refuse_1x(name: str, line: int | None) -> IatiFileError:
     )
 
 
-def _first_activity_is_1x(path: PathLike) -> tuple[bool, int | None]:
-    context = etree.iterparse(str(path), events=("end",), tag="iati-activity", **_SAFE)
-    for _, el in context:
-        return _is_1x_activity(el), el.sourceline
-    return False, None
+class _HashingReader:
+    """File wrapper for ``iterparse`` that hashes and counts the bytes it hands over."""
 
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
 
-class _ActivityCounter:
-    """Counts ``<iati-activity`` start tags in raw bytes (or decoded text), skipping comments,
-    CDATA sections and processing instructions. Exact on a well-formed document (elsewhere a
-    raw ``<`` cannot occur), and about 100 times cheaper than a Python call per element."""
-
-    _TERMINATORS: dict[str, str] = {"<!--": "-->", "<![CDATA[": "]]>", "<?": "?>"}
-
-    def __init__(self, encoding: str) -> None:
-        self.count = 0
-        self._decoder: codecs.IncrementalDecoder | None = None
-        try:
-            info = codecs.lookup(encoding)
-        except LookupError:
-            info = codecs.lookup("utf-8")
-        ascii_safe = info.name in ("utf-8", "ascii", "latin-1", "utf-8-sig") or (
-            info.name.startswith(("iso8859", "cp125"))
-        )
-        if not ascii_safe:
-            name = info.name
-            if name.startswith("utf-16"):
-                name = "utf-16"  # handles the BOM
-            elif name.startswith("utf-32"):
-                name = "utf-32"
-            self._decoder = codecs.getincrementaldecoder(name)(errors="replace")
-        self._re = re.compile(r"<!--|<!\[CDATA\[|<\?|<iati-activity[\s/>]")
-        self._re_b = re.compile(rb"<!--|<!\[CDATA\[|<\?|<iati-activity[\s/>]")
-        self._buf_s = ""
-        self._buf_b = b""
-        self._term: str | None = None
-
-    def feed(self, data: bytes) -> None:
-        if self._decoder is not None:
-            self._buf_s = self._scan_s(self._buf_s + self._decoder.decode(data))
-        else:
-            self._buf_b = self._scan_b(self._buf_b + data)
-
-    def _scan_b(self, buf: bytes) -> bytes:
-        pos, n = 0, len(buf)
-        search = self._re_b.search
-        while True:
-            if self._term is not None:
-                term = self._term.encode("ascii")
-                i = buf.find(term, pos)
-                if i < 0:
-                    return buf[max(pos, n - len(term) + 1) :]
-                pos = i + len(term)
-                self._term = None
-            m = search(buf, pos)
-            if m is None:
-                return buf[max(pos, n - 15) :]
-            token = m.group()
-            pos = m.end()
-            if token.startswith(b"<i"):
-                self.count += 1
-            else:
-                self._term = self._TERMINATORS[token.decode("ascii")]
-
-    def _scan_s(self, buf: str) -> str:
-        pos, n = 0, len(buf)
-        search = self._re.search
-        while True:
-            if self._term is not None:
-                term = self._term
-                i = buf.find(term, pos)
-                if i < 0:
-                    return buf[max(pos, n - len(term) + 1) :]
-                pos = i + len(term)
-                self._term = None
-            m = search(buf, pos)
-            if m is None:
-                return buf[max(pos, n - 15) :]
-            token = m.group()
-            pos = m.end()
-            if token.startswith("<i"):
-                self.count += 1
-            else:
-                self._term = self._TERMINATORS[token]
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
 
 
 def _parse_generated(raw: str | None) -> tuple[dt.datetime | None, str | None]:
@@ -424,43 +381,96 @@ def _parse_generated(raw: str | None) -> tuple[dt.datetime | None, str | None]:
     return value, note
 
 
-def check_file(path: PathLike) -> FileInfo:
+_MINIMAL_ACTIVITY = (
+    b"<iati-activity><iati-identifier>XX-1</iati-identifier>"
+    b'<reporting-org ref="XX" type="10"><narrative>x</narrative></reporting-org>'
+    b"<title><narrative>x</narrative></title><description><narrative>x</narrative></description>"
+    b'<participating-org role="1"/><activity-status code="2"/>'
+    b'<activity-date type="1" iso-date="2020-01-01"/></iati-activity>'
+)
+
+
+def _root_issues(header: _Header) -> list[SchemaIssue]:
+    """Schema issues of the root element's attributes: the root is rebuilt with its attributes
+    around a minimal valid activity and validated (the activities are validated one batch at a
+    time by ``iter_activities``, which never sees the root's attributes)."""
+    root = etree.Element("iati-activities", nsmap=header.nsmap)
+    for key, value in header.attrib.items():
+        root.set(key, value)
+    root.append(etree.fromstring(_MINIMAL_ACTIVITY, safe_parser()))
+    schema = etree.XMLSchema(activity_schema_document())
+    if schema.validate(root):
+        return []
+    return [
+        SchemaIssue(i.path, header.line, i.message, i.reason)
+        for i in issues_from_log(schema.error_log)
+        if i.path == "iati-activities"
+    ]
+
+
+def check_file(path: PathLike, *, strict: bool = False) -> FileInfo:
     """Prove that ``path`` is a well-formed IATI 2.01-2.03 activity file, without keeping any of
     it; count its activities and hash it. Raises ``IatiFileError`` with a sentence for the user.
+
+    Schema deviations of the root element's attributes are warnings in ``FileInfo.warnings``, or,
+    with ``strict=True``, raise ``IatiFileError``.
     """
     name = Path(path).name
-    header, head = _probe_header(path)
-    parser = etree.XMLParser(target=_NullTarget(), **_SAFE)
-    counter = _ActivityCounter(header.encoding)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as f:
-            while True:
-                chunk = f.read(CHUNK_SIZE)
-                if not chunk:
-                    break
-                size += len(chunk)
-                digest.update(chunk)
-                counter.feed(chunk)
-                parser.feed(chunk)
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise _syntax_error(name, exc, head) from None
+    header, head = _probe_header(path, check_root=False)  # DOCTYPE: refused before parsing on
+    # The pass builds (and clears) the tree exactly as iter_activities does, so it is exactly as
+    # strict: libxml2 enforces its depth and text-size limits, and undefined namespace prefixes,
+    # only when it builds a tree (a do-nothing parser target would let those through).
+    count = 0
+    first_is_1x: bool | None = None
+    first_line: int | None = None
+    with open(path, "rb") as raw:
+        reader = _HashingReader(raw)
+        context = etree.iterparse(reader, events=("end",), tag="iati-activity", **_SAFE)
+        try:
+            for _, el in context:
+                parent = el.getparent()
+                if parent is None or parent.getparent() is not None:
+                    continue  # nested in something else: not an activity of this file
+                count += 1
+                if first_is_1x is None:
+                    first_is_1x, first_line = _is_1x_activity(el), el.sourceline
+                el.clear(keep_tail=False)
+                while el.getprevious() is not None:
+                    del parent[0]
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(name, exc, head) from None
+        while reader.read(CHUNK_SIZE):  # hash whatever the parser did not need to read
+            pass
+    size, sha256 = reader.size, reader.digest.hexdigest()
+    _check_root(name, header)  # after the well-formedness pass: a broken file says where
 
     warnings: list[DataQualityWarning] = []
+    if header.version is None and first_is_1x:
+        raise _refuse_1x(name, first_line)
+    root_issues = _root_issues(header)
+    if strict and root_issues:
+        first = root_issues[0]
+        raise IatiFileError(
+            f"{name}: schema error in the root element iati-activities: {first.reason}.",
+            line=first.line,
+        )
+    for issue in root_issues:
+        if header.version is None and "'version'" in issue.reason:
+            continue  # said below, in the words the import shows
+        warnings.append(DataQualityWarning("iati-activities", issue.line, issue.reason))
     if header.version is None:
-        is_1x, line = _first_activity_is_1x(path)
-        if is_1x:
-            raise _refuse_1x(name, line)
         warnings.append(
-            DataQualityWarning("iati-activities", 1, "no version attribute, read as 2.03")
+            DataQualityWarning("iati-activities", header.line, "no version attribute, read as 2.03")
         )
     generated, note = _parse_generated(header.generated_datetime)
     if note:
-        warnings.append(DataQualityWarning("iati-activities/@generated-datetime", 1, note))
-    if counter.count == 0:
-        warnings.append(DataQualityWarning("iati-activities", 1, "the file has no iati-activity"))
+        warnings.append(
+            DataQualityWarning("iati-activities/@generated-datetime", header.line, note)
+        )
+    if count == 0:
+        warnings.append(
+            DataQualityWarning("iati-activities", header.line, "the file has no iati-activity")
+        )
     return FileInfo(
         path=str(path),
         root_tag=header.root_tag,
@@ -468,9 +478,9 @@ def check_file(path: PathLike) -> FileInfo:
         generated_datetime=generated,
         default_language=header.language,
         encoding=header.encoding,
-        activity_count=counter.count,
+        activity_count=count,
         byte_size=size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         warnings=warnings,
     )
 
@@ -518,9 +528,7 @@ def _parse_datetime(raw: str) -> tuple[dt.datetime, str | None]:
     if tzinfo is None:
         tzinfo = dt.UTC
         note = (note + ", UTC") if note else f"'{raw}' has no time zone; read as UTC"
-    value = dt.datetime(
-        int(year), int(month), int(day), hour, minute, second, micro, tzinfo=tzinfo
-    )
+    value = dt.datetime(int(year), int(month), int(day), hour, minute, second, micro, tzinfo=tzinfo)
     return value, note
 
 
@@ -537,6 +545,10 @@ class _Refuse(Exception):
 
 def _full(path: str) -> str:
     return f"iati-activity/{path}" if path else "iati-activity"
+
+
+def _last_name(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1].lstrip("@")
 
 
 # Attributes each modelled element may carry (anything else goes to extra_content).
@@ -562,7 +574,6 @@ _K_PARTICIPATING = frozenset({"ref", "type", "role", "activity-id", "crs-channel
 _K_ACTIVITY_DATE = frozenset({"type", "iso-date"})
 _K_COUNTRY = frozenset({"code", "percentage"})
 _K_REGION = frozenset({"code", "vocabulary", "vocabulary-uri", "percentage"})
-_K_SECTOR = _K_REGION
 _K_TAG = frozenset({"code", "vocabulary", "vocabulary-uri"})
 _K_POLICY = frozenset({"code", "vocabulary", "vocabulary-uri", "significance"})
 _K_BUDGET = frozenset({"type", "status"})
@@ -590,20 +601,92 @@ _SINGLETONS = frozenset(
         "default-tied-status",
     }
 )
+_TRANSACTION_SINGLETONS = frozenset(
+    {
+        "transaction-type",
+        "transaction-date",
+        "value",
+        "description",
+        "provider-org",
+        "receiver-org",
+        "disbursement-channel",
+        "recipient-country",
+        "recipient-region",
+        "flow-type",
+        "finance-type",
+        "tied-status",
+    }
+)
+_TRANSACTION_LISTS = frozenset({"sector", "aid-type"})
+_TRANSACTION_CODE_KEYS = {
+    tag: f"transaction/{tag}/@code"
+    for tag in ("disbursement-channel", "flow-type", "finance-type", "tied-status")
+}
+_LOCATION_CODE_KEYS = {
+    tag: f"location/{tag}/@code"
+    for tag in ("location-reach", "exactness", "location-class", "feature-designation")
+}
+_LOCATION_SINGLETONS = frozenset(
+    {
+        "location-reach",
+        "name",
+        "description",
+        "activity-description",
+        "point",
+        "exactness",
+        "location-class",
+        "feature-designation",
+    }
+)
+_LOCATION_LISTS = frozenset({"location-id", "administrative"})
+_BUDGET_SINGLETONS = frozenset({"period-start", "period-end", "value"})
+_DOCLINK_SINGLETONS = frozenset({"title", "description", "document-date"})
+_DOCLINK_LISTS = frozenset({"category", "language"})
+
+_UNSET: Any = object()
+_fromisoformat = dt.date.fromisoformat
 
 
-class _ActivityReader:
-    """Reads one ``iati-activity`` element into a ``ParsedActivity``. One instance per file."""
+def _text_of(el: etree._Element) -> str | None:
+    """Text content; comments or processing instructions inside do not cut it short."""
+    text: str | None = "".join(el.itertext()) if len(el) else el.text
+    return text
+
+
+class _Draft:
+    """What ``read()`` produced for one activity, before its elements are serialised."""
+
+    __slots__ = ("activity", "extras", "others", "pending")
 
     def __init__(
         self,
-        *,
-        file_language: str | None,
-        checker: CodelistChecker | None,
+        activity: ParsedActivity,
+        extras: dict[str, ExtraContent],
+        others: list[etree._Element],
+        pending: list[tuple[str, etree._Element]],
     ) -> None:
+        self.activity = activity
+        self.extras = extras
+        self.others = others
+        self.pending = pending
+
+
+class _ActivityReader:
+    """Reads one ``iati-activity`` element into a ``ParsedActivity``. One instance per file.
+
+    Two modes. The fast mode reads what the model holds and nothing else; it is exact for an
+    activity that is schema-valid and has no extension content (no namespaced attribute or
+    element inside a modelled element, no ``xml:lang`` outside ``narrative``). The careful mode
+    also keeps every unmodelled attribute and child element (``extra_content``) and surplus
+    occurrences of single elements; the caller uses it for every other activity.
+    """
+
+    def __init__(self, *, file_language: str | None, checker: CodelistChecker | None) -> None:
         self.file_language = file_language
         self.checker = checker
-        self._lang_cache: dict[str, str | None] = {}
+        self._allowed: dict[tuple[str, str | None], frozenset[str] | None] = {}
+        self._allowed1: dict[str, frozenset[str] | None] = {}
+        self._langs: dict[str, tuple[str, str | None]] = {}
         self._handlers: dict[str, Callable[[etree._Element, ParsedActivity], None]] = {
             "iati-identifier": self._identifier,
             "reporting-org": self._reporting_org,
@@ -629,38 +712,46 @@ class _ActivityReader:
             "document-link": self._document_link,
             "related-activity": self._related_activity,
         }
-        # per-activity state
+        # the codes accepted without a word, for the most frequent keys (None: not checked)
+        self._ok_transaction_type = self._allowed_codes("transaction/transaction-type/@code")
+        self._ok_budget_type = self._allowed_codes("budget/@type")
+        self._ok_budget_status = self._allowed_codes("budget/@status")
+        self._ok_date_type = self._allowed_codes("activity-date/@type")
+        self.careful = False
         self.lang = ""
+        self.activity_line: int | None = None
         self.warnings: list[DataQualityWarning] = []
         self.extras: dict[str, ExtraContent] = {}
         self.pending: list[tuple[str, etree._Element]] = []
         self.others: list[etree._Element] = []
 
-    # ------------------------------------------------------------------ entry point
+    # ------------------------------------------------------------------ entry points
 
-    def read(self, el: etree._Element) -> ParsedActivity:
-        """Extract the model. Raises ``_Refuse``. Keeps element references in ``self.others``
-        and ``self.pending`` until ``finish()`` serialises them (after validation)."""
+    def read(self, el: etree._Element, *, careful: bool) -> _Draft:
+        """Extract the model (raises ``_Refuse``). Elements to keep verbatim are only noted
+        here; ``finish()`` serialises them once no other thread reads the tree."""
+        self.careful = careful
         self.warnings = []
         self.extras = {}
         self.pending = []
         self.others = []
-        own_lang = el.get(XML_LANG)
-        lang = own_lang.strip().lower() if own_lang and own_lang.strip() else None
-        if lang is None:
-            lang = self.file_language
+        get = el.get
+        own_lang = get(XML_LANG)
+        lang = own_lang.strip().lower() if own_lang and own_lang.strip() else self.file_language
         self.lang = lang or ""
-        line = el.sourceline
+        line = self.activity_line = el.sourceline
         activity = ParsedActivity(
             iati_identifier="",
             reporting_org=OrgRef(None, None, {}),
             default_language=lang,
             source_line=line or 0,
+            warnings=self.warnings,
         )
         self._check_attributes(el, "", _K_ACTIVITY)
-        if lang is not None:
-            self._language(lang, el, "")
-        get = el.get
+        if lang:
+            reason = self._language_reason(lang)
+            if reason is not None:
+                self._warn("", el, reason)
         currency = get("default-currency")
         activity.default_currency = currency
         if currency is not None:
@@ -678,22 +769,26 @@ class _ActivityReader:
             activity.last_updated_datetime = value
             if note:
                 self._warn("", el, f"last-updated-datetime {note}")
-        activity.hierarchy = self._int(get("hierarchy"), "@hierarchy", el, "hierarchy")
-        activity.humanitarian = self._bool(get("humanitarian"), "@humanitarian", el)
+        raw = get("hierarchy")
+        if raw is not None:
+            activity.hierarchy = self._int(raw, el, "", "@hierarchy")
+        raw = get("humanitarian")
+        if raw is not None:
+            activity.humanitarian = self._bool(raw, el, "", "@humanitarian")
         activity.linked_data_uri = get("linked-data-uri")
-        activity.budget_not_provided = get("budget-not-provided")
-        if activity.budget_not_provided is not None:
-            self._code("@budget-not-provided", activity.budget_not_provided, None, el, "")
+        raw = get("budget-not-provided")
+        activity.budget_not_provided = raw
+        if raw is not None:
+            self._code("@budget-not-provided", raw, None, el, "")
 
         seen: set[str] = set()
         handlers = self._handlers
         for child in el:
             tag = child.tag
-            if type(tag) is not str:
-                continue  # comment or processing instruction
-            handler = handlers.get(tag)
+            handler = handlers.get(tag)  # comments have a function as tag: no handler
             if handler is None:
-                self.others.append(child)
+                if type(tag) is str:
+                    self.others.append(child)
                 continue
             if tag in _SINGLETONS:
                 if tag in seen:
@@ -712,27 +807,32 @@ class _ActivityReader:
         if "reporting-org" not in seen:
             raise _Refuse("iati-activity/reporting-org", line, "the activity has no reporting-org")
         org = activity.reporting_org
-        if not (org.ref and org.ref.strip()) and not any(t for t in org.name.values()):
+        if not (org.ref and org.ref.strip()) and not any(org.name.values()):
             raise _Refuse(
-                "iati-activity/reporting-org",
-                line,
-                "reporting-org has neither a ref nor a name",
+                "iati-activity/reporting-org", line, "reporting-org has neither a ref nor a name"
             )
-        return activity
+        return _Draft(activity, self.extras, self.others, self.pending)
 
-    def finish(self, activity: ParsedActivity) -> None:
-        """Serialise the kept elements. Call only when no other thread uses the tree."""
-        for child in self.others:
-            activity.other_elements.append(OtherElement(child.tag, _canonical(child)))
-        for path, child in self.pending:
-            self._extra(path).elements.append(_canonical(child))
-        activity.extra_content = list(self.extras.values())
-        activity.warnings = self.warnings
+    @staticmethod
+    def finish(draft: _Draft) -> ParsedActivity:
+        """Serialise the kept elements. Call only when no other thread reads the tree."""
+        activity = draft.activity
+        for child in draft.others:
+            activity.other_elements.append(OtherElement(str(child.tag), _canonical(child)))
+        extras = draft.extras
+        for path, child in draft.pending:
+            extra = extras.get(path)
+            if extra is None:
+                extra = extras[path] = ExtraContent(path)
+            extra.elements.append(_canonical(child))
+        activity.extra_content = list(extras.values())
+        return activity
 
     # ------------------------------------------------------------------ helpers
 
     def _warn(self, path: str, el: etree._Element, reason: str) -> None:
-        self.warnings.append(DataQualityWarning(_full(path), el.sourceline, reason))
+        line = _sourceline(el, self.activity_line)
+        self.warnings.append(DataQualityWarning(_full(path), line, reason))
 
     def _extra(self, path: str) -> ExtraContent:
         extra = self.extras.get(path)
@@ -746,135 +846,176 @@ class _ActivityReader:
             attributes = self._extra(path).attributes
             for key in keys:
                 if key not in known:
-                    attributes[key] = el.get(key) or ""
+                    attributes[str(key)] = el.get(key) or ""
 
-    def _check_children(self, el: etree._Element, path: str) -> None:
-        """For elements without modelled children: keep any child element."""
+    def _leaf(self, el: etree._Element, path: str, known: frozenset[str]) -> None:
+        """Careful mode, for elements without modelled children: keep what has no field."""
+        self._check_attributes(el, path, known)
         if len(el):
             for child in el:
                 if type(child.tag) is str:
                     self.pending.append((path, child))
 
-    def _leaf(self, el: etree._Element, path: str, known: frozenset[str]) -> None:
-        self._check_attributes(el, path, known)
-        if len(el):
-            self._check_children(el, path)
-
     def _code(
-        self, key: str, code: str, vocabulary: str | None, el: etree._Element, path: str
+        self,
+        key: str,
+        code: str,
+        vocabulary: str | None,
+        el: etree._Element,
+        path: str,
+        child: str | None = None,
     ) -> None:
-        checker = self.checker
-        if checker is not None:
-            reason = checker.check(key, code, vocabulary)
-            if reason is not None:
-                self._warn(path, el, reason)
-
-    def _language(self, lang: str, el: etree._Element, path: str) -> None:
-        checker = self.checker
-        if checker is None or not lang:
-            return
-        cache = self._lang_cache
-        if lang in cache:
-            reason = cache[lang]
+        """Warn when ``code`` is not an active code of the codelist that applies to ``key``."""
+        if vocabulary is None:
+            allowed = self._allowed1.get(key, _UNSET)
+            if allowed is _UNSET:
+                checker = self.checker
+                allowed = self._allowed1[key] = (
+                    checker.allowed(key, None) if checker is not None else None
+                )
         else:
-            reason = checker.check("@xml:lang", lang)
-            cache[lang] = reason
+            allowed = self._allowed.get((key, vocabulary), _UNSET)
+            if allowed is _UNSET:
+                checker = self.checker
+                allowed = self._allowed[(key, vocabulary)] = (
+                    checker.allowed(key, vocabulary) if checker is not None else None
+                )
+        if allowed is None or code in allowed:
+            return
+        assert self.checker is not None
+        reason = self.checker.check(key, code, vocabulary)
         if reason is not None:
-            self._warn(path, el, reason.replace("@xml:lang", "xml:lang"))
+            self._warn(f"{path}/{child}" if child else path, el, reason)
 
-    def _decimal(self, raw: str | None, path: str, el: etree._Element, what: str) -> Decimal | None:
-        if raw is None:
+    def _allowed_codes(self, key: str) -> frozenset[str] | None:
+        checker = self.checker
+        return checker.allowed(key, None) if checker is not None else None
+
+    def _language_reason(self, lang: str) -> str | None:
+        checker = self.checker
+        if checker is None:
             return None
+        reason = checker.check("@xml:lang", lang)
+        return reason.replace("@xml:lang", "xml:lang") if reason else None
+
+    def _lang_of(self, raw: str, el: etree._Element, path: str) -> str:
+        known = self._langs.get(raw)
+        if known is None:
+            lang = raw.strip().lower()
+            known = self._langs[raw] = (lang, self._language_reason(lang) if lang else None)
+        lang, reason = known
+        if not lang:
+            return self.lang
+        if reason is not None and lang != self.lang:
+            self._warn(path, el, reason)
+        return lang
+
+    def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> Decimal:
+        if raw.isdigit() and raw.isascii():
+            return Decimal(raw)
         s = raw.strip()
         if not _RE_DECIMAL.match(s):
-            raise _Refuse(_full(path), el.sourceline, f"{what} '{raw}' is not a number")
+            raise _Refuse(
+                _full(f"{path}/{rel}" if rel else path),
+                el.sourceline,
+                f"{_last_name(rel) or 'value'} '{raw}' is not a number",
+            )
         return Decimal(s)
 
-    def _date(self, raw: str | None, path: str, el: etree._Element, what: str) -> dt.date | None:
-        if raw is None:
-            return None
+    def _date(self, raw: str, el: etree._Element, path: str, rel: str) -> dt.date:
+        if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+            try:
+                return _fromisoformat(raw)
+            except ValueError:
+                pass
         m = _RE_DATE.match(raw.strip())
         if m:
             try:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 pass
-        raise _Refuse(_full(path), el.sourceline, f"{what} '{raw}' is not a date (YYYY-MM-DD)")
+        raise _Refuse(
+            _full(f"{path}/{rel}"),
+            el.sourceline,
+            f"{_last_name(rel)} '{raw}' is not a date (YYYY-MM-DD)",
+        )
 
-    def _bool(self, raw: str | None, path: str, el: etree._Element) -> bool | None:
-        if raw is None:
-            return None
+    def _bool(self, raw: str, el: etree._Element, path: str, rel: str) -> bool:
         value = _BOOLEANS.get(raw.strip())
         if value is None:
+            where = f"{path}/{rel}" if path else rel
             raise _Refuse(
-                _full(path), el.sourceline, f"{path.rsplit('@', 1)[-1]} '{raw}' is not a boolean"
+                _full(where), el.sourceline, f"{_last_name(rel)} '{raw}' is not a boolean"
             )
         return value
 
-    def _int(self, raw: str | None, path: str, el: etree._Element, what: str) -> int | None:
-        if raw is None:
-            return None
+    def _int(self, raw: str, el: etree._Element, path: str, rel: str) -> int:
         s = raw.strip()
         if not _RE_INT.match(s):
-            raise _Refuse(_full(path), el.sourceline, f"{what} '{raw}' is not a whole number")
+            where = f"{path}/{rel}" if path else rel
+            raise _Refuse(
+                _full(where), el.sourceline, f"{_last_name(rel)} '{raw}' is not a whole number"
+            )
         return int(s)
 
     def _narratives(self, el: etree._Element, path: str) -> Narratives:
-        """The ``narrative`` children; other child elements are kept as extra content."""
+        """The ``narrative`` children (in careful mode other children are kept as extras)."""
         out: Narratives = {}
         default = self.lang
+        careful = self.careful
         for child in el:
             tag = child.tag
             if tag == "narrative":
-                raw_lang = child.get(XML_LANG)
-                if raw_lang:
-                    lang = raw_lang.strip().lower()
-                    if lang != default:
-                        self._language(lang, child, path)
-                else:
-                    lang = default
-                if len(child):
-                    text = "".join(child.itertext()).strip()
-                else:
-                    text = (child.text or "").strip()
-                if lang in out:
-                    out[lang] = out[lang] + "\n" + text
-                else:
-                    out[lang] = text
-                keys = child.keys()
-                if keys and not _K_LANG.issuperset(keys):
-                    index = list(out).index(lang) + 1
-                    self._check_attributes(child, f"{path}/narrative[{index}]", _K_LANG)
-            elif type(tag) is str:
+                raw = child.get(XML_LANG)
+                lang = self._lang_of(raw, child, path) if raw else default
+                text = child.text if not len(child) else "".join(child.itertext())
+                text = text.strip() if text else ""
+                previous = out.get(lang)
+                out[lang] = text if previous is None else previous + "\n" + text
+                if careful:
+                    keys = child.keys()
+                    if keys and not _K_LANG.issuperset(keys):
+                        index = list(out).index(lang) + 1
+                        self._check_attributes(child, f"{path}/narrative[{index}]", _K_LANG)
+            elif careful and type(tag) is str:
                 self.pending.append((path, child))
         return out
+
+    def _text_element(self, el: etree._Element, path: str) -> Narratives:
+        if self.careful:
+            self._check_attributes(el, path, _K_NONE)
+        return self._narratives(el, path)
 
     # ------------------------------------------------------------------ activity children
 
     def _identifier(self, el: etree._Element, a: ParsedActivity) -> None:
-        self._leaf(el, "iati-identifier", _K_NONE)
-        a.iati_identifier = (el.text or "").strip()
+        if self.careful:
+            self._check_attributes(el, "iati-identifier", _K_NONE)
+        a.iati_identifier = (_text_of(el) or "").strip()
 
     def _reporting_org(self, el: etree._Element, a: ParsedActivity) -> None:
         path = "reporting-org"
-        self._check_attributes(el, path, _K_REPORTING)
-        type_ = el.get("type")
+        if self.careful:
+            self._check_attributes(el, path, _K_REPORTING)
+        get = el.get
+        type_ = get("type")
         if type_ is not None:
             self._code("reporting-org/@type", type_, None, el, path)
+        raw = get("secondary-reporter")
         a.reporting_org = OrgRef(
-            ref=el.get("ref"),
-            type=type_,
-            name=self._narratives(el, path),
-            secondary_reporter=self._bool(el.get("secondary-reporter"), path + "/@secondary-reporter", el),
+            get("ref"),
+            type_,
+            self._narratives(el, path),
+            None if raw is None else self._bool(raw, el, path, "@secondary-reporter"),
         )
 
     def _title(self, el: etree._Element, a: ParsedActivity) -> None:
-        self._check_attributes(el, "title", _K_NONE)
-        a.title = self._narratives(el, "title")
+        a.title = self._text_element(el, "title")
 
     def _description(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"description[{len(a.descriptions) + 1}]"
-        self._check_attributes(el, path, _K_TYPE)
+        if self.careful:
+            self._check_attributes(el, path, _K_TYPE)
         type_ = el.get("type")
         if type_ is not None:
             self._code("description/@type", type_, None, el, path)
@@ -882,7 +1023,8 @@ class _ActivityReader:
 
     def _participating_org(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"participating-org[{len(a.participating_orgs) + 1}]"
-        self._check_attributes(el, path, _K_PARTICIPATING)
+        if self.careful:
+            self._check_attributes(el, path, _K_PARTICIPATING)
         get = el.get
         role, type_, channel = get("role"), get("type"), get("crs-channel-code")
         if role is not None:
@@ -893,18 +1035,19 @@ class _ActivityReader:
             self._code("participating-org/@crs-channel-code", channel, None, el, path)
         a.participating_orgs.append(
             ParticipatingOrg(
-                ref=get("ref"),
-                type=type_,
-                role=role,
-                activity_id=get("activity-id"),
-                crs_channel_code=channel,
-                name=self._narratives(el, path),
+                get("ref"),
+                type_,
+                role,
+                get("activity-id"),
+                channel,
+                self._narratives(el, path) if len(el) else {},
             )
         )
 
     def _simple_code(self, el: etree._Element, tag: str) -> str | None:
-        self._leaf(el, tag, _K_CODE)
-        code = el.get("code")
+        if self.careful:
+            self._leaf(el, tag, _K_CODE)
+        code: str | None = el.get("code")
         if code is not None:
             self._code(f"{tag}/@code", code, None, el, tag)
         return code
@@ -929,48 +1072,55 @@ class _ActivityReader:
 
     def _activity_date(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"activity-date[{len(a.activity_dates) + 1}]"
-        self._check_attributes(el, path, _K_ACTIVITY_DATE)
-        type_ = el.get("type")
-        if type_ is not None:
+        if self.careful:
+            self._check_attributes(el, path, _K_ACTIVITY_DATE)
+        get = el.get
+        type_, raw = get("type"), get("iso-date")
+        ok = self._ok_date_type
+        if type_ is not None and ok is not None and type_ not in ok:
             self._code("activity-date/@type", type_, None, el, path)
         a.activity_dates.append(
             ActivityDate(
-                type=type_,
-                iso_date=self._date(el.get("iso-date"), path + "/@iso-date", el, "iso-date"),
-                narrative=self._narratives(el, path),
+                type_,
+                None if raw is None else self._date(raw, el, path, "@iso-date"),
+                self._narratives(el, path) if len(el) else {},
             )
         )
 
     def _recipient_country(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"recipient-country[{len(a.recipient_countries) + 1}]"
-        self._check_attributes(el, path, _K_COUNTRY)
-        code = el.get("code")
+        if self.careful:
+            self._check_attributes(el, path, _K_COUNTRY)
+        get = el.get
+        code, raw = get("code"), get("percentage")
         if code is not None:
             self._code("recipient-country/@code", code, None, el, path)
         a.recipient_countries.append(
             RecipientCountry(
-                code=code,
-                percentage=self._decimal(el.get("percentage"), path, el, "percentage"),
-                narrative=self._narratives(el, path),
+                code,
+                None if raw is None else self._decimal(raw, el, path, "@percentage"),
+                self._narratives(el, path) if len(el) else {},
             )
         )
 
-    def _region(self, el: etree._Element, path: str, key: str, with_percentage: bool) -> RecipientRegion:
-        self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
+    def _region(
+        self, el: etree._Element, path: str, key: str, with_percentage: bool
+    ) -> RecipientRegion:
+        if self.careful:
+            self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
         get = el.get
         code, vocabulary = get("code"), get("vocabulary")
         if code is not None:
             self._code(f"{key}/@code", code, vocabulary, el, path)
         if vocabulary is not None:
             self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
+        raw = get("percentage") if with_percentage else None
         return RecipientRegion(
-            code=code,
-            vocabulary=vocabulary,
-            vocabulary_uri=get("vocabulary-uri"),
-            percentage=(
-                self._decimal(get("percentage"), path, el, "percentage") if with_percentage else None
-            ),
-            narrative=self._narratives(el, path),
+            code,
+            vocabulary,
+            get("vocabulary-uri"),
+            None if raw is None else self._decimal(raw, el, path, "@percentage"),
+            self._narratives(el, path) if len(el) else {},
         )
 
     def _recipient_region(self, el: etree._Element, a: ParsedActivity) -> None:
@@ -978,21 +1128,21 @@ class _ActivityReader:
         a.recipient_regions.append(self._region(el, path, "recipient-region", True))
 
     def _sector_of(self, el: etree._Element, path: str, key: str, with_percentage: bool) -> Sector:
-        self._check_attributes(el, path, _K_SECTOR if with_percentage else _K_TAG)
+        if self.careful:
+            self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
         get = el.get
         code, vocabulary = get("code"), get("vocabulary")
         if code is not None:
             self._code(f"{key}/@code", code, vocabulary, el, path)
         if vocabulary is not None:
             self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
+        raw = get("percentage") if with_percentage else None
         return Sector(
-            code=code,
-            vocabulary=vocabulary,
-            vocabulary_uri=get("vocabulary-uri"),
-            percentage=(
-                self._decimal(get("percentage"), path, el, "percentage") if with_percentage else None
-            ),
-            narrative=self._narratives(el, path),
+            code,
+            vocabulary,
+            get("vocabulary-uri"),
+            None if raw is None else self._decimal(raw, el, path, "@percentage"),
+            self._narratives(el, path) if len(el) else {},
         )
 
     def _sector(self, el: etree._Element, a: ParsedActivity) -> None:
@@ -1001,7 +1151,8 @@ class _ActivityReader:
 
     def _tag(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"tag[{len(a.tags) + 1}]"
-        self._check_attributes(el, path, _K_TAG)
+        if self.careful:
+            self._check_attributes(el, path, _K_TAG)
         get = el.get
         code, vocabulary = get("code"), get("vocabulary")
         if code is not None:
@@ -1010,16 +1161,17 @@ class _ActivityReader:
             self._code("tag/@vocabulary", vocabulary, None, el, path)
         a.tags.append(
             Tag(
-                code=code,
-                vocabulary=vocabulary,
-                vocabulary_uri=get("vocabulary-uri"),
-                narrative=self._narratives(el, path),
+                code,
+                vocabulary,
+                get("vocabulary-uri"),
+                self._narratives(el, path) if len(el) else {},
             )
         )
 
     def _policy_marker(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"policy-marker[{len(a.policy_markers) + 1}]"
-        self._check_attributes(el, path, _K_POLICY)
+        if self.careful:
+            self._check_attributes(el, path, _K_POLICY)
         get = el.get
         code, vocabulary, significance = get("code"), get("vocabulary"), get("significance")
         if code is not None:
@@ -1030,16 +1182,17 @@ class _ActivityReader:
             self._code("policy-marker/@significance", significance, None, el, path)
         a.policy_markers.append(
             PolicyMarker(
-                code=code,
-                vocabulary=vocabulary,
-                vocabulary_uri=get("vocabulary-uri"),
-                significance=significance,
-                narrative=self._narratives(el, path),
+                code,
+                vocabulary,
+                get("vocabulary-uri"),
+                significance,
+                self._narratives(el, path) if len(el) else {},
             )
         )
 
     def _aid_type(self, el: etree._Element, path: str, key: str) -> CodeVocabulary:
-        self._leaf(el, path, _K_CODE_VOCAB)
+        if self.careful:
+            self._leaf(el, path, _K_CODE_VOCAB)
         code, vocabulary = el.get("code"), el.get("vocabulary")
         if code is not None:
             self._code(f"{key}/@code", code, vocabulary, el, path)
@@ -1052,215 +1205,274 @@ class _ActivityReader:
         a.default_aid_types.append(self._aid_type(el, path, "default-aid-type"))
 
     def _value(
-        self, el: etree._Element, path: str, key: str
+        self, el: etree._Element, path: str, currency_key: str
     ) -> tuple[Decimal | None, str | None, dt.date | None]:
-        self._leaf(el, path, _K_VALUE)
-        currency = el.get("currency")
+        """``value`` of a budget or transaction at ``path``."""
+        if self.careful:
+            self._leaf(el, f"{path}/value", _K_VALUE)
+        get = el.get
+        currency = get("currency")
         if currency is not None:
-            self._code(f"{key}/@currency", currency, None, el, path)
-        text = el.text
+            self._code(currency_key, currency, None, el, path, "value")
+        text = el.text if not len(el) else "".join(el.itertext())
         if text is None or not text.strip():
-            raise _Refuse(_full(path), el.sourceline, "value is empty")
-        amount = self._decimal(text, path, el, "value")
-        value_date = self._date(el.get("value-date"), path + "/@value-date", el, "value-date")
+            raise _Refuse(_full(f"{path}/value"), el.sourceline, "value is empty")
+        if text.isdigit() and text.isascii():
+            amount = Decimal(text)
+        else:
+            amount = self._decimal(text, el, f"{path}/value", "")
+        raw = get("value-date")
+        value_date = None if raw is None else self._date(raw, el, path, "value/@value-date")
         return amount, currency, value_date
 
     def _budget(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"budget[{len(a.budgets) + 1}]"
-        self._check_attributes(el, path, _K_BUDGET)
-        type_, status = el.get("type"), el.get("status")
-        if type_ is not None:
+        careful = self.careful
+        get = el.get
+        type_, status = get("type"), get("status")
+        ok = self._ok_budget_type
+        if type_ is not None and ok is not None and type_ not in ok:
             self._code("budget/@type", type_, None, el, path)
-        if status is not None:
+        ok = self._ok_budget_status
+        if status is not None and ok is not None and status not in ok:
             self._code("budget/@status", status, None, el, path)
         start = end = value_date = None
         value: Decimal | None = None
         currency: str | None = None
         seen: set[str] = set()
+        if careful:
+            self._check_attributes(el, path, _K_BUDGET)
         for child in el:
             tag = child.tag
-            if type(tag) is not str:
-                continue
-            if tag in seen or tag not in ("period-start", "period-end", "value"):
-                self.pending.append((path, child))
-                continue
-            seen.add(tag)
+            if careful:
+                if type(tag) is not str:
+                    continue
+                if tag in seen or tag not in _BUDGET_SINGLETONS:
+                    self.pending.append((path, child))
+                    continue
+                seen.add(tag)
             if tag == "value":
-                value, currency, value_date = self._value(child, f"{path}/value", "budget/value")
+                value, currency, value_date = self._value(child, path, "budget/value/@currency")
             elif tag == "period-start":
-                self._leaf(child, f"{path}/period-start", _K_ISO)
-                start = self._date(child.get("iso-date"), f"{path}/period-start", child, "iso-date")
-            else:
-                self._leaf(child, f"{path}/period-end", _K_ISO)
-                end = self._date(child.get("iso-date"), f"{path}/period-end", child, "iso-date")
+                if careful:
+                    self._leaf(child, f"{path}/period-start", _K_ISO)
+                raw = child.get("iso-date")
+                if raw is not None:
+                    start = self._date(raw, child, path, "period-start/@iso-date")
+            elif tag == "period-end":
+                if careful:
+                    self._leaf(child, f"{path}/period-end", _K_ISO)
+                raw = child.get("iso-date")
+                if raw is not None:
+                    end = self._date(raw, child, path, "period-end/@iso-date")
         a.budgets.append(Budget(type_, status, start, end, value, currency, value_date))
 
     def _org(
         self, el: etree._Element, path: str, key: str, known: frozenset[str], id_attr: str
     ) -> TransactionOrg:
-        self._check_attributes(el, path, known)
-        type_ = el.get("type")
+        if self.careful:
+            self._check_attributes(el, path, known)
+        get = el.get
+        type_ = get("type")
         if type_ is not None:
             self._code(f"{key}/@type", type_, None, el, path)
         return TransactionOrg(
-            ref=el.get("ref"),
-            type=type_,
-            activity_id=el.get(id_attr),
-            narrative=self._narratives(el, path),
+            get("ref"), type_, get(id_attr), self._narratives(el, path) if len(el) else {}
         )
 
     def _transaction(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"transaction[{len(a.transactions) + 1}]"
-        self._check_attributes(el, path, _K_TRANSACTION)
-        t = Transaction(
-            ref=el.get("ref"),
-            humanitarian=self._bool(el.get("humanitarian"), path + "/@humanitarian", el),
-            type=None,
-            date=None,
-            value=None,
-            currency=None,
-            value_date=None,
-            description={},
-            provider_org=None,
-            receiver_org=None,
-            disbursement_channel=None,
-            sectors=[],
-            recipient_country=None,
-            recipient_region=None,
-            flow_type=None,
-            finance_type=None,
-            aid_types=[],
-            tied_status=None,
-        )
+        careful = self.careful
+        get = el.get
+        raw = get("humanitarian")
+        humanitarian = None if raw is None else self._bool(raw, el, path, "@humanitarian")
+        type_: str | None = None
+        day: dt.date | None = None
+        value: Decimal | None = None
+        currency: str | None = None
+        value_date: dt.date | None = None
+        description: Narratives = {}
+        provider: TransactionOrg | None = None
+        receiver: TransactionOrg | None = None
+        channel: str | None = None
+        sectors: list[Sector] = []
+        country: RecipientCountry | None = None
+        region: RecipientRegion | None = None
+        flow: str | None = None
+        finance: str | None = None
+        aid_types: list[CodeVocabulary] = []
+        tied: str | None = None
         seen: set[str] = set()
+        if careful:
+            self._check_attributes(el, path, _K_TRANSACTION)
         for child in el:
             tag = child.tag
-            if type(tag) is not str:
-                continue
-            if tag == "sector":
-                t.sectors.append(
-                    self._sector_of(
-                        child, f"{path}/sector[{len(t.sectors) + 1}]", "transaction/sector", False
-                    )
+            if careful:
+                if type(tag) is not str:
+                    continue
+                if tag not in _TRANSACTION_LISTS:
+                    if tag in seen or tag not in _TRANSACTION_SINGLETONS:
+                        self.pending.append((path, child))
+                        continue
+                    seen.add(tag)
+            if tag == "value":
+                value, currency, value_date = self._value(
+                    child, path, "transaction/value/@currency"
                 )
-                continue
-            if tag == "aid-type":
-                t.aid_types.append(
-                    self._aid_type(
-                        child, f"{path}/aid-type[{len(t.aid_types) + 1}]", "transaction/aid-type"
+            elif tag == "transaction-type":
+                if careful:
+                    self._leaf(child, f"{path}/transaction-type", _K_CODE)
+                type_ = child.get("code")
+                ok = self._ok_transaction_type
+                if type_ is not None and ok is not None and type_ not in ok:
+                    self._code(
+                        "transaction/transaction-type/@code",
+                        type_,
+                        None,
+                        child,
+                        path,
+                        "transaction-type",
                     )
-                )
-                continue
-            if tag in seen or tag not in _TRANSACTION_SINGLETONS:
-                self.pending.append((path, child))
-                continue
-            seen.add(tag)
-            cpath = f"{path}/{tag}"
-            if tag == "transaction-type":
-                self._leaf(child, cpath, _K_CODE)
-                t.type = child.get("code")
-                if t.type is not None:
-                    self._code("transaction/transaction-type/@code", t.type, None, child, cpath)
             elif tag == "transaction-date":
-                self._leaf(child, cpath, _K_ISO)
-                t.date = self._date(child.get("iso-date"), cpath + "/@iso-date", child, "iso-date")
-            elif tag == "value":
-                t.value, t.currency, t.value_date = self._value(child, cpath, "transaction/value")
+                if careful:
+                    self._leaf(child, f"{path}/transaction-date", _K_ISO)
+                raw = child.get("iso-date")
+                if raw is not None:
+                    day = self._date(raw, child, path, "transaction-date/@iso-date")
             elif tag == "description":
-                self._check_attributes(child, cpath, _K_NONE)
-                t.description = self._narratives(child, cpath)
+                description = self._text_element(child, f"{path}/description")
             elif tag == "provider-org":
-                t.provider_org = self._org(
-                    child, cpath, "transaction/provider-org", _K_PROVIDER, "provider-activity-id"
+                provider = self._org(
+                    child,
+                    f"{path}/provider-org",
+                    "transaction/provider-org",
+                    _K_PROVIDER,
+                    "provider-activity-id",
                 )
             elif tag == "receiver-org":
-                t.receiver_org = self._org(
-                    child, cpath, "transaction/receiver-org", _K_RECEIVER, "receiver-activity-id"
+                receiver = self._org(
+                    child,
+                    f"{path}/receiver-org",
+                    "transaction/receiver-org",
+                    _K_RECEIVER,
+                    "receiver-activity-id",
+                )
+            elif tag == "sector":
+                sectors.append(
+                    self._sector_of(
+                        child, f"{path}/sector[{len(sectors) + 1}]", "transaction/sector", False
+                    )
+                )
+            elif tag == "aid-type":
+                aid_types.append(
+                    self._aid_type(
+                        child, f"{path}/aid-type[{len(aid_types) + 1}]", "transaction/aid-type"
+                    )
                 )
             elif tag == "recipient-country":
-                self._check_attributes(child, cpath, _K_CODE)
+                cpath = f"{path}/recipient-country"
+                if careful:
+                    self._check_attributes(child, cpath, _K_CODE)
                 code = child.get("code")
                 if code is not None:
                     self._code("transaction/recipient-country/@code", code, None, child, cpath)
-                t.recipient_country = RecipientCountry(code, None, self._narratives(child, cpath))
+                country = RecipientCountry(
+                    code, None, self._narratives(child, cpath) if len(child) else {}
+                )
             elif tag == "recipient-region":
-                t.recipient_region = self._region(child, cpath, "transaction/recipient-region", False)
-            else:  # disbursement-channel, flow-type, finance-type, tied-status
-                self._leaf(child, cpath, _K_CODE)
+                region = self._region(
+                    child, f"{path}/recipient-region", "transaction/recipient-region", False
+                )
+            elif tag in ("disbursement-channel", "flow-type", "finance-type", "tied-status"):
+                if careful:
+                    self._leaf(child, f"{path}/{tag}", _K_CODE)
                 code = child.get("code")
                 if code is not None:
-                    self._code(f"transaction/{tag}/@code", code, None, child, cpath)
-                if tag == "disbursement-channel":
-                    t.disbursement_channel = code
-                elif tag == "flow-type":
-                    t.flow_type = code
+                    self._code(_TRANSACTION_CODE_KEYS[tag], code, None, child, path, tag)
+                if tag == "flow-type":
+                    flow = code
                 elif tag == "finance-type":
-                    t.finance_type = code
+                    finance = code
+                elif tag == "tied-status":
+                    tied = code
                 else:
-                    t.tied_status = code
-        a.transactions.append(t)
+                    channel = code
+        a.transactions.append(
+            Transaction(
+                get("ref"),
+                humanitarian,
+                type_,
+                day,
+                value,
+                currency,
+                value_date,
+                description,
+                provider,
+                receiver,
+                channel,
+                sectors,
+                country,
+                region,
+                flow,
+                finance,
+                aid_types,
+                tied,
+            )
+        )
 
     def _location(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"location[{len(a.locations) + 1}]"
-        self._check_attributes(el, path, _K_LOCATION)
-        loc = Location(
-            ref=el.get("ref"),
-            location_reach=None,
-            location_ids=[],
-            name={},
-            description={},
-            activity_description={},
-            administratives=[],
-            point=None,
-            exactness=None,
-            location_class=None,
-            feature_designation=None,
-        )
+        careful = self.careful
+        if careful:
+            self._check_attributes(el, path, _K_LOCATION)
+        loc = Location(el.get("ref"), None, [], {}, {}, {}, [], None, None, None, None)
         seen: set[str] = set()
         for child in el:
             tag = child.tag
-            if type(tag) is not str:
-                continue
+            if careful:
+                if type(tag) is not str:
+                    continue
+                if tag not in _LOCATION_LISTS:
+                    if tag in seen or tag not in _LOCATION_SINGLETONS:
+                        self.pending.append((path, child))
+                        continue
+                    seen.add(tag)
             if tag == "location-id":
                 cpath = f"{path}/location-id[{len(loc.location_ids) + 1}]"
-                self._leaf(child, cpath, _K_CODE_VOCAB)
+                if careful:
+                    self._leaf(child, cpath, _K_CODE_VOCAB)
                 code, vocabulary = child.get("code"), child.get("vocabulary")
                 if vocabulary is not None:
                     self._code("location/location-id/@vocabulary", vocabulary, None, child, cpath)
                 loc.location_ids.append(CodeVocabulary(code, vocabulary))
-                continue
-            if tag == "administrative":
+            elif tag == "administrative":
                 cpath = f"{path}/administrative[{len(loc.administratives) + 1}]"
-                self._leaf(child, cpath, _K_ADMIN)
+                if careful:
+                    self._leaf(child, cpath, _K_ADMIN)
                 code, vocabulary = child.get("code"), child.get("vocabulary")
                 if vocabulary is not None:
-                    self._code("location/administrative/@vocabulary", vocabulary, None, child, cpath)
+                    self._code(
+                        "location/administrative/@vocabulary", vocabulary, None, child, cpath
+                    )
                     if code is not None:
                         self._code("location/administrative/@code", code, vocabulary, child, cpath)
-                level = self._int(child.get("level"), cpath + "/@level", child, "level")
+                raw = child.get("level")
+                level = None if raw is None else self._int(raw, child, cpath, "@level")
                 loc.administratives.append(Administrative(code, vocabulary, level))
-                continue
-            if tag in seen or tag not in _LOCATION_SINGLETONS:
-                self.pending.append((path, child))
-                continue
-            seen.add(tag)
-            cpath = f"{path}/{tag}"
-            if tag in ("name", "description", "activity-description"):
-                self._check_attributes(child, cpath, _K_NONE)
-                narratives = self._narratives(child, cpath)
-                if tag == "name":
-                    loc.name = narratives
-                elif tag == "description":
-                    loc.description = narratives
-                else:
-                    loc.activity_description = narratives
+            elif tag == "name":
+                loc.name = self._text_element(child, f"{path}/name")
+            elif tag == "description":
+                loc.description = self._text_element(child, f"{path}/description")
+            elif tag == "activity-description":
+                loc.activity_description = self._text_element(child, f"{path}/activity-description")
             elif tag == "point":
-                loc.point = self._point(child, cpath)
-            else:  # location-reach, exactness, location-class, feature-designation
-                self._leaf(child, cpath, _K_CODE)
+                loc.point = self._point(child, f"{path}/point")
+            elif tag in ("location-reach", "exactness", "location-class", "feature-designation"):
+                if careful:
+                    self._leaf(child, f"{path}/{tag}", _K_CODE)
                 code = child.get("code")
                 if code is not None:
-                    self._code(f"location/{tag}/@code", code, None, child, cpath)
+                    self._code(_LOCATION_CODE_KEYS[tag], code, None, child, path, tag)
                 if tag == "location-reach":
                     loc.location_reach = code
                 elif tag == "exactness":
@@ -1272,215 +1484,226 @@ class _ActivityReader:
         a.locations.append(loc)
 
     def _point(self, el: etree._Element, path: str) -> Point:
-        self._check_attributes(el, path, _K_POINT)
+        careful = self.careful
+        if careful:
+            self._check_attributes(el, path, _K_POINT)
         pos: str | None = None
         for child in el:
             tag = child.tag
-            if type(tag) is not str:
-                continue
             if tag == "pos" and pos is None:
-                self._leaf(child, f"{path}/pos", _K_NONE)
-                pos = " ".join((child.text or "").split())
-            else:
+                if careful:
+                    self._leaf(child, f"{path}/pos", _K_NONE)
+                pos = " ".join((_text_of(child) or "").split())
+            elif careful and type(tag) is str:
                 self.pending.append((path, child))
         point = Point(el.get("srsName"), pos)
         if pos is not None and point.latitude_longitude() is None:
-            self._warn(
-                f"{path}/pos", el, f"pos '{pos}' is not a latitude and a longitude in range"
-            )
+            self._warn(f"{path}/pos", el, f"pos '{pos}' is not a latitude and a longitude in range")
         return point
 
     def _document_link(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"document-link[{len(a.document_links) + 1}]"
-        self._check_attributes(el, path, _K_DOCLINK)
+        careful = self.careful
+        if careful:
+            self._check_attributes(el, path, _K_DOCLINK)
         fmt = el.get("format")
         if fmt is not None:
             self._code("document-link/@format", fmt, None, el, path)
-        link = DocumentLink(
-            url=el.get("url"),
-            format=fmt,
-            title={},
-            description={},
-            categories=[],
-            languages=[],
-            document_date=None,
-        )
+        link = DocumentLink(el.get("url"), fmt, {}, {}, [], [], None)
         seen: set[str] = set()
         for child in el:
             tag = child.tag
-            if type(tag) is not str:
-                continue
-            if tag == "category":
-                cpath = f"{path}/category[{len(link.categories) + 1}]"
-                self._leaf(child, cpath, _K_CODE)
+            if careful:
+                if type(tag) is not str:
+                    continue
+                if tag not in _DOCLINK_LISTS:
+                    if tag in seen or tag not in _DOCLINK_SINGLETONS:
+                        self.pending.append((path, child))
+                        continue
+                    seen.add(tag)
+            if tag == "category" or tag == "language":
+                cpath = f"{path}/{tag}[{len(link.categories if tag == 'category' else link.languages) + 1}]"
+                if careful:
+                    self._leaf(child, cpath, _K_CODE)
                 code = child.get("code")
                 if code is not None:
-                    self._code("document-link/category/@code", code, None, child, cpath)
-                link.categories.append(code or "")
-                continue
-            if tag == "language":
-                cpath = f"{path}/language[{len(link.languages) + 1}]"
-                self._leaf(child, cpath, _K_CODE)
-                code = child.get("code")
-                if code is not None:
-                    self._code("document-link/language/@code", code, None, child, cpath)
-                link.languages.append(code or "")
-                continue
-            if tag in seen or tag not in ("title", "description", "document-date"):
-                self.pending.append((path, child))
-                continue
-            seen.add(tag)
-            cpath = f"{path}/{tag}"
-            if tag == "title":
-                self._check_attributes(child, cpath, _K_NONE)
-                link.title = self._narratives(child, cpath)
+                    self._code(f"document-link/{tag}/@code", code, None, child, cpath)
+                (link.categories if tag == "category" else link.languages).append(code or "")
+            elif tag == "title":
+                link.title = self._text_element(child, f"{path}/title")
             elif tag == "description":
-                self._check_attributes(child, cpath, _K_NONE)
-                link.description = self._narratives(child, cpath)
-            else:
-                self._leaf(child, cpath, _K_ISO)
-                link.document_date = self._date(
-                    child.get("iso-date"), cpath + "/@iso-date", child, "iso-date"
-                )
+                link.description = self._text_element(child, f"{path}/description")
+            elif tag == "document-date":
+                if careful:
+                    self._leaf(child, f"{path}/document-date", _K_ISO)
+                raw = child.get("iso-date")
+                if raw is not None:
+                    link.document_date = self._date(raw, child, path, "document-date/@iso-date")
         a.document_links.append(link)
 
     def _related_activity(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"related-activity[{len(a.related_activities) + 1}]"
-        self._leaf(el, path, _K_RELATED)
+        if self.careful:
+            self._leaf(el, path, _K_RELATED)
         type_ = el.get("type")
         if type_ is not None:
             self._code("related-activity/@type", type_, None, el, path)
         a.related_activities.append(RelatedActivity(el.get("ref"), type_))
 
 
-_TRANSACTION_SINGLETONS = frozenset(
-    {
-        "transaction-type",
-        "transaction-date",
-        "value",
-        "description",
-        "provider-org",
-        "receiver-org",
-        "disbursement-channel",
-        "recipient-country",
-        "recipient-region",
-        "flow-type",
-        "finance-type",
-        "tied-status",
-    }
-)
-_LOCATION_SINGLETONS = frozenset(
-    {
-        "location-reach",
-        "name",
-        "description",
-        "activity-description",
-        "point",
-        "exactness",
-        "location-class",
-        "feature-designation",
-    }
-)
+_RE_BLANK_BETWEEN_TAGS = re.compile(r">\s+<")
 
 
 def _canonical(el: etree._Element) -> str:
-    """Exclusive C14N (stable, only the namespaces the element uses, no comments) after dropping
-    white space that only indents (text or tails that are blank, in elements that have element
-    children): so re-indenting a file does not change an activity's content. Mutates ``el``,
-    which is about to be cleared anyway."""
-    for node in el.iter():
-        if len(node):
-            text = node.text
-            if text is not None and not text.strip():
-                node.text = None
-            for child in node:
-                tail = child.tail
-                if tail is not None and not tail.strip():
-                    child.tail = None
+    """Exclusive C14N of ``el`` (stable, declares only the namespaces it uses, no comments),
+    with white-space-only text between tags dropped, so that re-indenting a file does not change
+    an activity's content. (In C14N output ``<`` never occurs in text or attribute values, so
+    ``>\\s+<`` only matches between tags.)"""
     data = etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
-    return data.decode("utf-8")
+    return _RE_BLANK_BETWEEN_TAGS.sub("><", data.decode("utf-8"))
 
 
 # =========================================================================== streaming
 
+_RE_BATCH_PATH = re.compile(r"^/iati-activities/iati-activity(?:\[(\d+)\])?(/.*)?$")
+_XPATH_STRAY_LANG = (
+    "count(//@xml:lang[not(parent::narrative) and not(parent::iati-activity)"
+    " and not(parent::iati-activities)])"
+)
 
-def _schema_refusal(identifier: str | None, line: int | None, issues: list[SchemaIssue]) -> RefusedActivity:
+
+class _BatchValidator:
+    """Validates the activities under the document root in one libxml2 call (cheaper than one
+    call per activity). The whole root is validated as it stands: ``iati-activities`` with the
+    batch (plus, at most, activities the parser has already read ahead, whose errors are ignored
+    here and found with the next batch). Each generator has its own compiled schema, so that
+    imports running in several threads do not share an error log."""
+
+    def __init__(self) -> None:
+        self._schema = etree.XMLSchema(activity_schema_document())
+        self._stray_lang = etree.XPath(_XPATH_STRAY_LANG)
+
+    def validate(self, root: etree._Element) -> tuple[list[SchemaIssue], bool]:
+        """Schema issues under ``root``, and whether an ``xml:lang`` sits where the fast reading
+        does not look (outside ``narrative`` and ``iati-activity``)."""
+        schema = self._schema
+        issues = [] if schema.validate(root) else issues_from_log(schema.error_log)
+        return issues, bool(self._stray_lang(root))
+
+
+# Elements that may repeat, by parent: libxml2 writes ``budget`` for a lone budget and
+# ``budget[2]`` for the second of several; cbcoord always writes the index for these, as the
+# codelist warnings and the extra-content paths do, so one element has one path.
+_REPEATABLE: dict[str, frozenset[str]] = {
+    "": frozenset(
+        {
+            "description",
+            "participating-org",
+            "other-identifier",
+            "activity-date",
+            "contact-info",
+            "recipient-country",
+            "recipient-region",
+            "location",
+            "sector",
+            "tag",
+            "humanitarian-scope",
+            "policy-marker",
+            "default-aid-type",
+            "budget",
+            "planned-disbursement",
+            "transaction",
+            "document-link",
+            "related-activity",
+            "legacy-data",
+            "result",
+        }
+    ),
+    "transaction": frozenset({"sector", "aid-type"}),
+    "location": frozenset({"location-id", "administrative"}),
+    "document-link": frozenset({"category", "language"}),
+}
+_RE_STEP = re.compile(r"^([^\[]+)(\[\d+\])?$")
+
+
+def _indexed(rest: str) -> str:
+    """``/budget/value`` -> ``/budget[1]/value`` (first two steps below iati-activity)."""
+    if not rest:
+        return rest
+    steps = rest.lstrip("/").split("/")
+    parent = ""
+    for i, step in enumerate(steps[:2]):
+        m = _RE_STEP.match(step)
+        if m is None:
+            break
+        name = m.group(1)
+        if m.group(2) is None and name in _REPEATABLE.get(parent, frozenset()):
+            steps[i] = f"{name}[1]"
+        parent = name
+    return "/" + "/".join(steps)
+
+
+def _split_issues(issues: list[SchemaIssue], size: int) -> dict[int, list[SchemaIssue]]:
+    """Schema issues of the batch's activities (1-based index), paths made activity-relative."""
+    by_index: dict[int, list[SchemaIssue]] = {}
+    for issue in issues:
+        m = _RE_BATCH_PATH.match("/" + issue.path)
+        if m is None:
+            continue  # the root element: its attributes are check_file's business
+        index = int(m.group(1) or 1)
+        if index > size:
+            continue  # read ahead by the parser: validated again with the next batch
+        rest = _indexed(m.group(2) or "")
+        local = SchemaIssue("iati-activity" + rest, issue.line, issue.message, issue.reason)
+        by_index.setdefault(index, []).append(local)
+    return by_index
+
+
+_LIBXML2_MAX_LINE = 65535
+
+
+def _sourceline(el: etree._Element, activity_line: int | None) -> int | None:
+    """``el.sourceline``, except that libxml2 cannot tell the line of an element past line
+    65535 that has no text around it (minified files): then the activity's line, which lxml
+    finds (from the text after it), is the best there is."""
+    line: int | None = el.sourceline
+    if line == _LIBXML2_MAX_LINE and activity_line is not None and activity_line > line:
+        return activity_line
+    return line
+
+
+def _true_lines(el: etree._Element, issues: list[SchemaIssue]) -> list[SchemaIssue]:
+    """libxml2 reports at most line 65535 in validation errors; find the real line of the
+    element at fault from its path (lxml's ``sourceline`` is not capped)."""
+    out: list[SchemaIssue] = []
+    for issue in issues:
+        if issue.line is not None and issue.line >= _LIBXML2_MAX_LINE:
+            relative = issue.path[len("iati-activity/") :] if "/" in issue.path else ""
+            line = el.sourceline
+            if relative:
+                try:
+                    found = el.xpath(relative)
+                except etree.XPathError:
+                    found = []
+                if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+                    line = _sourceline(found[0], el.sourceline)
+            issue = SchemaIssue(issue.path, line, issue.message, issue.reason)
+        out.append(issue)
+    return out
+
+
+def _schema_refusal(
+    identifier: str | None, line: int | None, issues: list[SchemaIssue]
+) -> RefusedActivity:
     first = issues[0]
     where = f" (line {first.line})" if first.line else ""
     more = f"; and {len(issues) - 1} more schema error(s)" if len(issues) > 1 else ""
     return RefusedActivity(
         identifier=identifier,
         line=first.line or line,
-        element=first.path or "iati-activity",
+        element=first.path,
         reason=f"schema error in {first.path}{where}: {first.message.strip()}{more}",
     )
-
-
-def iter_activities(
-    path: PathLike, *, strict: bool = False, codelists: bool = True
-) -> Iterator[ParsedActivity | RefusedActivity]:
-    """Stream the activities of ``path``.
-
-    Yields a ``ParsedActivity`` for each activity that can be read faithfully (schema and codelist
-    deviations are in its ``warnings``), or a ``RefusedActivity`` saying why not. With
-    ``strict=True`` any schema error refuses the activity. ``codelists=False`` skips the codelist
-    checks. Raises ``IatiFileError`` for what ``check_file`` refuses (it re-checks the start of
-    the file, and a file that turns out broken mid-way raises when the break is reached: run
-    ``check_file`` first so that nothing is written from such a file).
-    """
-    name = Path(path).name
-    header, head = _probe_header(path)
-    reader = _ActivityReader(
-        file_language=header.language,
-        checker=codelist_checker() if codelists else None,
-    )
-    schema = activity_schema()
-    need_structure_check = header.version is None
-    context = etree.iterparse(str(path), events=("end",), tag="iati-activity", **_SAFE)
-    try:
-        for _, el in context:
-            parent = el.getparent()
-            if parent is None or parent.getparent() is not None:
-                continue  # an iati-activity nested in something else: part of that thing
-            if need_structure_check:
-                need_structure_check = False
-                if _is_1x_activity(el):
-                    raise _refuse_1x(name, el.sourceline)
-            result = _read_one(reader, schema, el, strict)
-            el.clear(keep_tail=False)
-            while el.getprevious() is not None:
-                del parent[0]
-            yield result
-    except etree.XMLSyntaxError as exc:
-        raise _syntax_error(name, exc, head) from None
-
-
-def _read_one(
-    reader: _ActivityReader, schema: etree.XMLSchema, el: etree._Element, strict: bool
-) -> ParsedActivity | RefusedActivity:
-    line = el.sourceline
-    issues: list[SchemaIssue] = []
-    if not schema.validate(el):
-        issues = issues_from_log(schema.error_log)
-    if strict and issues:
-        return _schema_refusal(_identifier_of(el), line, issues)
-    try:
-        activity = reader.read(el)
-    except _Refuse as refusal:
-        return RefusedActivity(
-            identifier=_identifier_of(el) or None,
-            line=refusal.line or line,
-            element=refusal.path,
-            reason=refusal.reason,
-        )
-    reader.finish(activity)
-    if issues:
-        schema_warnings = [
-            DataQualityWarning(issue.path or "iati-activity", issue.line, issue.reason)
-            for issue in issues
-        ]
-        activity.warnings = schema_warnings + activity.warnings
-    return activity
 
 
 def _identifier_of(el: etree._Element) -> str | None:
@@ -1488,3 +1711,113 @@ def _identifier_of(el: etree._Element) -> str | None:
     if text is None:
         return None
     return text.strip() or None
+
+
+def _refused(el: etree._Element, refusal: _Refuse) -> RefusedActivity:
+    return RefusedActivity(
+        identifier=_identifier_of(el),
+        line=refusal.line or el.sourceline,
+        element=refusal.path,
+        reason=refusal.reason,
+    )
+
+
+def iter_activities(
+    path: PathLike,
+    *,
+    strict: bool = False,
+    codelists: bool = True,
+    batch_size: int = 64,
+) -> Iterator[ParsedActivity | RefusedActivity]:
+    """Stream the activities of ``path``, in document order.
+
+    Yields a ``ParsedActivity`` for each activity that can be read faithfully (schema and
+    codelist deviations are in its ``warnings``), or a ``RefusedActivity`` saying why not. With
+    ``strict=True`` any schema error refuses the activity. ``codelists=False`` skips the codelist
+    checks. ``batch_size`` activities are validated and read at a time (results do not depend on
+    it).
+
+    Raises ``IatiFileError`` for what ``check_file`` refuses: it re-checks the start of the file,
+    and a file that turns out broken mid-way raises when the parser reaches the break, after the
+    activities before it were yielded. So run ``check_file`` first and write nothing from a file
+    it refuses.
+    """
+    name = Path(path).name
+    header, head = _probe_header(path)
+    reader = _ActivityReader(
+        file_language=header.language,
+        checker=codelist_checker() if codelists else None,
+    )
+    validator = _BatchValidator()
+    # Namespaces declared on the root reach every activity: read them all carefully.
+    careful_all = bool(header.nsmap)
+    need_structure_check = header.version is None
+    context = etree.iterparse(str(path), events=("end", "start-ns"), tag="iati-activity", **_SAFE)
+    batch: list[tuple[etree._Element, bool]] = []
+    namespace_seen = False
+    try:
+        for event, item in context:
+            if event == "start-ns":
+                namespace_seen = True  # a declaration inside or before the next activity
+                continue
+            el: etree._Element = item
+            parent = el.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # an iati-activity nested in something else: part of that thing
+            if need_structure_check:
+                need_structure_check = False
+                if _is_1x_activity(el):
+                    raise _refuse_1x(name, el.sourceline)
+            batch.append((el, careful_all or namespace_seen))
+            namespace_seen = False
+            if len(batch) >= batch_size:
+                yield from _process_batch(batch, reader, validator, strict)
+                batch = []
+        if batch:
+            yield from _process_batch(batch, reader, validator, strict)
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(name, exc, head) from None
+
+
+def _process_batch(
+    batch: list[tuple[etree._Element, bool]],
+    reader: _ActivityReader,
+    validator: _BatchValidator,
+    strict: bool,
+) -> Iterator[ParsedActivity | RefusedActivity]:
+    root = batch[0][0].getparent()
+    assert root is not None
+    issues, stray_lang = validator.validate(root)
+    by_index = _split_issues(issues, len(batch))
+
+    results: list[ParsedActivity | RefusedActivity] = []
+    for i, (el, careful) in enumerate(batch, start=1):
+        own = by_index.get(i)
+        if own:
+            own = _true_lines(el, own)
+        if own and strict:
+            results.append(_schema_refusal(_identifier_of(el), el.sourceline, own))
+            continue
+        # The fast reading is exact for a valid activity without extension content; any other
+        # is read carefully (keeping unmodelled attributes and elements as extra content).
+        draft: _Draft | RefusedActivity
+        try:
+            draft = reader.read(el, careful=careful or bool(own) or stray_lang)
+        except _Refuse as refusal:
+            draft = _refused(el, refusal)
+        if isinstance(draft, RefusedActivity):
+            results.append(draft)
+            continue
+        activity = reader.finish(draft)
+        if own:
+            activity.warnings[:0] = [
+                DataQualityWarning(issue.path, issue.line, issue.reason) for issue in own
+            ]
+        results.append(activity)
+
+    # Free the batch: empty the elements and drop everything up to the last one.
+    last = batch[-1][0]
+    for el, _ in batch:
+        el.clear(keep_tail=False)
+    del root[: root.index(last) + 1]
+    yield from results

@@ -1,11 +1,12 @@
-"""Schema and codelist checks for single IATI activities.
+"""Schema and codelist checks for IATI activities.
 
 * ``validate_element(el)`` validates one ``iati-activity`` element against the shipped 2.03
-  ``iati-activities-schema.xsd``. ``iati-activity`` is a global element of that schema, so the
-  element is validated in place, as the root of a virtual document (lxml does this without copying
-  the subtree): the result is the same as wrapping it in ``<iati-activities version="2.03">``, but
-  no copy is made and the libxml2 errors keep the source lines and a path such as
-  ``/iati-activity/location[2]/point``.
+  ``iati-activities-schema.xsd``; ``validate_file(path)`` a whole (small) file. The streaming
+  parser validates its activities a batch at a time instead: the document root
+  (``iati-activities`` holding the batch) is validated in one libxml2 call, which is the same as
+  wrapping each activity in ``<iati-activities version="2.03">``; each error keeps its source line
+  and a path such as ``/iati-activities/iati-activity[3]/location[2]/point``, which the parser
+  turns into ``iati-activity/location[2]/point``.
 * ``CodelistChecker`` checks codes against the shipped codelists, using ``mapping.xml`` to know
   which codelist applies where, and under which ``@vocabulary`` (codes of other vocabularies are
   not checked).
@@ -29,7 +30,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 ACTIVITY_SCHEMA_FILE = SCHEMA_DIR / "iati-activities-schema.xsd"
 
 _schema_lock = threading.Lock()
-_schema: etree.XMLSchema | None = None
+_schema_doc: etree._ElementTree | None = None
 
 
 def safe_parser(**extra: bool) -> etree.XMLParser:
@@ -39,15 +40,27 @@ def safe_parser(**extra: bool) -> etree.XMLParser:
     )
 
 
-def activity_schema() -> etree.XMLSchema:
-    """The IATI 2.03 activity schema, parsed on first use and kept for the process."""
-    global _schema
-    if _schema is None:
+def activity_schema_document() -> etree._ElementTree:
+    """The parsed ``iati-activities-schema.xsd`` (kept for the process). ``XMLSchema(doc)``
+    compiles it in a few milliseconds: a validator that runs in its own thread gets its own."""
+    global _schema_doc
+    if _schema_doc is None:
         with _schema_lock:
-            if _schema is None:
-                doc = etree.parse(str(ACTIVITY_SCHEMA_FILE), safe_parser())
-                _schema = etree.XMLSchema(doc)
-    return _schema
+            if _schema_doc is None:
+                _schema_doc = etree.parse(str(ACTIVITY_SCHEMA_FILE), safe_parser())
+    return _schema_doc
+
+
+_local = threading.local()
+
+
+def activity_schema() -> etree.XMLSchema:
+    """The IATI 2.03 activity schema, compiled once per thread (an ``XMLSchema`` keeps its error
+    log on itself, so threads must not share one)."""
+    schema: etree.XMLSchema | None = getattr(_local, "schema", None)
+    if schema is None:
+        schema = _local.schema = etree.XMLSchema(activity_schema_document())
+    return schema
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -205,6 +218,21 @@ class CodelistChecker:
     def has_rule(self, key: str) -> bool:
         return key in self.rules
 
+    def allowed(self, key: str, vocabulary: str | None = None) -> frozenset[str] | None:
+        """The active codes for ``key`` under ``vocabulary``, or None when nothing is checked
+        (no mapping, a vocabulary without an IATI codelist, or a codelist not shipped)."""
+        for rule in self.rules.get(key, ()):
+            if rule.vocabularies is None:
+                applies = True
+            elif vocabulary is None:
+                applies = rule.without_vocabulary
+            else:
+                applies = vocabulary in rule.vocabularies
+            if applies:
+                codes = self._codes.get(rule.codelist)
+                return codes[0] if codes is not None else None
+        return None
+
     def check(self, key: str, code: str, vocabulary: str | None = None) -> str | None:
         """None if fine (or not checkable), else the reason, e.g. "code 'X' is not in ..."."""
         rules = self.rules.get(key)
@@ -252,6 +280,7 @@ __all__ = [
     "CodelistRule",
     "SchemaIssue",
     "activity_schema",
+    "activity_schema_document",
     "codelist_checker",
     "issues_from_log",
     "rewrite_message",

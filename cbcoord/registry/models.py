@@ -130,7 +130,7 @@ class Member(TimeStampedModel):
     membership_date = models.CharField(
         _("membership date"), max_length=10, blank=True, help_text=_("YYYY-MM-DD, or a year alone.")
     )
-    verification = models.CharField(_("verification"), max_length=300, blank=True)
+    verification = models.TextField(_("verification"), blank=True)
     source = models.TextField(_("source"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])

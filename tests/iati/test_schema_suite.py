@@ -176,7 +176,7 @@ def test_placeholders_are_refused_as_such(tmp_path: Path) -> None:
 
 def test_batches_split_schema_errors_by_activity(tmp_path: Path) -> None:
     """Activities are validated a batch at a time: each keeps its own errors, whatever the
-    batch size, and with or without the validation thread."""
+    batch size."""
     good = prepared(SUITE / "activity-tests" / "should-pass" / "02-minimal-doc.xml", tmp_path)
     bad = prepared(SUITE / "activity-tests" / "should-fail" / "20-two-reporting-orgs.xml", tmp_path)
 
@@ -196,13 +196,10 @@ def test_batches_split_schema_errors_by_activity(tmp_path: Path) -> None:
     mixed.write_bytes(doc)
     reference = None
     for batch_size in (1, 7, 64):
-        for parallel in (False, True):
-            results = list(
-                iter_activities(mixed, codelists=False, batch_size=batch_size, parallel=parallel)
-            )
-            flat = [(r.iati_identifier, [w.reason for w in r.warnings]) for r in results]
-            assert [bool(w) for _, w in flat] == kinds
-            assert [i for i, _ in flat] == [f"XM-SUITE-{n}" for n in range(1, 41)]
-            if reference is None:
-                reference = flat
-            assert flat == reference
+        results = list(iter_activities(mixed, codelists=False, batch_size=batch_size))
+        flat = [(r.iati_identifier, [w.reason for w in r.warnings]) for r in results]
+        assert [bool(w) for _, w in flat] == kinds
+        assert [i for i, _ in flat] == [f"XM-SUITE-{n}" for n in range(1, 41)]
+        if reference is None:
+            reference = flat
+        assert flat == reference
