@@ -39,7 +39,7 @@ class Verified(models.Model):
 class Instrument(TimeStampedModel, MultilingualTitle, Verified):
     code = models.CharField(_("code"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=InstrumentKind.choices)
-    version = models.CharField(_("version"), max_length=50, blank=True)
+    version = models.CharField(_("version"), max_length=200, blank=True)
     publisher = models.CharField(_("publisher"), max_length=100, blank=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])

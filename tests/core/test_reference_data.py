@@ -129,3 +129,17 @@ def test_demo_load_twice_no_duplicates(reference: None) -> None:
     single_window = demo_activities.get(iati_identifier="XM-DAC-909-DEMO-DO-SW")
     assert single_window.reporting_org.key == "idb"
     assert list(single_window.provision_links.values_list("provision__code", flat=True)) == ["TFA-10.4"]
+
+
+def test_loaded_values_fit_their_columns(reference: None) -> None:
+    """SQLite does not enforce max_length; PostgreSQL does. Catch overflows on both."""
+    from django.db import models
+
+    from cbcoord.registry.models import Organisation
+
+    for model in (Region, Member, Organisation, Instrument, Provision, ProvisionLink, CodelistItem):
+        limited = [f for f in model._meta.concrete_fields if isinstance(f, models.CharField) and f.max_length]
+        for row in model.objects.values(*[f.attname for f in limited]):
+            for field in limited:
+                value = row[field.attname] or ""
+                assert len(value) <= field.max_length, (model.__name__, field.name, value[:60])
