@@ -21,7 +21,7 @@ OUT = ROOT / "bench" / "out"
 
 
 def _measure(*args: str) -> dict[str, float]:
-    completed = subprocess.run(  # noqa: S603
+    completed = subprocess.run(
         [sys.executable, "-m", "bench.measure", *args],
         cwd=ROOT,
         capture_output=True,

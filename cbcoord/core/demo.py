@@ -168,4 +168,6 @@ def _load_demo_activities(result: DemoResult) -> None:
     provisions = dict(Provision.objects.values_list("code", "pk"))
     for activity in activities:
         for code in tags[activity.iati_identifier]:
-            ActivityProvision.objects.get_or_create(activity=activity, provision_id=provisions[code])
+            ActivityProvision.objects.get_or_create(
+                activity=activity, provision_id=provisions[code]
+            )

@@ -128,7 +128,9 @@ def test_demo_load_twice_no_duplicates(reference: None) -> None:
     assert demo_activities.filter(visibility="coordination").count() == 1  # the pipeline plan
     single_window = demo_activities.get(iati_identifier="XM-DAC-909-DEMO-DO-SW")
     assert single_window.reporting_org.key == "idb"
-    assert list(single_window.provision_links.values_list("provision__code", flat=True)) == ["TFA-10.4"]
+    assert list(single_window.provision_links.values_list("provision__code", flat=True)) == [
+        "TFA-10.4"
+    ]
 
 
 def test_loaded_values_fit_their_columns(reference: None) -> None:
@@ -138,7 +140,11 @@ def test_loaded_values_fit_their_columns(reference: None) -> None:
     from cbcoord.registry.models import Organisation
 
     for model in (Region, Member, Organisation, Instrument, Provision, ProvisionLink, CodelistItem):
-        limited = [f for f in model._meta.concrete_fields if isinstance(f, models.CharField) and f.max_length]
+        limited = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField) and f.max_length
+        ]
         for row in model.objects.values(*[f.attname for f in limited]):
             for field in limited:
                 value = row[field.attname] or ""
