@@ -7,7 +7,6 @@ always agree with the IATI content. Call inside the transaction that saves the a
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -21,13 +20,14 @@ from cbcoord.activities.models import (
 )
 from cbcoord.core.bulk import bulk_insert
 from cbcoord.core.i18n import pick_narrative
+from cbcoord.iati import model
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.registry.models import Member
 
 
 def canonical_json(data: Mapping[str, Any]) -> str:
     """The IATI content as canonical JSON: what is hashed, and what the importer stores."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return model.canonical_json(data)
 
 
 def content_hash(data: Mapping[str, Any]) -> str:

@@ -33,11 +33,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import types
 import typing
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, Union
+
+import orjson
 
 Narratives = dict[str, str]
 
@@ -423,10 +424,27 @@ class ParsedActivity(_Record):
 
     def content_hash(self) -> str:
         """A stable sha256 (hex) of the content: equal content gives an equal hash."""
-        canonical = json.dumps(
-            self.content_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.content_json().encode("utf-8")).hexdigest()
+
+    def content_json(self) -> str:
+        """The content as canonical JSON (sorted keys, compact, UTF-8): ``content_dict()``
+        serialised. orjson walks the dataclasses in Rust, several times faster than
+        ``to_dict()`` followed by ``json.dumps``; the tests check both give the same text."""
+        data = orjson.loads(orjson.dumps(self, default=_orjson_default))
+        del data["warnings"]
+        del data["source_line"]
+        return canonical_json(data)
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys, no spaces, non-ASCII kept: what cbcoord hashes and stores."""
+    return orjson.dumps(data, default=_orjson_default, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_to_str(value)
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON")
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -233,8 +234,8 @@ class _Importer:
         unchanged_pks: list[int] = []
         held_back: list[tuple[int, dict[str, Any], str, ParsedActivity]] = []
         for identifier, parsed in latest.items():
-            data = parsed.content_dict()
-            canonical = indexing.canonical_json(data)
+            canonical = parsed.content_json()
+            data = orjson.loads(canonical)
             content_hash = hashlib.sha256(canonical.encode()).hexdigest()
             reporting = parsed.reporting_org
             organisation = self.organisations.match(

@@ -1,0 +1,59 @@
+"""The fast canonical JSON (orjson over the dataclasses) equals the reference conversion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cbcoord.iati.corpus import generate_corpus
+from cbcoord.iati.model import ParsedActivity
+from cbcoord.iati.parser import iter_activities
+
+
+def _reference(activity: ParsedActivity) -> str:
+    return json.dumps(
+        activity.content_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def _activities(paths: list[Path]) -> list[ParsedActivity]:
+    return [a for path in paths for a in iter_activities(path) if isinstance(a, ParsedActivity)]
+
+
+def test_corpus_activities(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.xml"
+    generate_corpus(path, 200, seed=3)
+    activities = _activities([path])
+    assert len(activities) == 200
+    for activity in activities:
+        assert activity.content_json() == _reference(activity)
+
+
+def test_real_publishers_and_example(shared_dir: Path) -> None:
+    iati = shared_dir / "reference" / "iati"
+    paths = sorted((iati / "real-publishers").glob("*.xml"))
+    paths.append(
+        iati / "examples-2.03/en/activity-standard/activity-standard-example-annotated.xml"
+    )
+    activities = _activities(paths)
+    assert len(activities) >= 9
+    for activity in activities:
+        assert activity.content_json() == _reference(activity), activity.iati_identifier
+    # Non-ASCII text stays as written, not escaped.
+    assert any("é" in activity.content_json() for activity in activities)
+
+
+@pytest.mark.parametrize(
+    "text", ["\u2028 line separator", 'quote " and \\ backslash', "\x1f control"]
+)
+def test_awkward_strings(text: str) -> None:
+    from cbcoord.iati.model import OrgRef
+
+    activity = ParsedActivity(
+        iati_identifier="X-1",
+        reporting_org=OrgRef(ref="X", type="10", name={"en": text}),
+        title={"en": text},
+    )
+    assert activity.content_json() == _reference(activity)
