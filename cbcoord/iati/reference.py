@@ -7,25 +7,7 @@ from cbcoord.iati import codelists
 from cbcoord.iati.models import Codelist, CodelistItem
 
 # The codelists cbcoord validates and labels with (issue: foundation).
-LOADED_CODELISTS = (
-    "Sector",
-    "SectorCategory",
-    "Country",
-    "Region",
-    "OrganisationType",
-    "OrganisationRole",
-    "ActivityStatus",
-    "ActivityDateType",
-    "TransactionType",
-    "BudgetType",
-    "Currency",
-    "Language",
-    "AidType",
-    "FlowType",
-    "FinanceType",
-    "CollaborationType",
-    "ActivityScope",
-)
+LOADED_CODELISTS = codelists.DATABASE_CODELISTS
 
 
 def load_codelists(report: LoadReport) -> None:
