@@ -17,11 +17,13 @@ def test_secretariat_sees_vice_chair_in_spanish(
     log_in(page, live_server.url, "demo-secretariat", demo_passwords["demo-secretariat"])
     assert "Demo" in page.inner_text("header")
 
-    page.select_option("#language-select", "es")
-    page.wait_for_load_state("load")
+    # Choosing a language submits the form; wait for the page it leads to.
+    with page.expect_navigation():
+        page.select_option("#language-select", "es")
     assert page.locator("html").get_attribute("lang") == "es"
 
-    page.click("text=Regiones")
+    with page.expect_navigation():
+        page.click("text=Regiones")
     page.click("text=Américas y el Caribe")
     page.wait_for_url("**/regions/AMC/")
     members = page.locator("#members")
