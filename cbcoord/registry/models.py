@@ -178,7 +178,7 @@ class Person(TimeStampedModel, DemoFlagged):
         verbose_name=_("organisation"),
     )
     name = models.CharField(_("name"), max_length=200)
-    title = models.CharField(_("title"), max_length=300, blank=True)
+    title = models.CharField(_("job title"), max_length=300, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Show this person to the public.")
