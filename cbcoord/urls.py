@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cbcoord.accounts import views as accounts_views
 from cbcoord.activities import views as activity_views
 from cbcoord.api import api
 from cbcoord.core import views as core_views
@@ -23,6 +24,12 @@ urlpatterns = [
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    path("accounts/tokens/", accounts_views.api_tokens, name="api-tokens"),
+    path(
+        "accounts/tokens/<int:pk>/revoke/",
+        accounts_views.api_token_revoke_view,
+        name="api-token-revoke",
     ),
     path("regions/", registry_views.region_list, name="region-list"),
     path("regions/<str:code>/", registry_views.region_detail, name="region-detail"),
