@@ -1,7 +1,8 @@
 """The IATI importer: stream a file, validate each activity, upsert in batches.
 
 Stages (style guide, practice 5): ``check_file`` proves the whole file is well-formed before
-anything is written; ``iter_activities`` reads and validates one activity at a time in flat
+anything is written; ``iter_activities`` (through ``pipeline``, in a worker process for large
+files) reads and validates one activity at a time in flat
 memory; each batch is written in one short transaction, so no activity is ever half-written and
 re-running a file that was interrupted completes it (unchanged activities are skipped by hash).
 """
@@ -31,11 +32,11 @@ from cbcoord.activities.models import (
     Visibility,
 )
 from cbcoord.core.bulk import bulk_insert, bulk_update, db_datetime
-from cbcoord.core.i18n import pick_narrative
-from cbcoord.iati.model import IatiFileError, ParsedActivity, RefusedActivity
+from cbcoord.iati.model import IatiFileError, RefusedActivity
 from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
 from cbcoord.iati.organisations import OrganisationMatcher
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.parser import check_file
+from cbcoord.iati.pipeline import Prepared, PreparedReader
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class _Written:
 
 @dataclass
 class _Batch:
-    parsed: list[ParsedActivity] = field(default_factory=list)
+    parsed: list[Prepared] = field(default_factory=list)
     refused: list[RefusedActivity] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -123,6 +124,7 @@ def iati_import(
     file_name: str | None = None,
     strict: bool = False,
     batch_size: int = BATCH_SIZE,
+    use_worker: bool | None = None,
 ) -> ImportRun:
     """Import one IATI activity file and return its run record (never raises for bad data).
 
@@ -138,33 +140,41 @@ def iati_import(
         strict=strict,
         user=user if user is not None and user.is_authenticated else None,
     )
+    # For a large file a worker starts reading now, while this process checks the whole file.
+    reader = PreparedReader(path, strict=strict, batch_size=batch_size, use_worker=use_worker)
     try:
-        info = check_file(path)
-    except IatiFileError as error:
-        _finish(run, ImportStatus.REFUSED, error.message)
-        return run
-    run.sha256, run.byte_size, run.iati_version = info.sha256, info.byte_size, info.version or ""
-    run.save(update_fields=["sha256", "byte_size", "iati_version"])
-    importer = _Importer(run=run, user=user, source_kind=source_kind)
-    try:
-        batch = _Batch()
-        for item in iter_activities(path, strict=strict):
-            if isinstance(item, RefusedActivity):
-                batch.refused.append(item)
-            else:
-                batch.parsed.append(item)
-            if len(batch) >= batch_size:
-                importer.write(batch)
+        reader.start()
+        try:
+            info = check_file(path)
+        except IatiFileError as error:
+            _finish(run, ImportStatus.REFUSED, error.message)
+            return run
+        run.sha256, run.byte_size, run.iati_version = (
+            info.sha256,
+            info.byte_size,
+            info.version or "",
+        )
+        run.save(update_fields=["sha256", "byte_size", "iati_version"])
+        importer = _Importer(run=run, user=user, source_kind=source_kind)
+        try:
+            for items in reader:
                 batch = _Batch()
-        importer.write(batch)
-        importer.mark_withdrawn()
-    except IatiFileError as error:
-        _finish(run, ImportStatus.FAILED, error.message)
-        return run
-    except Exception as error:
-        logger.exception("import run %s failed", run.pk)
-        _finish(run, ImportStatus.FAILED, f"{type(error).__name__}: {error}")
-        raise
+                for item in items:
+                    if isinstance(item, RefusedActivity):
+                        batch.refused.append(item)
+                    else:
+                        batch.parsed.append(item)
+                importer.write(batch)
+            importer.mark_withdrawn()
+        except IatiFileError as error:
+            _finish(run, ImportStatus.FAILED, error.message)
+            return run
+        except Exception as error:
+            logger.exception("import run %s failed", run.pk)
+            _finish(run, ImportStatus.FAILED, f"{type(error).__name__}: {error}")
+            raise
+    finally:
+        reader.close()
     _finish(run, ImportStatus.COMPLETED, "")
     return run
 
@@ -190,7 +200,7 @@ class _Importer:
     def write(self, batch: _Batch) -> None:
         if not len(batch):
             return
-        latest: dict[str, ParsedActivity] = {}
+        latest: dict[str, Prepared] = {}
         for parsed in batch.parsed:  # a file listing an identifier twice: the last one wins
             latest[parsed.iati_identifier] = parsed
         refusals = [self._refusal(item) for item in batch.refused]
@@ -220,7 +230,7 @@ class _Importer:
 
     def _write(
         self,
-        latest: dict[str, ParsedActivity],
+        latest: dict[str, Prepared],
         existing: dict[str, _Existing],
         refusals: list[ImportRefusal],
     ) -> None:
@@ -232,16 +242,13 @@ class _Importer:
         written: list[_Written] = []
         warned = 0
         unchanged_pks: list[int] = []
-        held_back: list[tuple[int, dict[str, Any], str, ParsedActivity]] = []
+        held_back: list[tuple[int, dict[str, Any], str, Prepared]] = []
         for identifier, parsed in latest.items():
-            canonical = parsed.content_json()
+            canonical = parsed.content_json
             data = orjson.loads(canonical)
             content_hash = hashlib.sha256(canonical.encode()).hexdigest()
-            reporting = parsed.reporting_org
             organisation = self.organisations.match(
-                ref=reporting.ref,
-                name=pick_narrative(reporting.name, "en"),
-                org_type=reporting.type,
+                ref=parsed.reporting_ref, name=parsed.reporting_name, org_type=parsed.reporting_type
             )
             if organisation is None:  # the parser refuses these; kept as a guard
                 refusals.append(
@@ -263,7 +270,7 @@ class _Importer:
                 source_kind=self.source_kind,
                 source=run.source,
                 file_name=run.file_name,
-                reporting_ref=reporting.ref or organisation.key,
+                reporting_ref=parsed.reporting_ref or organisation.key,
             )
             self.source_keys.add(source_key)
             if old is not None and not self._replaces(old, data, content_hash):
@@ -274,7 +281,7 @@ class _Importer:
                 continue
             columns = _columns(data)
             stamp = db_datetime(columns["last_updated_datetime"])
-            warnings = [warning.to_dict() for warning in parsed.warnings]
+            warnings = parsed.warnings
             warned += bool(warnings)
             values = (
                 organisation.pk,
@@ -327,7 +334,7 @@ class _Importer:
         for pk, data, publisher_hash, parsed in held_back:
             Activity.objects.filter(pk=pk).update(
                 publisher_data=data,
-                publisher_warnings=[warning.to_dict() for warning in parsed.warnings],
+                publisher_warnings=parsed.warnings,
                 publisher_updated_at=_columns(data)["last_updated_datetime"],
                 publisher_hash=publisher_hash,
                 import_run=run,
@@ -350,7 +357,7 @@ class _Importer:
         )
 
     def _permission_refusal(
-        self, parsed: ParsedActivity, organisation_id: int, old: _Existing | None
+        self, parsed: Prepared, organisation_id: int, old: _Existing | None
     ) -> ImportRefusal | None:
         if self.restricted_to is None:
             return None
@@ -367,7 +374,7 @@ class _Importer:
                 "reporting organisation %(ref)s is not your organisation; partner editors import "
                 "only their own activities"
             )
-            % {"ref": parsed.reporting_org.ref or "?"},
+            % {"ref": parsed.reporting_ref or "?"},
         )
 
     @staticmethod

@@ -1,0 +1,80 @@
+"""Reading in a worker process gives exactly what reading in-process gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cbcoord.iati.corpus import generate_corpus
+from cbcoord.iati.pipeline import PreparedReader
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pipeline") / "corpus.xml"
+    generate_corpus(path, 150, seed=7)
+    return path
+
+
+def _read(path: Path, *, use_worker: bool) -> list[object]:
+    reader = PreparedReader(path, strict=False, batch_size=40, use_worker=use_worker)
+    reader.start()
+    try:
+        return [item for batch in reader for item in batch]
+    finally:
+        reader.close()
+
+
+def test_worker_and_in_process_agree(corpus: Path) -> None:
+    in_process = _read(corpus, use_worker=False)
+    in_worker = _read(corpus, use_worker=True)
+    assert len(in_process) == 150
+    assert in_worker == in_process
+
+
+def test_worker_reports_a_broken_file(tmp_path: Path, corpus: Path) -> None:
+    from cbcoord.iati.model import IatiFileError
+
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(corpus.read_bytes()[: corpus.stat().st_size // 2])
+    with pytest.raises(IatiFileError, match="broken.xml"):
+        _read(broken, use_worker=True)
+
+
+def test_close_stops_a_worker_nobody_reads(corpus: Path) -> None:
+    reader = PreparedReader(corpus, strict=False, batch_size=5, use_worker=True)
+    reader.start()
+    process = reader._process
+    reader.close()
+    assert not process.is_alive()
+
+
+def test_import_through_the_worker(corpus: Path, reference: None) -> None:
+    from cbcoord.activities.models import Activity
+    from cbcoord.iati.services import iati_import
+
+    first = iati_import(
+        user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=True
+    )
+    assert (first.status, first.added, first.refused) == ("completed", 150, 0)
+    again = iati_import(
+        user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=False
+    )
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 150)
+    assert Activity.objects.count() == 150
+
+
+def test_truncated_file_refused_before_the_worker_writes_anything(
+    tmp_path: Path, corpus: Path, reference: None
+) -> None:
+    from cbcoord.activities.models import Activity
+    from cbcoord.iati.services import iati_import
+
+    broken = tmp_path / "cut.xml"
+    broken.write_bytes(corpus.read_bytes()[:-300])
+    run = iati_import(
+        user=None, path=broken, source=str(broken), source_kind="path", use_worker=True
+    )
+    assert run.status == "refused"
+    assert not Activity.objects.exists()
