@@ -34,6 +34,14 @@ def bulk_insert(
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        # COPY streams the rows in one round trip; executemany sends a statement per row.
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({_columns(model, fields)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({_columns(model, fields)}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
