@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from cbcoord.core.env import env_bool, env_int, env_list, env_str
@@ -18,10 +17,18 @@ DEBUG = env_bool("DEBUG", default=False)
 
 _DEVELOPMENT_SECRET = "insecure-development-key-only-used-when-DEBUG-is-on"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY")
+# Without DEBUG and without SECRET_KEY, management commands (migrate, makemigrations…) still
+# run on a throwaway key, but the WSGI application refuses to start and `check --deploy`
+# reports it (cbcoord.core.checks): a server must never sign sessions with a key it forgets.
+SECRET_KEY_IS_EPHEMERAL = False
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = _DEVELOPMENT_SECRET
+    if DEBUG:
+        SECRET_KEY = _DEVELOPMENT_SECRET
+    else:
+        import secrets
+
+        SECRET_KEY = secrets.token_urlsafe(50)
+        SECRET_KEY_IS_EPHEMERAL = True
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []

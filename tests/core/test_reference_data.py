@@ -149,3 +149,12 @@ def test_loaded_values_fit_their_columns(reference: None) -> None:
             for field in limited:
                 value = row[field.attname] or ""
                 assert len(value) <= field.max_length, (model.__name__, field.name, value[:60])
+
+
+def test_deploy_check_requires_a_secret_key(settings: object) -> None:
+    from cbcoord.core.checks import secret_key_is_set
+
+    settings.SECRET_KEY_IS_EPHEMERAL = True  # type: ignore[attr-defined]
+    assert [error.id for error in secret_key_is_set(None)] == ["cbcoord.E001"]
+    settings.SECRET_KEY_IS_EPHEMERAL = False  # type: ignore[attr-defined]
+    assert secret_key_is_set(None) == []
