@@ -9,6 +9,7 @@ imports Django; the worker is a fresh interpreter (``spawn``), not a fork of a s
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue as queue_module
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from typing import Any
 
 from cbcoord.iati.model import IatiFileError, Narratives, ParsedActivity, RefusedActivity
 from cbcoord.iati.parser import iter_activities
+
+logger = logging.getLogger(__name__)
 
 # Below this size a worker's start-up (a new interpreter, the schema) costs more than it saves.
 WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024
@@ -114,7 +117,14 @@ class PreparedReader:
             args=(str(self.path), self.strict, self.batch_size, self._queue),
             daemon=True,
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except OSError:
+            # No processes to be had (a locked-down host): read in this process instead.
+            logger.warning("could not start the IATI reader process; reading in-process")
+            self._queue.close()
+            self._process = self._queue = None
+            self.use_worker = False
 
     def __iter__(self) -> Iterator[list[Item]]:
         if not self.use_worker:

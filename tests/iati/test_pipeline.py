@@ -78,3 +78,17 @@ def test_truncated_file_refused_before_the_worker_writes_anything(
     )
     assert run.status == "refused"
     assert not Activity.objects.exists()
+
+
+def test_falls_back_to_reading_in_process(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing.context
+
+    def refuse(self: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refuse)
+    reader = PreparedReader(corpus, strict=False, batch_size=50, use_worker=True)
+    reader.start()
+    assert reader.use_worker is False
+    assert sum(len(batch) for batch in reader) == 150
+    reader.close()
