@@ -119,7 +119,7 @@ class PreparedReader:
         )
         try:
             self._process.start()
-        except OSError:
+        except (OSError, RuntimeError):
             # No processes to be had (a locked-down host): read in this process instead.
             logger.warning("could not start the IATI reader process; reading in-process")
             self._queue.close()
@@ -130,14 +130,24 @@ class PreparedReader:
         if not self.use_worker:
             yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size)
             return
+        received = False
         while True:
             try:
-                kind, payload = self._queue.get(timeout=5)
+                kind, payload = self._queue.get(timeout=2)
             except queue_module.Empty:
-                if not self._process.is_alive():
+                if self._process.is_alive():
+                    continue
+                if received:
                     raise RuntimeError("the IATI reader process stopped without a word") from None
-                continue
+                # It died before sending anything (for example a calling script that re-runs
+                # itself on import under "spawn"): nothing was consumed, so read here instead.
+                logger.warning("the IATI reader process did not start; reading in-process")
+                self.close()
+                self.use_worker = False
+                yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size)
+                return
             if kind == "batch":
+                received = True
                 yield payload
             elif kind == _DONE:
                 return
@@ -152,6 +162,7 @@ class PreparedReader:
         if self._process is not None:
             if self._process.is_alive():
                 self._process.terminate()
-            self._process.join(timeout=5)
+            if self._process.pid is not None:
+                self._process.join(timeout=5)
             self._queue.close()
             self._process = None

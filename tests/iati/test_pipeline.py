@@ -92,3 +92,22 @@ def test_falls_back_to_reading_in_process(corpus: Path, monkeypatch: pytest.Monk
     assert reader.use_worker is False
     assert sum(len(batch) for batch in reader) == 150
     reader.close()
+
+
+def test_worker_dying_before_a_batch_falls_back(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbcoord.iati import pipeline
+
+    monkeypatch.setattr(pipeline, "_worker", _die_at_once)
+    reader = PreparedReader(corpus, strict=False, batch_size=50, use_worker=True)
+    reader.start()
+    assert sum(len(batch) for batch in reader) == 150
+    assert reader.use_worker is False
+    reader.close()
+
+
+def _die_at_once(path: str, strict: bool, batch_size: int, out: object) -> None:
+    import os
+
+    os._exit(3)
