@@ -1103,9 +1103,15 @@ class _ActivityReader:
             )
         )
 
-    def _region(
-        self, el: etree._Element, path: str, key: str, with_percentage: bool
-    ) -> RecipientRegion:
+    def _coded(
+        self,
+        record: type[RecipientRegion] | type[Sector],
+        el: etree._Element,
+        path: str,
+        key: str,
+        with_percentage: bool,
+    ) -> Any:
+        """A code + vocabulary (+ percentage) + narrative element: recipient-region, sector."""
         if self.careful:
             self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
         get = el.get
@@ -1115,35 +1121,27 @@ class _ActivityReader:
         if vocabulary is not None:
             self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
         raw = get("percentage") if with_percentage else None
-        return RecipientRegion(
+        return record(
             code,
             vocabulary,
             get("vocabulary-uri"),
             None if raw is None else self._decimal(raw, el, path, "@percentage"),
             self._narratives(el, path) if len(el) else {},
         )
+
+    def _region(
+        self, el: etree._Element, path: str, key: str, with_percentage: bool
+    ) -> RecipientRegion:
+        region: RecipientRegion = self._coded(RecipientRegion, el, path, key, with_percentage)
+        return region
 
     def _recipient_region(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"recipient-region[{len(a.recipient_regions) + 1}]"
         a.recipient_regions.append(self._region(el, path, "recipient-region", True))
 
     def _sector_of(self, el: etree._Element, path: str, key: str, with_percentage: bool) -> Sector:
-        if self.careful:
-            self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
-        get = el.get
-        code, vocabulary = get("code"), get("vocabulary")
-        if code is not None:
-            self._code(f"{key}/@code", code, vocabulary, el, path)
-        if vocabulary is not None:
-            self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
-        raw = get("percentage") if with_percentage else None
-        return Sector(
-            code,
-            vocabulary,
-            get("vocabulary-uri"),
-            None if raw is None else self._decimal(raw, el, path, "@percentage"),
-            self._narratives(el, path) if len(el) else {},
-        )
+        sector: Sector = self._coded(Sector, el, path, key, with_percentage)
+        return sector
 
     def _sector(self, el: etree._Element, a: ParsedActivity) -> None:
         path = f"sector[{len(a.sectors) + 1}]"
