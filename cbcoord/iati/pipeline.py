@@ -9,9 +9,12 @@ imports Django; the worker is a fresh interpreter (``spawn``), not a fork of a s
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import multiprocessing
 import queue as queue_module
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,36 @@ WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024
 # Batches waiting in the queue; bounds memory whatever the file's size.
 QUEUE_BATCHES = 8
 _DONE = "done"
+# An import allocates millions of short-lived objects and few cycles; collecting the youngest
+# generation every 50,000 allocations instead of 700 (and not re-scanning the objects that
+# existed before the import) saves about a tenth of its time.
+_GC_THRESHOLD = 50_000
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, ...] = ()
+
+
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """Run the body with rare garbage collections; the settings are restored when the last of
+    the imports running in this process (threads of a server) ends."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(_GC_THRESHOLD, *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+                gc.unfreeze()
 
 
 @dataclass(slots=True)
@@ -79,8 +112,9 @@ def _batches(path: Path, *, strict: bool, batch_size: int) -> Iterator[list[Item
 
 def _worker(path: str, strict: bool, batch_size: int, out: Any) -> None:
     try:
-        for batch in _batches(Path(path), strict=strict, batch_size=batch_size):
-            out.put(("batch", batch))
+        with few_collections():
+            for batch in _batches(Path(path), strict=strict, batch_size=batch_size):
+                out.put(("batch", batch))
         out.put((_DONE, None))
     except IatiFileError as error:
         out.put(("file_error", (error.message, error.line)))

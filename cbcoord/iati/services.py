@@ -36,7 +36,7 @@ from cbcoord.iati.model import IatiFileError, RefusedActivity
 from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.iati.parser import check_file
-from cbcoord.iati.pipeline import Prepared, PreparedReader
+from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,13 @@ def iati_import(
     )
     # For a large file a worker starts reading now, while this process checks the whole file.
     reader = PreparedReader(path, strict=strict, batch_size=batch_size, use_worker=use_worker)
+    with few_collections():
+        return _run(run, reader, path=path, user=user, source_kind=source_kind)
+
+
+def _run(
+    run: ImportRun, reader: PreparedReader, *, path: Path, user: Any, source_kind: str
+) -> ImportRun:
     try:
         reader.start()
         try:
