@@ -1,14 +1,15 @@
 """Columns and index rows derived from an activity's IATI content (``ParsedActivity.to_dict()``).
 
 Both the importer and hand edits call these, so the filterable columns always agree with ``data``.
+No Django here: the importer's reader process derives them as it reads.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-from cbcoord.core.i18n import pick_narrative
+from cbcoord.core.narratives import pick
 
 # IATI ActivityDateType codes.
 PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"
@@ -81,10 +82,28 @@ def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
     }
 
 
+COLUMN_NAMES = (
+    "title_text",
+    "status",
+    "planned_start",
+    "actual_start",
+    "planned_end",
+    "actual_end",
+    "start_date",
+    "end_date",
+    "default_currency",
+    "hierarchy",
+    "last_updated_datetime",
+    "total_budget",
+    "total_commitment",
+    "total_spend",
+)
+
+
 def columns(data: dict[str, Any]) -> dict[str, Any]:
     """Every Activity column that is a function of the IATI content."""
     dates = activity_dates(data)
-    title = pick_narrative(data.get("title"), "en")[:500]
+    title = pick(data.get("title"), "en")[:500]
     return {
         "title_text": title,
         "status": data.get("activity_status") or "",
@@ -98,12 +117,18 @@ def columns(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def country_rows(data: dict[str, Any]) -> list[tuple[str, Decimal | None]]:
-    rows: dict[str, Decimal | None] = {}
+def _percentage(raw: Any) -> str | None:
+    """A percentage as decimal text (what the database stores for a decimal column)."""
+    value = _decimal(raw)
+    return None if value is None else str(value)
+
+
+def country_rows(data: dict[str, Any]) -> list[tuple[str, str | None]]:
+    rows: dict[str, str | None] = {}
     for country in data.get("recipient_countries") or []:
         code = (country.get("code") or "").upper()[:2]
         if code:
-            rows[code] = _decimal(country.get("percentage"))
+            rows[code] = _percentage(country.get("percentage"))
     # Publishers that give countries only at transaction level (IATI allows it) still get indexed.
     for transaction in data.get("transactions") or []:
         country = transaction.get("recipient_country") or {}
@@ -113,23 +138,23 @@ def country_rows(data: dict[str, Any]) -> list[tuple[str, Decimal | None]]:
     return list(rows.items())
 
 
-def region_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
+def region_rows(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     return [
         (
             (region.get("code") or "")[:40],
             (region.get("vocabulary") or "")[:10],
-            _decimal(region.get("percentage")),
+            _percentage(region.get("percentage")),
         )
         for region in data.get("recipient_regions") or []
         if region.get("code")
     ]
 
 
-def sector_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
-    rows: dict[tuple[str, str], Decimal | None] = {}
+def sector_rows(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    rows: dict[tuple[str, str], str | None] = {}
     for sector in data.get("sectors") or []:
         if sector.get("code"):
-            rows[(sector["code"][:40], (sector.get("vocabulary") or "")[:10])] = _decimal(
+            rows[(sector["code"][:40], (sector.get("vocabulary") or "")[:10])] = _percentage(
                 sector.get("percentage")
             )
     for transaction in data.get("transactions") or []:
@@ -138,3 +163,26 @@ def sector_rows(data: dict[str, Any]) -> list[tuple[str, str, Decimal | None]]:
             if key[0] and key not in rows:
                 rows[key] = None
     return [(code, vocabulary, percentage) for (code, vocabulary), percentage in rows.items()]
+
+
+def participant_rows(data: dict[str, Any]) -> list[tuple[str | None, str, str | None, str | None]]:
+    """(ref, English-or-any name, type, role) of each participating organisation."""
+    return [
+        (org.get("ref"), pick(org.get("name"), "en"), org.get("type"), org.get("role"))
+        for org in data.get("participating_orgs") or []
+    ]
+
+
+class IndexRows(NamedTuple):
+    """What an activity's index rows are made of (``indexing`` writes them)."""
+
+    countries: list[tuple[str, str | None]]  # percentages as decimal text
+    regions: list[tuple[str, str, str | None]]
+    sectors: list[tuple[str, str, str | None]]
+    participants: list[tuple[str | None, str, str | None, str | None]]
+
+
+def index_rows(data: dict[str, Any]) -> IndexRows:
+    return IndexRows(
+        country_rows(data), region_rows(data), sector_rows(data), participant_rows(data)
+    )

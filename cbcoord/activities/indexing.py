@@ -19,7 +19,6 @@ from cbcoord.activities.models import (
     ActivitySector,
 )
 from cbcoord.core.bulk import bulk_insert
-from cbcoord.core.i18n import pick_narrative
 from cbcoord.iati import model
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.registry.models import Member
@@ -63,7 +62,22 @@ def write_index_rows(
     existed). ``organisations`` and ``region_of_country`` are per-run caches; built when omitted.
     Participating organisations not in the registry are created unverified, as on import.
     """
-    activities = list(activities)
+    write_rows(
+        [(activity.pk, derive.index_rows(activity.data)) for activity in activities],
+        replace=replace,
+        organisations=organisations,
+        region_of_country=region_of_country,
+    )
+
+
+def write_rows(
+    rows: Iterable[tuple[int, derive.IndexRows]],
+    *,
+    replace: Iterable[int] = (),
+    organisations: OrganisationMatcher | None = None,
+    region_of_country: Mapping[str, int] | None = None,
+) -> None:
+    """``write_index_rows`` from rows already derived (the importer derives them as it reads)."""
     replace = list(replace)
     if organisations is None:
         organisations = OrganisationMatcher()
@@ -78,31 +92,26 @@ def write_index_rows(
     sectors: list[tuple[Any, ...]] = []
     participants: list[tuple[Any, ...]] = []
     wco_regions: list[tuple[int, int]] = []
-    for activity in activities:
-        data = activity.data
-        pk = activity.pk
+    for pk, index in rows:
         seen_regions: set[int] = set()
-        for code, percentage in derive.country_rows(data):
+        for code, percentage in index.countries:
             countries.append((pk, code, percentage))
             region_id = region_of_country.get(code)
             if region_id is not None and region_id not in seen_regions:
                 seen_regions.add(region_id)
                 wco_regions.append((pk, region_id))
-        for code, vocabulary, percentage in derive.region_rows(data):
+        for code, vocabulary, percentage in index.regions:
             regions.append((pk, code, vocabulary, percentage))
-        for code, vocabulary, percentage in derive.sector_rows(data):
+        for code, vocabulary, percentage in index.sectors:
             sectors.append((pk, code, vocabulary, percentage))
-        for org in data.get("participating_orgs") or []:
-            name = pick_narrative(org.get("name"), "en")
-            organisation = organisations.match(
-                ref=org.get("ref"), name=name, org_type=org.get("type"), role=org.get("role")
-            )
+        for ref, name, org_type, role in index.participants:
+            organisation = organisations.match(ref=ref, name=name, org_type=org_type, role=role)
             participants.append(
                 (
                     pk,
                     organisation.pk if organisation is not None else None,
-                    (org.get("role") or "")[:10],
-                    (org.get("ref") or "")[:200],
+                    (role or "")[:10],
+                    (ref or "")[:200],
                     name[:500],
                 )
             )

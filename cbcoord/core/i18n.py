@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+from cbcoord.core.narratives import pick
+
 SUPPORTED = ("en", "es", "fr", "pt")
 
 
@@ -26,10 +28,4 @@ def pick_narrative(narratives: dict[str, str] | None, language: str | None = Non
 
     Preference: the active language, then English, then the text without a language, then any.
     """
-    if not narratives:
-        return ""
-    language = language or current_language()
-    for candidate in (language, "en", ""):
-        if narratives.get(candidate):
-            return narratives[candidate]
-    return next((text for text in narratives.values() if text), "")
+    return pick(narratives, language or current_language())

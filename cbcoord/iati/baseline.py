@@ -50,12 +50,12 @@ def _peak_rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cbcoord.iati.parser import check_file, iter_activities
+    from cbcoord.iati.parser import check_file, iter_activity_content
     from cbcoord.iati.validation import activity_schema, codelist_checker
 
     parser = argparse.ArgumentParser(
         prog="python -m cbcoord.iati.baseline",
-        description="Throughput of bare iterparse, check_file and iter_activities on one file.",
+        description="Throughput of bare iterparse, check_file and iter_activity_content on one file.",
     )
     parser.add_argument("file", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     passes: dict[str, Callable[[], int]] = {
         "bare iterparse": lambda: bare_iterparse(path),
         "check_file": lambda: check_file(path).activity_count,
-        "iter_activities": lambda: sum(1 for _ in iter_activities(path)),
+        "iter_activity_content": lambda: sum(1 for _ in iter_activity_content(path)),
     }
     best: dict[str, float] = {}
     counts: dict[str, int] = {}

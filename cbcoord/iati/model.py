@@ -436,6 +436,32 @@ class ParsedActivity(_Record):
         return orjson.dumps(self, default=_content_default, option=_CONTENT_OPTIONS).decode()
 
 
+@dataclasses.dataclass(slots=True)
+class ActivityContent:
+    """An activity as the importer reads and stores it: ``content`` is exactly
+    ``ParsedActivity.content_dict()`` (JSON types: decimals, dates and datetimes as strings),
+    built straight from the XML without the dataclasses, with the reading's diagnostics."""
+
+    content: dict[str, Any]
+    source_line: int
+    warnings: list[DataQualityWarning]
+
+    @property
+    def iati_identifier(self) -> str:
+        identifier: str = self.content["iati_identifier"]
+        return identifier
+
+    def content_json(self) -> str:
+        return canonical_json(self.content)
+
+    def parsed(self) -> ParsedActivity:
+        """The same activity as dataclasses."""
+        activity = ParsedActivity.from_dict(self.content)
+        activity.source_line = self.source_line
+        activity.warnings = self.warnings
+        return activity
+
+
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys, no spaces, non-ASCII kept: what cbcoord hashes and stores."""
     return orjson.dumps(data, default=_orjson_default, option=orjson.OPT_SORT_KEYS).decode()
@@ -483,6 +509,7 @@ def _orjson_default(value: Any) -> Any:
 
 
 __all__ = [
+    "ActivityContent",
     "ActivityDate",
     "Administrative",
     "Budget",

@@ -7,7 +7,9 @@ raises ``IatiFileError`` (one English sentence naming the file and, where known,
 otherwise. It parses exactly as ``iter_activities`` does (``iterparse``, clearing as it goes), so
 a file it accepts cannot fail half-way through the import for a reason of XML.
 
-``iter_activities(path)`` then streams ``ParsedActivity`` (or ``RefusedActivity``) objects with
+``iter_activity_content(path)`` then streams each activity's content (``ActivityContent``: the
+JSON-ready dict that is stored) or a ``RefusedActivity``, and ``iter_activities(path)`` the same as
+``ParsedActivity`` dataclasses. Both read with
 ``lxml.etree.iterparse`` on ``iati-activity`` end events, clearing each batch of activities once
 read, so memory stays flat whatever the file size. Every activity is validated against the 2.03
 schema (a batch at a time, in one libxml2 call) and its codes against the codelists; deviations become ``DataQualityWarning``s (or, with
@@ -34,32 +36,15 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from cbcoord.iati.model import (
-    ActivityDate,
-    Administrative,
-    Budget,
-    CodeVocabulary,
+    ActivityContent,
     DataQualityWarning,
-    Description,
-    DocumentLink,
-    ExtraContent,
     FileInfo,
     IatiFileError,
-    Location,
     Narratives,
-    OrgRef,
-    OtherElement,
     ParsedActivity,
-    ParticipatingOrg,
     Point,
-    PolicyMarker,
-    RecipientCountry,
-    RecipientRegion,
     RefusedActivity,
-    RelatedActivity,
-    Sector,
-    Tag,
-    Transaction,
-    TransactionOrg,
+    decimal_to_str,
 )
 from cbcoord.iati.validation import (
     CodelistChecker,
@@ -626,6 +611,12 @@ _LOCATION_CODE_KEYS = {
     tag: f"location/{tag}/@code"
     for tag in ("location-reach", "exactness", "location-class", "feature-designation")
 }
+_LOCATION_CODE_FIELDS = {
+    "location-reach": "location_reach",
+    "exactness": "exactness",
+    "location-class": "location_class",
+    "feature-designation": "feature_designation",
+}
 _LOCATION_SINGLETONS = frozenset(
     {
         "location-reach",
@@ -653,26 +644,75 @@ def _text_of(el: etree._Element) -> str | None:
     return text
 
 
+Content = dict[str, Any]
+
+
+def _new_content(language: str | None) -> Content:
+    """An activity's content before its children are read (``ParsedActivity``'s defaults)."""
+    return {
+        "iati_identifier": "",
+        "reporting_org": {"ref": None, "type": None, "name": {}, "secondary_reporter": None},
+        "default_language": language,
+        "default_currency": None,
+        "last_updated_datetime": None,
+        "hierarchy": None,
+        "humanitarian": None,
+        "linked_data_uri": None,
+        "budget_not_provided": None,
+        "title": {},
+        "descriptions": [],
+        "participating_orgs": [],
+        "activity_status": None,
+        "activity_dates": [],
+        "activity_scope": None,
+        "recipient_countries": [],
+        "recipient_regions": [],
+        "locations": [],
+        "sectors": [],
+        "tags": [],
+        "policy_markers": [],
+        "collaboration_type": None,
+        "default_flow_type": None,
+        "default_finance_type": None,
+        "default_aid_types": [],
+        "default_tied_status": None,
+        "budgets": [],
+        "transactions": [],
+        "document_links": [],
+        "related_activities": [],
+        "other_elements": [],
+        "extra_content": [],
+    }
+
+
+def _extra_content(path: str) -> Content:
+    return {"path": path, "attributes": {}, "elements": []}
+
+
 class _Draft:
     """What ``read()`` produced for one activity, before its elements are serialised."""
 
-    __slots__ = ("activity", "extras", "others", "pending")
+    __slots__ = ("activity", "extras", "others", "pending", "warnings")
 
     def __init__(
         self,
-        activity: ParsedActivity,
-        extras: dict[str, ExtraContent],
+        activity: Content,
+        extras: dict[str, Content],
         others: list[etree._Element],
         pending: list[tuple[str, etree._Element]],
+        warnings: list[DataQualityWarning],
     ) -> None:
         self.activity = activity
         self.extras = extras
         self.others = others
         self.pending = pending
+        self.warnings = warnings
 
 
 class _ActivityReader:
-    """Reads one ``iati-activity`` element into a ``ParsedActivity``. One instance per file.
+    """Reads one ``iati-activity`` element into its content: a dict shaped exactly like
+    ``ParsedActivity.content_dict()`` (decimals and dates as their canonical strings), built
+    without the dataclasses because the importer stores JSON. One instance per file.
 
     Two modes. The fast mode reads what the model holds and nothing else; it is exact for an
     activity that is schema-valid and has no extension content (no namespaced attribute or
@@ -687,7 +727,7 @@ class _ActivityReader:
         self._allowed: dict[tuple[str, str | None], frozenset[str] | None] = {}
         self._allowed1: dict[str, frozenset[str] | None] = {}
         self._langs: dict[str, tuple[str, str | None]] = {}
-        self._handlers: dict[str, Callable[[etree._Element, ParsedActivity], None]] = {
+        self._handlers: dict[str, Callable[[etree._Element, Content], None]] = {
             "iati-identifier": self._identifier,
             "reporting-org": self._reporting_org,
             "title": self._title,
@@ -721,7 +761,7 @@ class _ActivityReader:
         self.lang = ""
         self.activity_line: int | None = None
         self.warnings: list[DataQualityWarning] = []
-        self.extras: dict[str, ExtraContent] = {}
+        self.extras: dict[str, Content] = {}
         self.pending: list[tuple[str, etree._Element]] = []
         self.others: list[etree._Element] = []
 
@@ -740,20 +780,14 @@ class _ActivityReader:
         lang = own_lang.strip().lower() if own_lang and own_lang.strip() else self.file_language
         self.lang = lang or ""
         line = self.activity_line = el.sourceline
-        activity = ParsedActivity(
-            iati_identifier="",
-            reporting_org=OrgRef(None, None, {}),
-            default_language=lang,
-            source_line=line or 0,
-            warnings=self.warnings,
-        )
+        activity = _new_content(lang)
         self._check_attributes(el, "", _K_ACTIVITY)
         if lang:
             reason = self._language_reason(lang)
             if reason is not None:
                 self._warn("", el, reason)
         currency = get("default-currency")
-        activity.default_currency = currency
+        activity["default_currency"] = currency
         if currency is not None:
             self._code("@default-currency", currency, None, el, "")
         raw = get("last-updated-datetime")
@@ -766,18 +800,18 @@ class _ActivityReader:
                     line,
                     f"last-updated-datetime '{raw}' is not a date-time",
                 ) from None
-            activity.last_updated_datetime = value
+            activity["last_updated_datetime"] = value.isoformat()
             if note:
                 self._warn("", el, f"last-updated-datetime {note}")
         raw = get("hierarchy")
         if raw is not None:
-            activity.hierarchy = self._int(raw, el, "", "@hierarchy")
+            activity["hierarchy"] = self._int(raw, el, "", "@hierarchy")
         raw = get("humanitarian")
         if raw is not None:
-            activity.humanitarian = self._bool(raw, el, "", "@humanitarian")
-        activity.linked_data_uri = get("linked-data-uri")
+            activity["humanitarian"] = self._bool(raw, el, "", "@humanitarian")
+        activity["linked_data_uri"] = get("linked-data-uri")
         raw = get("budget-not-provided")
-        activity.budget_not_provided = raw
+        activity["budget_not_provided"] = raw
         if raw is not None:
             self._code("@budget-not-provided", raw, None, el, "")
 
@@ -797,7 +831,7 @@ class _ActivityReader:
                 seen.add(tag)
             handler(child, activity)
 
-        if not activity.iati_identifier:
+        if not activity["iati_identifier"]:
             reason = (
                 "iati-identifier is empty"
                 if "iati-identifier" in seen
@@ -806,27 +840,30 @@ class _ActivityReader:
             raise _Refuse("iati-activity/iati-identifier", line, reason)
         if "reporting-org" not in seen:
             raise _Refuse("iati-activity/reporting-org", line, "the activity has no reporting-org")
-        org = activity.reporting_org
-        if not (org.ref and org.ref.strip()) and not any(org.name.values()):
+        org = activity["reporting_org"]
+        if not (org["ref"] and org["ref"].strip()) and not any(org["name"].values()):
             raise _Refuse(
                 "iati-activity/reporting-org", line, "reporting-org has neither a ref nor a name"
             )
-        return _Draft(activity, self.extras, self.others, self.pending)
+        return _Draft(activity, self.extras, self.others, self.pending, self.warnings)
 
     @staticmethod
-    def finish(draft: _Draft) -> ParsedActivity:
+    def finish(draft: _Draft, line: int) -> ActivityContent:
         """Serialise the kept elements. Call only when no other thread reads the tree."""
         activity = draft.activity
-        for child in draft.others:
-            activity.other_elements.append(OtherElement(str(child.tag), _canonical(child)))
+        if draft.others:
+            activity["other_elements"] = [
+                {"tag": str(child.tag), "xml": _canonical(child)} for child in draft.others
+            ]
         extras = draft.extras
         for path, child in draft.pending:
             extra = extras.get(path)
             if extra is None:
-                extra = extras[path] = ExtraContent(path)
-            extra.elements.append(_canonical(child))
-        activity.extra_content = list(extras.values())
-        return activity
+                extra = extras[path] = _extra_content(path)
+            extra["elements"].append(_canonical(child))
+        if extras:
+            activity["extra_content"] = list(extras.values())
+        return ActivityContent(activity, line, draft.warnings)
 
     # ------------------------------------------------------------------ helpers
 
@@ -834,16 +871,16 @@ class _ActivityReader:
         line = _sourceline(el, self.activity_line)
         self.warnings.append(DataQualityWarning(_full(path), line, reason))
 
-    def _extra(self, path: str) -> ExtraContent:
+    def _extra(self, path: str) -> Content:
         extra = self.extras.get(path)
         if extra is None:
-            extra = self.extras[path] = ExtraContent(path)
+            extra = self.extras[path] = _extra_content(path)
         return extra
 
     def _check_attributes(self, el: etree._Element, path: str, known: frozenset[str]) -> None:
         keys = el.keys()
         if keys and not known.issuperset(keys):
-            attributes = self._extra(path).attributes
+            attributes = self._extra(path)["attributes"]
             for key in keys:
                 if key not in known:
                     attributes[str(key)] = el.get(key) or ""
@@ -910,9 +947,10 @@ class _ActivityReader:
             self._warn(path, el, reason)
         return lang
 
-    def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> Decimal:
+    def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
+        """The number as its canonical ``xsd:decimal`` text (``decimal_to_str``)."""
         if raw.isdigit() and raw.isascii():
-            return Decimal(raw)
+            return raw if raw[0] != "0" or len(raw) == 1 else str(int(raw))
         s = raw.strip()
         if not _RE_DECIMAL.match(s):
             raise _Refuse(
@@ -920,18 +958,19 @@ class _ActivityReader:
                 el.sourceline,
                 f"{_last_name(rel) or 'value'} '{raw}' is not a number",
             )
-        return Decimal(s)
+        return decimal_to_str(Decimal(s))
 
-    def _date(self, raw: str, el: etree._Element, path: str, rel: str) -> dt.date:
+    def _date(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
+        """The date as ``YYYY-MM-DD``."""
         if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
             try:
-                return _fromisoformat(raw)
+                return _fromisoformat(raw).isoformat()
             except ValueError:
                 pass
         m = _RE_DATE.match(raw.strip())
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
             except ValueError:
                 pass
         raise _Refuse(
@@ -988,12 +1027,12 @@ class _ActivityReader:
 
     # ------------------------------------------------------------------ activity children
 
-    def _identifier(self, el: etree._Element, a: ParsedActivity) -> None:
+    def _identifier(self, el: etree._Element, a: Content) -> None:
         if self.careful:
             self._check_attributes(el, "iati-identifier", _K_NONE)
-        a.iati_identifier = (_text_of(el) or "").strip()
+        a["iati_identifier"] = (_text_of(el) or "").strip()
 
-    def _reporting_org(self, el: etree._Element, a: ParsedActivity) -> None:
+    def _reporting_org(self, el: etree._Element, a: Content) -> None:
         path = "reporting-org"
         if self.careful:
             self._check_attributes(el, path, _K_REPORTING)
@@ -1002,27 +1041,31 @@ class _ActivityReader:
         if type_ is not None:
             self._code("reporting-org/@type", type_, None, el, path)
         raw = get("secondary-reporter")
-        a.reporting_org = OrgRef(
-            get("ref"),
-            type_,
-            self._narratives(el, path),
-            None if raw is None else self._bool(raw, el, path, "@secondary-reporter"),
-        )
+        a["reporting_org"] = {
+            "ref": get("ref"),
+            "type": type_,
+            "name": self._narratives(el, path),
+            "secondary_reporter": (
+                None if raw is None else self._bool(raw, el, path, "@secondary-reporter")
+            ),
+        }
 
-    def _title(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.title = self._text_element(el, "title")
+    def _title(self, el: etree._Element, a: Content) -> None:
+        a["title"] = self._text_element(el, "title")
 
-    def _description(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"description[{len(a.descriptions) + 1}]"
+    def _description(self, el: etree._Element, a: Content) -> None:
+        descriptions = a["descriptions"]
+        path = f"description[{len(descriptions) + 1}]"
         if self.careful:
             self._check_attributes(el, path, _K_TYPE)
         type_ = el.get("type")
         if type_ is not None:
             self._code("description/@type", type_, None, el, path)
-        a.descriptions.append(Description(type_, self._narratives(el, path)))
+        descriptions.append({"type": type_, "narratives": self._narratives(el, path)})
 
-    def _participating_org(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"participating-org[{len(a.participating_orgs) + 1}]"
+    def _participating_org(self, el: etree._Element, a: Content) -> None:
+        orgs = a["participating_orgs"]
+        path = f"participating-org[{len(orgs) + 1}]"
         if self.careful:
             self._check_attributes(el, path, _K_PARTICIPATING)
         get = el.get
@@ -1033,15 +1076,15 @@ class _ActivityReader:
             self._code("participating-org/@type", type_, None, el, path)
         if channel is not None:
             self._code("participating-org/@crs-channel-code", channel, None, el, path)
-        a.participating_orgs.append(
-            ParticipatingOrg(
-                get("ref"),
-                type_,
-                role,
-                get("activity-id"),
-                channel,
-                self._narratives(el, path) if len(el) else {},
-            )
+        orgs.append(
+            {
+                "ref": get("ref"),
+                "type": type_,
+                "role": role,
+                "activity_id": get("activity-id"),
+                "crs_channel_code": channel,
+                "name": self._narratives(el, path) if len(el) else {},
+            }
         )
 
     def _simple_code(self, el: etree._Element, tag: str) -> str | None:
@@ -1052,26 +1095,27 @@ class _ActivityReader:
             self._code(f"{tag}/@code", code, None, el, tag)
         return code
 
-    def _activity_status(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.activity_status = self._simple_code(el, "activity-status")
+    def _activity_status(self, el: etree._Element, a: Content) -> None:
+        a["activity_status"] = self._simple_code(el, "activity-status")
 
-    def _activity_scope(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.activity_scope = self._simple_code(el, "activity-scope")
+    def _activity_scope(self, el: etree._Element, a: Content) -> None:
+        a["activity_scope"] = self._simple_code(el, "activity-scope")
 
-    def _collaboration_type(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.collaboration_type = self._simple_code(el, "collaboration-type")
+    def _collaboration_type(self, el: etree._Element, a: Content) -> None:
+        a["collaboration_type"] = self._simple_code(el, "collaboration-type")
 
-    def _default_flow_type(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.default_flow_type = self._simple_code(el, "default-flow-type")
+    def _default_flow_type(self, el: etree._Element, a: Content) -> None:
+        a["default_flow_type"] = self._simple_code(el, "default-flow-type")
 
-    def _default_finance_type(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.default_finance_type = self._simple_code(el, "default-finance-type")
+    def _default_finance_type(self, el: etree._Element, a: Content) -> None:
+        a["default_finance_type"] = self._simple_code(el, "default-finance-type")
 
-    def _default_tied_status(self, el: etree._Element, a: ParsedActivity) -> None:
-        a.default_tied_status = self._simple_code(el, "default-tied-status")
+    def _default_tied_status(self, el: etree._Element, a: Content) -> None:
+        a["default_tied_status"] = self._simple_code(el, "default-tied-status")
 
-    def _activity_date(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"activity-date[{len(a.activity_dates) + 1}]"
+    def _activity_date(self, el: etree._Element, a: Content) -> None:
+        dates = a["activity_dates"]
+        path = f"activity-date[{len(dates) + 1}]"
         if self.careful:
             self._check_attributes(el, path, _K_ACTIVITY_DATE)
         get = el.get
@@ -1079,38 +1123,32 @@ class _ActivityReader:
         ok = self._ok_date_type
         if type_ is not None and ok is not None and type_ not in ok:
             self._code("activity-date/@type", type_, None, el, path)
-        a.activity_dates.append(
-            ActivityDate(
-                type_,
-                None if raw is None else self._date(raw, el, path, "@iso-date"),
-                self._narratives(el, path) if len(el) else {},
-            )
+        dates.append(
+            {
+                "type": type_,
+                "iso_date": None if raw is None else self._date(raw, el, path, "@iso-date"),
+                "narrative": self._narratives(el, path) if len(el) else {},
+            }
         )
 
-    def _recipient_country(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"recipient-country[{len(a.recipient_countries) + 1}]"
+    def _recipient_country(self, el: etree._Element, a: Content) -> None:
+        countries = a["recipient_countries"]
+        path = f"recipient-country[{len(countries) + 1}]"
         if self.careful:
             self._check_attributes(el, path, _K_COUNTRY)
         get = el.get
         code, raw = get("code"), get("percentage")
         if code is not None:
             self._code("recipient-country/@code", code, None, el, path)
-        a.recipient_countries.append(
-            RecipientCountry(
-                code,
-                None if raw is None else self._decimal(raw, el, path, "@percentage"),
-                self._narratives(el, path) if len(el) else {},
-            )
+        countries.append(
+            {
+                "code": code,
+                "percentage": None if raw is None else self._decimal(raw, el, path, "@percentage"),
+                "narrative": self._narratives(el, path) if len(el) else {},
+            }
         )
 
-    def _coded(
-        self,
-        record: type[RecipientRegion] | type[Sector],
-        el: etree._Element,
-        path: str,
-        key: str,
-        with_percentage: bool,
-    ) -> Any:
+    def _coded(self, el: etree._Element, path: str, key: str, with_percentage: bool) -> Content:
         """A code + vocabulary (+ percentage) + narrative element: recipient-region, sector."""
         if self.careful:
             self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
@@ -1121,34 +1159,27 @@ class _ActivityReader:
         if vocabulary is not None:
             self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
         raw = get("percentage") if with_percentage else None
-        return record(
-            code,
-            vocabulary,
-            get("vocabulary-uri"),
-            None if raw is None else self._decimal(raw, el, path, "@percentage"),
-            self._narratives(el, path) if len(el) else {},
-        )
+        return {
+            "code": code,
+            "vocabulary": vocabulary,
+            "vocabulary_uri": get("vocabulary-uri"),
+            "percentage": None if raw is None else self._decimal(raw, el, path, "@percentage"),
+            "narrative": self._narratives(el, path) if len(el) else {},
+        }
 
-    def _region(
-        self, el: etree._Element, path: str, key: str, with_percentage: bool
-    ) -> RecipientRegion:
-        region: RecipientRegion = self._coded(RecipientRegion, el, path, key, with_percentage)
-        return region
+    def _recipient_region(self, el: etree._Element, a: Content) -> None:
+        regions = a["recipient_regions"]
+        path = f"recipient-region[{len(regions) + 1}]"
+        regions.append(self._coded(el, path, "recipient-region", True))
 
-    def _recipient_region(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"recipient-region[{len(a.recipient_regions) + 1}]"
-        a.recipient_regions.append(self._region(el, path, "recipient-region", True))
+    def _sector(self, el: etree._Element, a: Content) -> None:
+        sectors = a["sectors"]
+        path = f"sector[{len(sectors) + 1}]"
+        sectors.append(self._coded(el, path, "sector", True))
 
-    def _sector_of(self, el: etree._Element, path: str, key: str, with_percentage: bool) -> Sector:
-        sector: Sector = self._coded(Sector, el, path, key, with_percentage)
-        return sector
-
-    def _sector(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"sector[{len(a.sectors) + 1}]"
-        a.sectors.append(self._sector_of(el, path, "sector", True))
-
-    def _tag(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"tag[{len(a.tags) + 1}]"
+    def _tag(self, el: etree._Element, a: Content) -> None:
+        tags = a["tags"]
+        path = f"tag[{len(tags) + 1}]"
         if self.careful:
             self._check_attributes(el, path, _K_TAG)
         get = el.get
@@ -1157,17 +1188,18 @@ class _ActivityReader:
             self._code("tag/@code", code, vocabulary, el, path)
         if vocabulary is not None:
             self._code("tag/@vocabulary", vocabulary, None, el, path)
-        a.tags.append(
-            Tag(
-                code,
-                vocabulary,
-                get("vocabulary-uri"),
-                self._narratives(el, path) if len(el) else {},
-            )
+        tags.append(
+            {
+                "code": code,
+                "vocabulary": vocabulary,
+                "vocabulary_uri": get("vocabulary-uri"),
+                "narrative": self._narratives(el, path) if len(el) else {},
+            }
         )
 
-    def _policy_marker(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"policy-marker[{len(a.policy_markers) + 1}]"
+    def _policy_marker(self, el: etree._Element, a: Content) -> None:
+        markers = a["policy_markers"]
+        path = f"policy-marker[{len(markers) + 1}]"
         if self.careful:
             self._check_attributes(el, path, _K_POLICY)
         get = el.get
@@ -1178,17 +1210,17 @@ class _ActivityReader:
             self._code("policy-marker/@vocabulary", vocabulary, None, el, path)
         if significance is not None:
             self._code("policy-marker/@significance", significance, None, el, path)
-        a.policy_markers.append(
-            PolicyMarker(
-                code,
-                vocabulary,
-                get("vocabulary-uri"),
-                significance,
-                self._narratives(el, path) if len(el) else {},
-            )
+        markers.append(
+            {
+                "code": code,
+                "vocabulary": vocabulary,
+                "vocabulary_uri": get("vocabulary-uri"),
+                "significance": significance,
+                "narrative": self._narratives(el, path) if len(el) else {},
+            }
         )
 
-    def _aid_type(self, el: etree._Element, path: str, key: str) -> CodeVocabulary:
+    def _aid_type(self, el: etree._Element, path: str, key: str) -> Content:
         if self.careful:
             self._leaf(el, path, _K_CODE_VOCAB)
         code, vocabulary = el.get("code"), el.get("vocabulary")
@@ -1196,15 +1228,16 @@ class _ActivityReader:
             self._code(f"{key}/@code", code, vocabulary, el, path)
         if vocabulary is not None:
             self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
-        return CodeVocabulary(code, vocabulary)
+        return {"code": code, "vocabulary": vocabulary}
 
-    def _default_aid_type(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"default-aid-type[{len(a.default_aid_types) + 1}]"
-        a.default_aid_types.append(self._aid_type(el, path, "default-aid-type"))
+    def _default_aid_type(self, el: etree._Element, a: Content) -> None:
+        aid_types = a["default_aid_types"]
+        path = f"default-aid-type[{len(aid_types) + 1}]"
+        aid_types.append(self._aid_type(el, path, "default-aid-type"))
 
     def _value(
         self, el: etree._Element, path: str, currency_key: str
-    ) -> tuple[Decimal | None, str | None, dt.date | None]:
+    ) -> tuple[str | None, str | None, str | None]:
         """``value`` of a budget or transaction at ``path``."""
         if self.careful:
             self._leaf(el, f"{path}/value", _K_VALUE)
@@ -1215,16 +1248,14 @@ class _ActivityReader:
         text = el.text if not len(el) else "".join(el.itertext())
         if text is None or not text.strip():
             raise _Refuse(_full(f"{path}/value"), el.sourceline, "value is empty")
-        if text.isdigit() and text.isascii():
-            amount = Decimal(text)
-        else:
-            amount = self._decimal(text, el, f"{path}/value", "")
+        amount = self._decimal(text, el, f"{path}/value", "")
         raw = get("value-date")
         value_date = None if raw is None else self._date(raw, el, path, "value/@value-date")
         return amount, currency, value_date
 
-    def _budget(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"budget[{len(a.budgets) + 1}]"
+    def _budget(self, el: etree._Element, a: Content) -> None:
+        budgets = a["budgets"]
+        path = f"budget[{len(budgets) + 1}]"
         careful = self.careful
         get = el.get
         type_, status = get("type"), get("status")
@@ -1234,9 +1265,7 @@ class _ActivityReader:
         ok = self._ok_budget_status
         if status is not None and ok is not None and status not in ok:
             self._code("budget/@status", status, None, el, path)
-        start = end = value_date = None
-        value: Decimal | None = None
-        currency: str | None = None
+        start = end = value_date = value = currency = None
         seen: set[str] = set()
         if careful:
             self._check_attributes(el, path, _K_BUDGET)
@@ -1263,42 +1292,56 @@ class _ActivityReader:
                 raw = child.get("iso-date")
                 if raw is not None:
                     end = self._date(raw, child, path, "period-end/@iso-date")
-        a.budgets.append(Budget(type_, status, start, end, value, currency, value_date))
+        budgets.append(
+            {
+                "type": type_,
+                "status": status,
+                "period_start": start,
+                "period_end": end,
+                "value": value,
+                "currency": currency,
+                "value_date": value_date,
+            }
+        )
 
     def _org(
         self, el: etree._Element, path: str, key: str, known: frozenset[str], id_attr: str
-    ) -> TransactionOrg:
+    ) -> Content:
         if self.careful:
             self._check_attributes(el, path, known)
         get = el.get
         type_ = get("type")
         if type_ is not None:
             self._code(f"{key}/@type", type_, None, el, path)
-        return TransactionOrg(
-            get("ref"), type_, get(id_attr), self._narratives(el, path) if len(el) else {}
-        )
+        return {
+            "ref": get("ref"),
+            "type": type_,
+            "activity_id": get(id_attr),
+            "narrative": self._narratives(el, path) if len(el) else {},
+        }
 
-    def _transaction(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"transaction[{len(a.transactions) + 1}]"
+    def _transaction(self, el: etree._Element, a: Content) -> None:
+        transactions = a["transactions"]
+        path = f"transaction[{len(transactions) + 1}]"
         careful = self.careful
         get = el.get
         raw = get("humanitarian")
         humanitarian = None if raw is None else self._bool(raw, el, path, "@humanitarian")
         type_: str | None = None
-        day: dt.date | None = None
-        value: Decimal | None = None
+        day: str | None = None
+        value: str | None = None
         currency: str | None = None
-        value_date: dt.date | None = None
+        value_date: str | None = None
         description: Narratives = {}
-        provider: TransactionOrg | None = None
-        receiver: TransactionOrg | None = None
+        provider: Content | None = None
+        receiver: Content | None = None
         channel: str | None = None
-        sectors: list[Sector] = []
-        country: RecipientCountry | None = None
-        region: RecipientRegion | None = None
+        sectors: list[Content] = []
+        country: Content | None = None
+        region: Content | None = None
         flow: str | None = None
         finance: str | None = None
-        aid_types: list[CodeVocabulary] = []
+        aid_types: list[Content] = []
         tied: str | None = None
         seen: set[str] = set()
         if careful:
@@ -1357,7 +1400,7 @@ class _ActivityReader:
                 )
             elif tag == "sector":
                 sectors.append(
-                    self._sector_of(
+                    self._coded(
                         child, f"{path}/sector[{len(sectors) + 1}]", "transaction/sector", False
                     )
                 )
@@ -1374,11 +1417,13 @@ class _ActivityReader:
                 code = child.get("code")
                 if code is not None:
                     self._code("transaction/recipient-country/@code", code, None, child, cpath)
-                country = RecipientCountry(
-                    code, None, self._narratives(child, cpath) if len(child) else {}
-                )
+                country = {
+                    "code": code,
+                    "percentage": None,
+                    "narrative": self._narratives(child, cpath) if len(child) else {},
+                }
             elif tag == "recipient-region":
-                region = self._region(
+                region = self._coded(
                     child, f"{path}/recipient-region", "transaction/recipient-region", False
                 )
             elif tag in ("disbursement-channel", "flow-type", "finance-type", "tied-status"):
@@ -1395,35 +1440,50 @@ class _ActivityReader:
                     tied = code
                 else:
                     channel = code
-        a.transactions.append(
-            Transaction(
-                get("ref"),
-                humanitarian,
-                type_,
-                day,
-                value,
-                currency,
-                value_date,
-                description,
-                provider,
-                receiver,
-                channel,
-                sectors,
-                country,
-                region,
-                flow,
-                finance,
-                aid_types,
-                tied,
-            )
+        transactions.append(
+            {
+                "ref": get("ref"),
+                "humanitarian": humanitarian,
+                "type": type_,
+                "date": day,
+                "value": value,
+                "currency": currency,
+                "value_date": value_date,
+                "description": description,
+                "provider_org": provider,
+                "receiver_org": receiver,
+                "disbursement_channel": channel,
+                "sectors": sectors,
+                "recipient_country": country,
+                "recipient_region": region,
+                "flow_type": flow,
+                "finance_type": finance,
+                "aid_types": aid_types,
+                "tied_status": tied,
+            }
         )
 
-    def _location(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"location[{len(a.locations) + 1}]"
+    def _location(self, el: etree._Element, a: Content) -> None:
+        locations = a["locations"]
+        path = f"location[{len(locations) + 1}]"
         careful = self.careful
         if careful:
             self._check_attributes(el, path, _K_LOCATION)
-        loc = Location(el.get("ref"), None, [], {}, {}, {}, [], None, None, None, None)
+        location_ids: list[Content] = []
+        administratives: list[Content] = []
+        loc: Content = {
+            "ref": el.get("ref"),
+            "location_reach": None,
+            "location_ids": location_ids,
+            "name": {},
+            "description": {},
+            "activity_description": {},
+            "administratives": administratives,
+            "point": None,
+            "exactness": None,
+            "location_class": None,
+            "feature_designation": None,
+        }
         seen: set[str] = set()
         for child in el:
             tag = child.tag
@@ -1436,15 +1496,15 @@ class _ActivityReader:
                         continue
                     seen.add(tag)
             if tag == "location-id":
-                cpath = f"{path}/location-id[{len(loc.location_ids) + 1}]"
+                cpath = f"{path}/location-id[{len(location_ids) + 1}]"
                 if careful:
                     self._leaf(child, cpath, _K_CODE_VOCAB)
                 code, vocabulary = child.get("code"), child.get("vocabulary")
                 if vocabulary is not None:
                     self._code("location/location-id/@vocabulary", vocabulary, None, child, cpath)
-                loc.location_ids.append(CodeVocabulary(code, vocabulary))
+                location_ids.append({"code": code, "vocabulary": vocabulary})
             elif tag == "administrative":
-                cpath = f"{path}/administrative[{len(loc.administratives) + 1}]"
+                cpath = f"{path}/administrative[{len(administratives) + 1}]"
                 if careful:
                     self._leaf(child, cpath, _K_ADMIN)
                 code, vocabulary = child.get("code"), child.get("vocabulary")
@@ -1456,32 +1516,27 @@ class _ActivityReader:
                         self._code("location/administrative/@code", code, vocabulary, child, cpath)
                 raw = child.get("level")
                 level = None if raw is None else self._int(raw, child, cpath, "@level")
-                loc.administratives.append(Administrative(code, vocabulary, level))
+                administratives.append({"code": code, "vocabulary": vocabulary, "level": level})
             elif tag == "name":
-                loc.name = self._text_element(child, f"{path}/name")
+                loc["name"] = self._text_element(child, f"{path}/name")
             elif tag == "description":
-                loc.description = self._text_element(child, f"{path}/description")
+                loc["description"] = self._text_element(child, f"{path}/description")
             elif tag == "activity-description":
-                loc.activity_description = self._text_element(child, f"{path}/activity-description")
+                loc["activity_description"] = self._text_element(
+                    child, f"{path}/activity-description"
+                )
             elif tag == "point":
-                loc.point = self._point(child, f"{path}/point")
+                loc["point"] = self._point(child, f"{path}/point")
             elif tag in ("location-reach", "exactness", "location-class", "feature-designation"):
                 if careful:
                     self._leaf(child, f"{path}/{tag}", _K_CODE)
                 code = child.get("code")
                 if code is not None:
                     self._code(_LOCATION_CODE_KEYS[tag], code, None, child, path, tag)
-                if tag == "location-reach":
-                    loc.location_reach = code
-                elif tag == "exactness":
-                    loc.exactness = code
-                elif tag == "location-class":
-                    loc.location_class = code
-                else:
-                    loc.feature_designation = code
-        a.locations.append(loc)
+                loc[_LOCATION_CODE_FIELDS[tag]] = code
+        locations.append(loc)
 
-    def _point(self, el: etree._Element, path: str) -> Point:
+    def _point(self, el: etree._Element, path: str) -> Content:
         careful = self.careful
         if careful:
             self._check_attributes(el, path, _K_POINT)
@@ -1494,20 +1549,31 @@ class _ActivityReader:
                 pos = " ".join((_text_of(child) or "").split())
             elif careful and type(tag) is str:
                 self.pending.append((path, child))
-        point = Point(el.get("srsName"), pos)
-        if pos is not None and point.latitude_longitude() is None:
+        srs_name = el.get("srsName")
+        if pos is not None and Point(srs_name, pos).latitude_longitude() is None:
             self._warn(f"{path}/pos", el, f"pos '{pos}' is not a latitude and a longitude in range")
-        return point
+        return {"srs_name": srs_name, "pos": pos}
 
-    def _document_link(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"document-link[{len(a.document_links) + 1}]"
+    def _document_link(self, el: etree._Element, a: Content) -> None:
+        links = a["document_links"]
+        path = f"document-link[{len(links) + 1}]"
         careful = self.careful
         if careful:
             self._check_attributes(el, path, _K_DOCLINK)
         fmt = el.get("format")
         if fmt is not None:
             self._code("document-link/@format", fmt, None, el, path)
-        link = DocumentLink(el.get("url"), fmt, {}, {}, [], [], None)
+        categories: list[str] = []
+        languages: list[str] = []
+        link: Content = {
+            "url": el.get("url"),
+            "format": fmt,
+            "title": {},
+            "description": {},
+            "categories": categories,
+            "languages": languages,
+            "document_date": None,
+        }
         seen: set[str] = set()
         for child in el:
             tag = child.tag
@@ -1520,33 +1586,35 @@ class _ActivityReader:
                         continue
                     seen.add(tag)
             if tag == "category" or tag == "language":
-                cpath = f"{path}/{tag}[{len(link.categories if tag == 'category' else link.languages) + 1}]"
+                codes = categories if tag == "category" else languages
+                cpath = f"{path}/{tag}[{len(codes) + 1}]"
                 if careful:
                     self._leaf(child, cpath, _K_CODE)
                 code = child.get("code")
                 if code is not None:
                     self._code(f"document-link/{tag}/@code", code, None, child, cpath)
-                (link.categories if tag == "category" else link.languages).append(code or "")
+                codes.append(code or "")
             elif tag == "title":
-                link.title = self._text_element(child, f"{path}/title")
+                link["title"] = self._text_element(child, f"{path}/title")
             elif tag == "description":
-                link.description = self._text_element(child, f"{path}/description")
+                link["description"] = self._text_element(child, f"{path}/description")
             elif tag == "document-date":
                 if careful:
                     self._leaf(child, f"{path}/document-date", _K_ISO)
                 raw = child.get("iso-date")
                 if raw is not None:
-                    link.document_date = self._date(raw, child, path, "document-date/@iso-date")
-        a.document_links.append(link)
+                    link["document_date"] = self._date(raw, child, path, "document-date/@iso-date")
+        links.append(link)
 
-    def _related_activity(self, el: etree._Element, a: ParsedActivity) -> None:
-        path = f"related-activity[{len(a.related_activities) + 1}]"
+    def _related_activity(self, el: etree._Element, a: Content) -> None:
+        related = a["related_activities"]
+        path = f"related-activity[{len(related) + 1}]"
         if self.careful:
             self._leaf(el, path, _K_RELATED)
         type_ = el.get("type")
         if type_ is not None:
             self._code("related-activity/@type", type_, None, el, path)
-        a.related_activities.append(RelatedActivity(el.get("ref"), type_))
+        related.append({"ref": el.get("ref"), "type": type_})
 
 
 _RE_BLANK_BETWEEN_TAGS = re.compile(r">\s+<")
@@ -1727,19 +1795,34 @@ def iter_activities(
     codelists: bool = True,
     batch_size: int = 64,
 ) -> Iterator[ParsedActivity | RefusedActivity]:
-    """Stream the activities of ``path``, in document order.
+    """Stream the activities of ``path``, in document order, as dataclasses.
 
     Yields a ``ParsedActivity`` for each activity that can be read faithfully (schema and
     codelist deviations are in its ``warnings``), or a ``RefusedActivity`` saying why not. With
     ``strict=True`` any schema error refuses the activity. ``codelists=False`` skips the codelist
     checks. ``batch_size`` activities are validated and read at a time (results do not depend on
-    it).
+    it). The importer uses ``iter_activity_content``, which reads the same without building the
+    dataclasses.
 
     Raises ``IatiFileError`` for what ``check_file`` refuses: it re-checks the start of the file,
     and a file that turns out broken mid-way raises when the parser reaches the break, after the
     activities before it were yielded. So run ``check_file`` first and write nothing from a file
     it refuses.
     """
+    for item in iter_activity_content(
+        path, strict=strict, codelists=codelists, batch_size=batch_size
+    ):
+        yield item if isinstance(item, RefusedActivity) else item.parsed()
+
+
+def iter_activity_content(
+    path: PathLike,
+    *,
+    strict: bool = False,
+    codelists: bool = True,
+    batch_size: int = 64,
+) -> Iterator[ActivityContent | RefusedActivity]:
+    """``iter_activities``, yielding each activity's content as JSON-ready dicts."""
     name = Path(path).name
     header, head = _probe_header(path)
     reader = _ActivityReader(
@@ -1782,13 +1865,13 @@ def _process_batch(
     reader: _ActivityReader,
     validator: _BatchValidator,
     strict: bool,
-) -> Iterator[ParsedActivity | RefusedActivity]:
+) -> Iterator[ActivityContent | RefusedActivity]:
     root = batch[0][0].getparent()
     assert root is not None
     issues, stray_lang = validator.validate(root)
     by_index = _split_issues(issues, len(batch))
 
-    results: list[ParsedActivity | RefusedActivity] = []
+    results: list[ActivityContent | RefusedActivity] = []
     for i, (el, careful) in enumerate(batch, start=1):
         own = by_index.get(i)
         if own:
@@ -1806,7 +1889,7 @@ def _process_batch(
         if isinstance(draft, RefusedActivity):
             results.append(draft)
             continue
-        activity = reader.finish(draft)
+        activity = reader.finish(draft, el.sourceline or 0)
         if own:
             activity.warnings[:0] = [
                 DataQualityWarning(issue.path, issue.line, issue.reason) for issue in own

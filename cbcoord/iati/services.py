@@ -9,7 +9,6 @@ re-running a file that was interrupted completes it (unchanged activities are sk
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -21,7 +20,6 @@ import orjson
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.permissions import is_secretariat, may_import
@@ -96,7 +94,7 @@ class _Written:
 
     iati_identifier: str
     pk: int | None
-    data: dict[str, Any]
+    index_rows: derive.IndexRows
 
 
 @dataclass
@@ -249,11 +247,10 @@ class _Importer:
         written: list[_Written] = []
         warned = 0
         unchanged_pks: list[int] = []
-        held_back: list[tuple[int, dict[str, Any], str, Prepared]] = []
+        held_back: list[tuple[int, Prepared]] = []
         for identifier, parsed in latest.items():
-            canonical = parsed.content_json
-            data = orjson.loads(canonical)
-            content_hash = hashlib.sha256(canonical.encode()).hexdigest()
+            content_hash = parsed.content_hash
+            columns = parsed.columns
             organisation = self.organisations.match(
                 ref=parsed.reporting_ref, name=parsed.reporting_name, org_type=parsed.reporting_type
             )
@@ -280,13 +277,14 @@ class _Importer:
                 reporting_ref=parsed.reporting_ref or organisation.key,
             )
             self.source_keys.add(source_key)
-            if old is not None and not self._replaces(old, data, content_hash):
+            if old is not None and not self._replaces(
+                old, columns["last_updated_datetime"], content_hash
+            ):
                 unchanged_pks.append(old.pk)
                 continue
             if old is not None and old.hand_edited:
-                held_back.append((old.pk, data, content_hash, parsed))
+                held_back.append((old.pk, parsed))
                 continue
-            columns = _columns(data)
             stamp = db_datetime(columns["last_updated_datetime"])
             warnings = parsed.warnings
             warned += bool(warnings)
@@ -306,7 +304,7 @@ class _Importer:
                 columns["total_budget"],
                 columns["total_commitment"],
                 columns["total_spend"],
-                canonical,
+                parsed.content_json,
                 json.dumps(warnings, ensure_ascii=False),
                 content_hash,
                 run.pk,
@@ -321,10 +319,10 @@ class _Importer:
                 to_create.append(
                     (identifier, *values, Visibility.PUBLIC, Origin.IMPORT, False, db_now, False)
                 )
-                written.append(_Written(identifier, None, data))
+                written.append(_Written(identifier, None, parsed.index_rows))
             else:
                 to_update.append((*values, old.pk))
-                written.append(_Written(identifier, old.pk, data))
+                written.append(_Written(identifier, old.pk, parsed.index_rows))
         bulk_insert(Activity, INSERT_FIELDS, to_create)
         bulk_update(Activity, UPDATE_FIELDS, to_update)
         if to_create:
@@ -338,16 +336,16 @@ class _Importer:
                     item.pk = new_ids[item.iati_identifier]
         if unchanged_pks:
             Activity.objects.filter(pk__in=unchanged_pks).update(import_run=run)
-        for pk, data, publisher_hash, parsed in held_back:
+        for pk, parsed in held_back:
             Activity.objects.filter(pk=pk).update(
-                publisher_data=data,
+                publisher_data=orjson.loads(parsed.content_json),
                 publisher_warnings=parsed.warnings,
-                publisher_updated_at=_columns(data)["last_updated_datetime"],
-                publisher_hash=publisher_hash,
+                publisher_updated_at=parsed.columns["last_updated_datetime"],
+                publisher_hash=parsed.content_hash,
                 import_run=run,
             )
-        indexing.write_index_rows(
-            written,
+        indexing.write_rows(
+            [(item.pk, item.index_rows) for item in written if item.pk is not None],
             replace=[row[-1] for row in to_update],
             organisations=self.organisations,
             region_of_country=self.region_of_country,
@@ -385,17 +383,12 @@ class _Importer:
         )
 
     @staticmethod
-    def _replaces(old: _Existing, data: dict[str, Any], content_hash: str) -> bool:
+    def _replaces(old: _Existing, new_stamp: Any, content_hash: str) -> bool:
         """Replace only by a newer last-updated-datetime, or the same one with other content."""
         if old.withdrawn_at is not None:
             return True
         if old.content_hash == content_hash:
             return False
-        new_stamp = (
-            parse_datetime(data["last_updated_datetime"])
-            if data.get("last_updated_datetime")
-            else None
-        )
         if old.last_updated is None or new_stamp is None:
             return True
         return bool(new_stamp >= old.last_updated)
@@ -410,13 +403,6 @@ class _Importer:
         ).exclude(import_run=self.run)
         self.run.withdrawn = gone.update(withdrawn_at=timezone.now(), import_run=self.run)
         self.run.save(update_fields=["withdrawn"])
-
-
-def _columns(data: dict[str, Any]) -> dict[str, Any]:
-    values = derive.columns(data)
-    stamp = values.get("last_updated_datetime")
-    values["last_updated_datetime"] = parse_datetime(stamp) if isinstance(stamp, str) else stamp
-    return values
 
 
 def import_run_refusals(run: ImportRun) -> Iterable[ImportRefusal]:

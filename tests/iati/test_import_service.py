@@ -225,21 +225,21 @@ def test_interrupted_run_is_completed_by_the_next(
 
     path = iati_file(tmp_path / "f.xml", *({"identifier": f"XM-DAC-909-{n}"} for n in range(12)))
     calls = {"n": 0}
-    original = indexing.write_index_rows
+    original = indexing.write_rows
 
-    def dying(activities: Any, **kwargs: Any) -> None:
+    def dying(rows: Any, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("process killed")
-        original(activities, **kwargs)
+        original(rows, **kwargs)
 
-    monkeypatch.setattr(indexing, "write_index_rows", dying)
+    monkeypatch.setattr(indexing, "write_rows", dying)
     with pytest.raises(RuntimeError):
         run_import(path, batch_size=5)
     # The first batch committed whole; the second rolled back whole.
     assert Activity.objects.count() == 5
     assert ActivityCountry.objects.count() == 5
-    monkeypatch.setattr(indexing, "write_index_rows", original)
+    monkeypatch.setattr(indexing, "write_rows", original)
     run = run_import(path, batch_size=5)
     assert (run.added, run.unchanged) == (7, 5)
     assert ActivityCountry.objects.count() == 12
