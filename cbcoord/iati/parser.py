@@ -636,6 +636,17 @@ _DOCLINK_LISTS = frozenset({"category", "language"})
 
 _UNSET: Any = object()
 _fromisoformat = dt.date.fromisoformat
+# Dates repeat a great deal within a file (budget periods, transaction dates): valid ones are
+# remembered, up to a bound, as their ISO text.
+_DATES: dict[str, str] = {}
+_DATETIMES: dict[str, tuple[str, str | None]] = {}  # ISO text, and the note to warn with
+_DATES_MAX = 20_000
+
+
+def _remember_date(raw: str, iso: str) -> str:
+    if len(_DATES) < _DATES_MAX:
+        _DATES[raw] = iso
+    return iso
 
 
 def _text_of(el: etree._Element) -> str | None:
@@ -727,6 +738,7 @@ class _ActivityReader:
         self._allowed: dict[tuple[str, str | None], frozenset[str] | None] = {}
         self._allowed1: dict[str, frozenset[str] | None] = {}
         self._langs: dict[str, tuple[str, str | None]] = {}
+        self._activity_langs: dict[str, str | None] = {}
         self._handlers: dict[str, Callable[[etree._Element, Content], None]] = {
             "iati-identifier": self._identifier,
             "reporting-org": self._reporting_org,
@@ -783,7 +795,9 @@ class _ActivityReader:
         activity = _new_content(lang)
         self._check_attributes(el, "", _K_ACTIVITY)
         if lang:
-            reason = self._language_reason(lang)
+            reason = self._activity_langs.get(lang, _UNSET)
+            if reason is _UNSET:
+                reason = self._activity_langs[lang] = self._language_reason(lang)
             if reason is not None:
                 self._warn("", el, reason)
         currency = get("default-currency")
@@ -792,15 +806,20 @@ class _ActivityReader:
             self._code("@default-currency", currency, None, el, "")
         raw = get("last-updated-datetime")
         if raw is not None:
-            try:
-                value, note = _parse_datetime(raw)
-            except ValueError:
-                raise _Refuse(
-                    "iati-activity/@last-updated-datetime",
-                    line,
-                    f"last-updated-datetime '{raw}' is not a date-time",
-                ) from None
-            activity["last_updated_datetime"] = value.isoformat()
+            known = _DATETIMES.get(raw)
+            if known is None:
+                try:
+                    value, note = _parse_datetime(raw)
+                except ValueError:
+                    raise _Refuse(
+                        "iati-activity/@last-updated-datetime",
+                        line,
+                        f"last-updated-datetime '{raw}' is not a date-time",
+                    ) from None
+                known = (value.isoformat(), note)
+                if len(_DATETIMES) < _DATES_MAX:
+                    _DATETIMES[raw] = known
+            activity["last_updated_datetime"], note = known
             if note:
                 self._warn("", el, f"last-updated-datetime {note}")
         raw = get("hierarchy")
@@ -962,15 +981,19 @@ class _ActivityReader:
 
     def _date(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
         """The date as ``YYYY-MM-DD``."""
+        known = _DATES.get(raw)
+        if known is not None:
+            return known
         if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
             try:
-                return _fromisoformat(raw).isoformat()
+                return _remember_date(raw, _fromisoformat(raw).isoformat())
             except ValueError:
                 pass
         m = _RE_DATE.match(raw.strip())
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+                value = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return _remember_date(raw, value.isoformat())
             except ValueError:
                 pass
         raise _Refuse(
@@ -1246,12 +1269,16 @@ class _ActivityReader:
         if currency is not None:
             self._code(currency_key, currency, None, el, path, "value")
         text = el.text if not len(el) else "".join(el.itertext())
-        if text is None or not text.strip():
-            raise _Refuse(_full(f"{path}/value"), el.sourceline, "value is empty")
-        amount = self._decimal(text, el, f"{path}/value", "")
+        if text and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+            amount = text  # the common case: already canonical
+        else:
+            if text is None or not text.strip():
+                raise _Refuse(_full(f"{path}/value"), el.sourceline, "value is empty")
+            amount = self._decimal(text, el, f"{path}/value", "")
         raw = get("value-date")
-        value_date = None if raw is None else self._date(raw, el, path, "value/@value-date")
-        return amount, currency, value_date
+        if raw is None:
+            return amount, currency, None
+        return amount, currency, _DATES.get(raw) or self._date(raw, el, path, "value/@value-date")
 
     def _budget(self, el: etree._Element, a: Content) -> None:
         budgets = a["budgets"]

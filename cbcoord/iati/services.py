@@ -9,7 +9,6 @@ re-running a file that was interrupted completes it (unchanged activities are sk
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from cbcoord.activities.models import (
     Origin,
     Visibility,
 )
-from cbcoord.core.bulk import bulk_insert, bulk_update, db_datetime
+from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetime
 from cbcoord.iati.model import IatiFileError, RefusedActivity
 from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
 from cbcoord.iati.organisations import OrganisationMatcher
@@ -140,7 +139,7 @@ def iati_import(
     )
     # For a large file a worker starts reading now, while this process checks the whole file.
     reader = PreparedReader(path, strict=strict, batch_size=batch_size, use_worker=use_worker)
-    with few_collections():
+    with few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=source_kind)
 
 
@@ -200,6 +199,7 @@ class _Importer:
         self.region_of_country = indexing.region_of_country_map()
         self.source_keys: set[str] = set()
         self.restricted_to = None if user is None or is_secretariat(user) else user.organisation_id
+        self._stamps: dict[Any, Any] = {}
 
     # -- one batch -------------------------------------------------------------------------
     def write(self, batch: _Batch) -> None:
@@ -223,6 +223,15 @@ class _Importer:
         }
         with transaction.atomic():
             self._write(latest, existing, refusals)
+
+    def _db_stamp(self, value: Any) -> Any:
+        """``db_datetime``, remembered: publishers stamp many activities alike."""
+        stamp = self._stamps.get(value)
+        if stamp is None and value is not None:
+            stamp = db_datetime(value)
+            if len(self._stamps) < 10_000:
+                self._stamps[value] = stamp
+        return stamp
 
     def _refusal(self, item: RefusedActivity) -> ImportRefusal:
         return ImportRefusal(
@@ -285,7 +294,7 @@ class _Importer:
             if old is not None and old.hand_edited:
                 held_back.append((old.pk, parsed))
                 continue
-            stamp = db_datetime(columns["last_updated_datetime"])
+            stamp = self._db_stamp(columns["last_updated_datetime"])
             warnings = parsed.warnings
             warned += bool(warnings)
             values = (
@@ -305,7 +314,7 @@ class _Importer:
                 columns["total_commitment"],
                 columns["total_spend"],
                 parsed.content_json,
-                json.dumps(warnings, ensure_ascii=False),
+                orjson.dumps(warnings).decode() if warnings else "[]",
                 content_hash,
                 run.pk,
                 source_key,
