@@ -1848,8 +1848,17 @@ def iter_activity_content(
     strict: bool = False,
     codelists: bool = True,
     batch_size: int = 64,
+    share: tuple[int, int] = (0, 1),
+    share_size: int = 500,
 ) -> Iterator[ActivityContent | RefusedActivity]:
-    """``iter_activities``, yielding each activity's content as JSON-ready dicts."""
+    """``iter_activities``, yielding each activity's content as JSON-ready dicts.
+
+    ``share=(k, n)`` reads only the k-th of every n runs of ``share_size`` activities (the others
+    are parsed, for the file must be, but neither validated nor read): n processes, each with
+    its own k, read a file together and their runs interleave back into document order.
+    """
+    share_index, share_count = share
+    ordinal = -1
     name = Path(path).name
     header, head = _probe_header(path)
     reader = _ActivityReader(
@@ -1876,9 +1885,17 @@ def iter_activity_content(
                 need_structure_check = False
                 if _is_1x_activity(el):
                     raise _refuse_1x(name, el.sourceline)
+            ordinal += 1
+            if share_count > 1 and (ordinal // share_size) % share_count != share_index:
+                el.clear(keep_tail=False)  # another process's run
+                parent.remove(el)
+                namespace_seen = False
+                continue
             batch.append((el, careful_all or namespace_seen))
             namespace_seen = False
-            if len(batch) >= batch_size:
+            if len(batch) >= batch_size or (
+                share_count > 1 and ordinal % share_size == share_size - 1
+            ):
                 yield from _process_batch(batch, reader, validator, strict)
                 batch = []
         if batch:

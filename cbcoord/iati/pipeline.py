@@ -34,8 +34,12 @@ logger = logging.getLogger(__name__)
 
 # Below this size a worker's start-up (a new interpreter, the schema) costs more than it saves.
 WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024
-# Batches waiting in the queue; bounds memory whatever the file's size.
-QUEUE_BATCHES = 8
+# Batches waiting in each worker's queue (about 3 MB each); bounds memory whatever the file's size.
+QUEUE_BATCHES = 3
+# Reader processes for a large file. Reading is the larger half of an import, so on two cores
+# two readers (each parsing the whole file but reading every other batch) and the writer keep
+# both cores busy where one reader left the writer waiting.
+DEFAULT_WORKERS = 2
 _DONE = "done"
 # An import allocates millions of short-lived objects and few cycles; collecting the youngest
 # generation every 50,000 allocations instead of 700 (and not re-scanning the objects that
@@ -167,9 +171,12 @@ def decode(encoded: Encoded) -> list[Item]:
     return items
 
 
-def _encoded_batches(path: Path, *, strict: bool, batch_size: int) -> Iterator[Encoded]:
+def _encoded_batches(
+    path: Path, *, strict: bool, batch_size: int, share: tuple[int, int] = (0, 1)
+) -> Iterator[Encoded]:
+    """Encoded batches of ``batch_size`` activities; with ``share=(k, n)``, the k-th of every n."""
     batch: list[ActivityContent | RefusedActivity] = []
-    for item in iter_activity_content(path, strict=strict):
+    for item in iter_activity_content(path, strict=strict, share=share, share_size=batch_size):
         batch.append(item)
         if len(batch) >= batch_size:
             yield encode(batch)
@@ -183,10 +190,13 @@ def _batches(path: Path, *, strict: bool, batch_size: int) -> Iterator[list[Item
         yield decode(encoded)
 
 
-def _worker(path: str, strict: bool, batch_size: int, out: Any) -> None:
+def _worker(path: str, strict: bool, batch_size: int, share: tuple[int, int], out: Any) -> None:
     try:
         with few_collections():
-            for batch in _encoded_batches(Path(path), strict=strict, batch_size=batch_size):
+            batches = _encoded_batches(
+                Path(path), strict=strict, batch_size=batch_size, share=share
+            )
+            for batch in batches:
                 out.put(("batch", batch))
         out.put((_DONE, None))
     except IatiFileError as error:
@@ -198,12 +208,20 @@ def _worker(path: str, strict: bool, batch_size: int, out: Any) -> None:
 class PreparedReader:
     """Batches of a file's activities; ``start()`` before the whole-file check, iterate after.
 
-    In worker mode the reading starts at ``start()`` and overlaps whatever the caller does next
-    (the well-formedness check); batches are consumed only when the caller iterates.
+    In worker mode ``workers`` processes start reading at ``start()`` and overlap whatever the
+    caller does next (the well-formedness check). Each parses the whole file but validates and
+    reads only every ``workers``-th batch; the caller receives the batches in document order,
+    taking them from the workers in turn.
     """
 
     def __init__(
-        self, path: Path, *, strict: bool, batch_size: int, use_worker: bool | None = None
+        self,
+        path: Path,
+        *,
+        strict: bool,
+        batch_size: int,
+        use_worker: bool | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.path = path
         self.strict = strict
@@ -211,26 +229,35 @@ class PreparedReader:
         if use_worker is None:
             use_worker = path.stat().st_size >= WORKER_THRESHOLD_BYTES
         self.use_worker = use_worker
-        self._process: Any = None
-        self._queue: Any = None
+        self.workers = max(1, workers)
+        self._processes: list[Any] = []
+        self._queues: list[Any] = []
 
     def start(self) -> None:
         if not self.use_worker:
             return
         context = multiprocessing.get_context("spawn")
-        self._queue = context.Queue(maxsize=QUEUE_BATCHES)
-        self._process = context.Process(
-            target=_worker,
-            args=(str(self.path), self.strict, self.batch_size, self._queue),
-            daemon=True,
-        )
         try:
-            self._process.start()
+            for index in range(self.workers):
+                out = context.Queue(maxsize=QUEUE_BATCHES)
+                self._queues.append(out)
+                process = context.Process(
+                    target=_worker,
+                    args=(
+                        str(self.path),
+                        self.strict,
+                        self.batch_size,
+                        (index, self.workers),
+                        out,
+                    ),
+                    daemon=True,
+                )
+                process.start()
+                self._processes.append(process)
         except (OSError, RuntimeError):
             # No processes to be had (a locked-down host): read in this process instead.
-            logger.warning("could not start the IATI reader process; reading in-process")
-            self._queue.close()
-            self._process = self._queue = None
+            logger.warning("could not start the IATI reader processes; reading in-process")
+            self.close()
             self.use_worker = False
 
     def __iter__(self) -> Iterator[list[Item]]:
@@ -238,14 +265,16 @@ class PreparedReader:
             yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size)
             return
         received = False
+        number = 0  # batches come from the workers in turn: batch n from worker n % workers
         while True:
+            index = number % self.workers
             try:
-                kind, payload = self._queue.get(timeout=2)
+                kind, payload = self._queues[index].get(timeout=2)
             except queue_module.Empty:
-                if self._process.is_alive():
+                if self._processes[index].is_alive():
                     continue
                 if received:
-                    raise RuntimeError("the IATI reader process stopped without a word") from None
+                    raise RuntimeError("an IATI reader process stopped without a word") from None
                 # It died before sending anything (for example a calling script that re-runs
                 # itself on import under "spawn"): nothing was consumed, so read here instead.
                 logger.warning("the IATI reader process did not start; reading in-process")
@@ -255,9 +284,10 @@ class PreparedReader:
                 return
             if kind == "batch":
                 received = True
+                number += 1
                 yield decode(payload)
             elif kind == _DONE:
-                return
+                return  # batch n does not exist, so neither does any after it
             elif kind == "file_error":
                 message, line = payload
                 raise IatiFileError(message, line=line)
@@ -265,11 +295,13 @@ class PreparedReader:
                 raise RuntimeError(f"the IATI reader process failed: {payload}")
 
     def close(self) -> None:
-        """Stop the worker (after an error, or when the caller gives up)."""
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.terminate()
-            if self._process.pid is not None:
-                self._process.join(timeout=5)
-            self._queue.close()
-            self._process = None
+        """Stop the workers (after an error, or when the caller gives up)."""
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+            if process.pid is not None:
+                process.join(timeout=5)
+        for out in self._queues:
+            out.close()
+        self._processes = []
+        self._queues = []

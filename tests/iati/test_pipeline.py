@@ -17,8 +17,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _read(path: Path, *, use_worker: bool) -> list[object]:
-    reader = PreparedReader(path, strict=False, batch_size=40, use_worker=use_worker)
+def _read(path: Path, *, use_worker: bool, workers: int = 2) -> list[object]:
+    reader = PreparedReader(
+        path, strict=False, batch_size=40, use_worker=use_worker, workers=workers
+    )
     reader.start()
     try:
         return [item for batch in reader for item in batch]
@@ -26,11 +28,26 @@ def _read(path: Path, *, use_worker: bool) -> list[object]:
         reader.close()
 
 
-def test_worker_and_in_process_agree(corpus: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_workers_and_in_process_agree(corpus: Path, workers: int) -> None:
+    # 150 activities in batches of 40: four batches, shared unevenly between the workers.
     in_process = _read(corpus, use_worker=False)
-    in_worker = _read(corpus, use_worker=True)
+    in_workers = _read(corpus, use_worker=True, workers=workers)
     assert len(in_process) == 150
-    assert in_worker == in_process
+    assert [item.iati_identifier for item in in_workers] == [  # type: ignore[attr-defined]
+        item.iati_identifier  # type: ignore[attr-defined]
+        for item in in_process
+    ]
+    assert in_workers == in_process
+
+
+def test_more_workers_than_batches(corpus: Path) -> None:
+    reader = PreparedReader(corpus, strict=False, batch_size=100, use_worker=True, workers=3)
+    reader.start()
+    try:
+        assert [len(batch) for batch in reader] == [100, 50]
+    finally:
+        reader.close()
 
 
 def test_worker_reports_a_broken_file(tmp_path: Path, corpus: Path) -> None:
@@ -42,12 +59,13 @@ def test_worker_reports_a_broken_file(tmp_path: Path, corpus: Path) -> None:
         _read(broken, use_worker=True)
 
 
-def test_close_stops_a_worker_nobody_reads(corpus: Path) -> None:
+def test_close_stops_workers_nobody_reads(corpus: Path) -> None:
     reader = PreparedReader(corpus, strict=False, batch_size=5, use_worker=True)
     reader.start()
-    process = reader._process
+    processes = list(reader._processes)
+    assert len(processes) == 2
     reader.close()
-    assert not process.is_alive()
+    assert not any(process.is_alive() for process in processes)
 
 
 def test_import_through_the_worker(corpus: Path, reference: None) -> None:
@@ -107,7 +125,9 @@ def test_worker_dying_before_a_batch_falls_back(
     reader.close()
 
 
-def _die_at_once(path: str, strict: bool, batch_size: int, out: object) -> None:
+def _die_at_once(
+    path: str, strict: bool, batch_size: int, share: tuple[int, int], out: object
+) -> None:
     import os
 
     os._exit(3)
