@@ -150,6 +150,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 CBCOORD_MAX_UPLOAD_BYTES = env_int("CBCOORD_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 CBCOORD_URL_IMPORT_MAX_BYTES = env_int("CBCOORD_URL_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 CBCOORD_URL_IMPORT_TIMEOUT = env_int("CBCOORD_URL_IMPORT_TIMEOUT", default=60)
+# Reader processes for an IATI file of 8 MB or more (0: read in the importing process).
+CBCOORD_IMPORT_READERS = env_int("CBCOORD_IMPORT_READERS", default=2)
 # URL imports refuse hosts on loopback and private networks (no server-side request forgery).
 CBCOORD_URL_IMPORT_ALLOW_PRIVATE = env_bool("CBCOORD_URL_IMPORT_ALLOW_PRIVATE", default=False)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -138,7 +139,16 @@ def iati_import(
         user=user if user is not None and user.is_authenticated else None,
     )
     # For a large file a worker starts reading now, while this process checks the whole file.
-    reader = PreparedReader(path, strict=strict, batch_size=batch_size, use_worker=use_worker)
+    readers = settings.CBCOORD_IMPORT_READERS
+    if readers < 1:
+        use_worker = False
+    reader = PreparedReader(
+        path,
+        strict=strict,
+        batch_size=batch_size,
+        use_worker=use_worker,
+        workers=max(1, readers),
+    )
     with few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=source_kind)
 

@@ -131,3 +131,21 @@ def _die_at_once(
     import os
 
     os._exit(3)
+
+
+def test_no_reader_processes_when_configured_so(
+    corpus: Path, reference: None, monkeypatch: pytest.MonkeyPatch, settings: object
+) -> None:
+    import multiprocessing.context
+
+    from cbcoord.iati.services import iati_import
+
+    def forbidden(self: object) -> None:
+        raise AssertionError("no reader process should start")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", forbidden)
+    settings.CBCOORD_IMPORT_READERS = 0  # type: ignore[attr-defined]
+    run = iati_import(
+        user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=True
+    )
+    assert (run.status, run.added) == ("completed", 150)
