@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,45 @@ def test_awkward_strings(text: str) -> None:
         title={"en": text},
     )
     assert activity.content_json() == _reference(activity)
+
+
+def test_content_read_straight_is_the_dataclass_content(tmp_path: Path, shared_dir: Path) -> None:
+    """What the importer stores (dicts built by the reader, no dataclasses) is exactly
+    ``ParsedActivity.content_dict()``: same keys, canonical numbers and dates, same JSON."""
+    from cbcoord.iati.model import ActivityContent, IatiFileError
+    from cbcoord.iati.parser import iter_activity_content
+
+    iati = shared_dir / "reference" / "iati"
+    corpus = tmp_path / "corpus.xml"
+    generate_corpus(corpus, 100, seed=5)
+    paths = [
+        corpus,
+        *sorted((iati / "real-publishers").glob("*.xml")),
+        *sorted((iati / "schemas-2.03" / "tests").rglob("*.xml")),
+        *sorted((iati / "examples-2.03").rglob("*.xml")),
+    ]
+    checked = 0
+    for number, original in enumerate(paths):
+        # The schema suite's version="xx" read as 2.03, its empty identifiers filled in.
+        path = tmp_path / f"{number}.xml"
+        data = original.read_bytes().replace(
+            b"<iati-identifier></iati-identifier>", b"<iati-identifier>XM-SUITE-1</iati-identifier>"
+        )
+        path.write_bytes(
+            re.sub(
+                rb'(<iati-activities\b[^>]*?\bversion=")xx(")',
+                rb"\g<1>2.03\g<2>",
+                data,
+                count=1,
+            )
+        )
+        try:
+            items = [i for i in iter_activity_content(path) if isinstance(i, ActivityContent)]
+        except IatiFileError:
+            continue  # files refused whole (1.x, organisation files, broken XML)
+        for item in items:
+            parsed = item.parsed()
+            assert item.content == parsed.content_dict(), (original, item.iati_identifier)
+            assert item.content_json() == parsed.content_json(), original
+            checked += 1
+    assert checked > 400
