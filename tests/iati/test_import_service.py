@@ -265,3 +265,27 @@ def test_command_reports_and_export_round_trips(
     original = [a.content_dict() for a in iter_activities(source)]
     again = [a.content_dict() for a in iter_activities(exported)]
     assert again == original
+
+
+def test_index_row_percentages_are_numbers_in_the_database(tmp_path: Path, reference: None) -> None:
+    """The reader sends percentages as decimal text; the database must hold numbers that
+    compare as numbers (9.5 < 10 as numbers, not as text)."""
+    from decimal import Decimal
+
+    path = tmp_path / "split.xml"
+    path.write_text(
+        iati_file(tmp_path / "base.xml", {"identifier": "XM-DAC-909-P"})
+        .read_text(encoding="utf-8")
+        .replace(
+            '<recipient-country code="DO" percentage="100"/>',
+            '<recipient-country code="DO" percentage="90.5"/>'
+            '<recipient-country code="HT" percentage="9.5"/>',
+        ),
+        encoding="utf-8",
+    )
+    assert run_import(path).added == 1
+    rows = dict(ActivityCountry.objects.values_list("code", "percentage"))
+    assert rows == {"DO": Decimal("90.5"), "HT": Decimal("9.5")}
+    assert list(
+        ActivityCountry.objects.filter(percentage__lt=10).values_list("code", flat=True)
+    ) == ["HT"]
