@@ -1,10 +1,10 @@
 """The IATI importer: stream a file, validate each activity, upsert in batches.
 
 Stages (style guide, practice 5): ``check_file`` proves the whole file is well-formed before
-anything is written; ``iter_activities`` (through ``pipeline``, in a worker process for large
-files) reads and validates one activity at a time in flat
-memory; each batch is written in one short transaction, so no activity is ever half-written and
-re-running a file that was interrupted completes it (unchanged activities are skipped by hash).
+anything is written; ``iter_activity_content`` (through ``pipeline``, in reader processes for
+large files) reads, validates and derives one activity at a time in flat memory; each batch is
+written in one short transaction, so no activity is ever half-written and re-running a file that
+was interrupted completes it (unchanged activities are skipped by hash).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def iati_import(
         strict=strict,
         user=user if user is not None and user.is_authenticated else None,
     )
-    # For a large file a worker starts reading now, while this process checks the whole file.
+    # For a large file reader processes start now, while this process checks the whole file.
     readers = settings.CBCOORD_IMPORT_READERS
     if readers < 1:
         use_worker = False
