@@ -1,0 +1,147 @@
+"""Columns and index rows derived from an activity's IATI content."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from cbcoord.activities import derive
+
+
+def _content(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "default_currency": "USD",
+        "title": {"es": "Aduanas", "en": "Customs"},
+        "activity_status": "2",
+        "hierarchy": 1,
+        "last_updated_datetime": "2025-01-02T03:04:05+00:00",
+        "activity_dates": [
+            {"type": "1", "iso_date": "2024-01-01", "narrative": {}},
+            {"type": "2", "iso_date": "2024-02-01", "narrative": {}},
+            {"type": "3", "iso_date": "2026-12-31", "narrative": {}},
+            {"type": "2", "iso_date": "2099-01-01", "narrative": {}},  # the first of a type counts
+        ],
+        "budgets": [
+            {
+                "type": "1",
+                "period_start": "2024-01-01",
+                "period_end": "2024-12-31",
+                "value": "1000",
+                "currency": None,
+            },
+            {
+                "type": "2",
+                "period_start": "2024-01-01",
+                "period_end": "2024-12-31",
+                "value": "1200.50",
+                "currency": "USD",
+            },  # revised: replaces the original
+            {
+                "type": "1",
+                "period_start": "2025-01-01",
+                "period_end": "2025-12-31",
+                "value": "500",
+                "currency": "EUR",
+            },  # another currency: not converted, not added
+            {
+                "type": "1",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "value": "300",
+                "currency": None,
+            },
+        ],
+        "transactions": [
+            {
+                "type": "2",
+                "value": "5000",
+                "currency": None,
+                "sectors": [],
+                "recipient_country": None,
+            },
+            {
+                "type": "3",
+                "value": "250.25",
+                "currency": None,
+                "sectors": [{"code": "15114", "vocabulary": "1"}],
+                "recipient_country": {"code": "ht"},
+            },
+            {
+                "type": "4",
+                "value": "100",
+                "currency": "USD",
+                "sectors": [],
+                "recipient_country": {"code": "DO"},
+            },
+            {
+                "type": "1",
+                "value": "999",
+                "currency": None,
+                "sectors": [],
+                "recipient_country": None,
+            },
+        ],
+        "recipient_countries": [
+            {"code": "do", "percentage": "60"},
+            {"code": "JM", "percentage": None},
+        ],
+        "recipient_regions": [
+            {"code": "489", "vocabulary": "1", "percentage": "40"},
+            {"code": None, "vocabulary": "1", "percentage": "1"},
+        ],
+        "sectors": [{"code": "33120", "vocabulary": "1", "percentage": "100"}],
+        "participating_orgs": [
+            {"ref": "XM-DAC-909", "type": "40", "role": "1", "name": {"en": "IDB"}},
+            {"ref": None, "type": "10", "role": "4", "name": {"es": "DGA"}},
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def test_columns() -> None:
+    columns = derive.columns(_content())
+    assert columns == {
+        "title_text": "Customs",
+        "status": "2",
+        "planned_start": "2024-01-01",
+        "actual_start": "2024-02-01",
+        "planned_end": "2026-12-31",
+        "actual_end": None,
+        "start_date": "2024-02-01",
+        "end_date": "2026-12-31",
+        "default_currency": "USD",
+        "hierarchy": 1,
+        "last_updated_datetime": "2025-01-02T03:04:05+00:00",
+        "total_budget": Decimal("1500.50"),
+        "total_commitment": Decimal("5000"),
+        "total_spend": Decimal("350.25"),
+    }
+    assert tuple(columns) == derive.COLUMN_NAMES
+
+
+def test_columns_of_an_empty_activity() -> None:
+    columns = derive.columns({})
+    assert columns["title_text"] == ""
+    assert columns["status"] == ""
+    assert columns["total_budget"] is None and columns["total_spend"] is None
+    assert columns["start_date"] is None
+
+
+def test_index_rows() -> None:
+    rows = derive.index_rows(_content())
+    # Countries upper-cased; those only named in transactions indexed without a percentage.
+    assert rows.countries == [("DO", "60"), ("JM", None), ("HT", None)]
+    assert rows.regions == [("489", "1", "40")]
+    assert rows.sectors == [("33120", "1", "100"), ("15114", "1", None)]
+    assert rows.participants == [
+        ("XM-DAC-909", "IDB", "40", "1"),
+        (None, "DGA", "10", "4"),
+    ]
+
+
+def test_percentages_are_canonical_decimal_text() -> None:
+    rows = derive.index_rows(
+        _content(recipient_countries=[{"code": "DO", "percentage": "+050.50"}])
+    )
+    assert rows.countries[0] == ("DO", "50.50")
