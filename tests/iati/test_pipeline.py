@@ -149,3 +149,39 @@ def test_no_reader_processes_when_configured_so(
         user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=True
     )
     assert (run.status, run.added) == ("completed", 150)
+
+
+def test_real_publishers_activities_read_alike_by_two_workers(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    """Real activities (extensions, namespaces, warnings), five times over in batches of two:
+    two workers taking alternate batches give exactly what one process reading everything
+    gives."""
+    from lxml import etree
+
+    activities: list[bytes] = []
+    for path in sorted((shared_dir / "reference" / "iati" / "real-publishers").glob("*.xml")):
+        root = etree.parse(str(path)).getroot()
+        if not root.get("version", "").startswith("2."):
+            continue
+        activities += [etree.tostring(el) for el in root.iterfind("iati-activity")]
+    assert len(activities) >= 8
+    combined = tmp_path / "combined.xml"
+    combined.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n'
+        + b"\n".join(activities * 5)
+        + b"\n</iati-activities>\n"
+    )
+    alone = [
+        item
+        for batch in PreparedReader(combined, strict=False, batch_size=2, use_worker=False)
+        for item in batch
+    ]
+    reader = PreparedReader(combined, strict=False, batch_size=2, use_worker=True, workers=2)
+    reader.start()
+    try:
+        shared = [item for batch in reader for item in batch]
+    finally:
+        reader.close()
+    assert len(alone) == len(activities) * 5
+    assert shared == alone
