@@ -43,20 +43,7 @@ BATCH_SIZE = 500
 # origin, hand edits) and the creation stamp alone.
 UPDATE_FIELDS = (
     "reporting_org_id",
-    "title_text",
-    "status",
-    "planned_start",
-    "actual_start",
-    "planned_end",
-    "actual_end",
-    "start_date",
-    "end_date",
-    "default_currency",
-    "hierarchy",
-    "last_updated_datetime",
-    "total_budget",
-    "total_commitment",
-    "total_spend",
+    *derive.COLUMN_NAMES,
     "data",
     "warnings",
     "content_hash",
@@ -67,6 +54,7 @@ UPDATE_FIELDS = (
     "publisher_hash",
     "updated_at",
 )
+_STAMP_COLUMN = derive.COLUMN_NAMES.index("last_updated_datetime")
 INSERT_FIELDS = (
     "iati_identifier",
     *UPDATE_FIELDS,
@@ -307,22 +295,11 @@ class _Importer:
             stamp = self._db_stamp(columns["last_updated_datetime"])
             warnings = parsed.warnings
             warned += bool(warnings)
+            derived = [columns[name] for name in derive.COLUMN_NAMES]
+            derived[_STAMP_COLUMN] = stamp  # in the database's form
             values = (
                 organisation.pk,
-                columns["title_text"],
-                columns["status"],
-                columns["planned_start"],
-                columns["actual_start"],
-                columns["planned_end"],
-                columns["actual_end"],
-                columns["start_date"],
-                columns["end_date"],
-                columns["default_currency"],
-                columns["hierarchy"],
-                stamp,
-                columns["total_budget"],
-                columns["total_commitment"],
-                columns["total_spend"],
+                *derived,
                 parsed.content_json,
                 orjson.dumps(warnings).decode() if warnings else "[]",
                 content_hash,
