@@ -25,6 +25,7 @@ and any DOCTYPE is refused before the parser reaches its internal subset, so ent
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -611,6 +612,15 @@ _LOCATION_CODE_KEYS = {
     tag: f"location/{tag}/@code"
     for tag in ("location-reach", "exactness", "location-class", "feature-designation")
 }
+# Children of iati-activity that are only a @code, read into the field of the same name.
+_CODE_ONLY = (
+    "activity-status",
+    "activity-scope",
+    "collaboration-type",
+    "default-flow-type",
+    "default-finance-type",
+    "default-tied-status",
+)
 _LOCATION_CODE_FIELDS = {
     "location-reach": "location_reach",
     "exactness": "exactness",
@@ -745,25 +755,21 @@ class _ActivityReader:
             "title": self._title,
             "description": self._description,
             "participating-org": self._participating_org,
-            "activity-status": self._activity_status,
             "activity-date": self._activity_date,
-            "activity-scope": self._activity_scope,
             "recipient-country": self._recipient_country,
             "recipient-region": self._recipient_region,
             "location": self._location,
             "sector": self._sector,
             "tag": self._tag,
             "policy-marker": self._policy_marker,
-            "collaboration-type": self._collaboration_type,
-            "default-flow-type": self._default_flow_type,
-            "default-finance-type": self._default_finance_type,
             "default-aid-type": self._default_aid_type,
-            "default-tied-status": self._default_tied_status,
             "budget": self._budget,
             "transaction": self._transaction,
             "document-link": self._document_link,
             "related-activity": self._related_activity,
         }
+        for tag in _CODE_ONLY:
+            self._handlers[tag] = functools.partial(self._code_field, tag, tag.replace("-", "_"))
         # the codes accepted without a word, for the most frequent keys (None: not checked)
         self._ok_transaction_type = self._allowed_codes("transaction/transaction-type/@code")
         self._ok_budget_type = self._allowed_codes("budget/@type")
@@ -1118,23 +1124,9 @@ class _ActivityReader:
             self._code(f"{tag}/@code", code, None, el, tag)
         return code
 
-    def _activity_status(self, el: etree._Element, a: Content) -> None:
-        a["activity_status"] = self._simple_code(el, "activity-status")
-
-    def _activity_scope(self, el: etree._Element, a: Content) -> None:
-        a["activity_scope"] = self._simple_code(el, "activity-scope")
-
-    def _collaboration_type(self, el: etree._Element, a: Content) -> None:
-        a["collaboration_type"] = self._simple_code(el, "collaboration-type")
-
-    def _default_flow_type(self, el: etree._Element, a: Content) -> None:
-        a["default_flow_type"] = self._simple_code(el, "default-flow-type")
-
-    def _default_finance_type(self, el: etree._Element, a: Content) -> None:
-        a["default_finance_type"] = self._simple_code(el, "default-finance-type")
-
-    def _default_tied_status(self, el: etree._Element, a: Content) -> None:
-        a["default_tied_status"] = self._simple_code(el, "default-tied-status")
+    def _code_field(self, tag: str, key: str, el: etree._Element, a: Content) -> None:
+        """An element that is only a ``@code`` (activity-status, default-flow-type, ...)."""
+        a[key] = self._simple_code(el, tag)
 
     def _activity_date(self, el: etree._Element, a: Content) -> None:
         dates = a["activity_dates"]
