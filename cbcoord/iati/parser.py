@@ -573,20 +573,17 @@ _K_POINT = frozenset({"srsName"})
 _K_DOCLINK = frozenset({"url", "format"})
 _K_RELATED = frozenset({"ref", "type"})
 
-# Children of iati-activity that the model holds at most once.
-_SINGLETONS = frozenset(
-    {
-        "iati-identifier",
-        "reporting-org",
-        "title",
-        "activity-status",
-        "activity-scope",
-        "collaboration-type",
-        "default-flow-type",
-        "default-finance-type",
-        "default-tied-status",
-    }
+# Children of iati-activity that are only a @code, read into the field of the same name.
+_CODE_ONLY = (
+    "activity-status",
+    "activity-scope",
+    "collaboration-type",
+    "default-flow-type",
+    "default-finance-type",
+    "default-tied-status",
 )
+# Children of iati-activity that the model holds at most once.
+_SINGLETONS = frozenset({"iati-identifier", "reporting-org", "title", *_CODE_ONLY})
 _TRANSACTION_SINGLETONS = frozenset(
     {
         "transaction-type",
@@ -612,15 +609,6 @@ _LOCATION_CODE_KEYS = {
     tag: f"location/{tag}/@code"
     for tag in ("location-reach", "exactness", "location-class", "feature-designation")
 }
-# Children of iati-activity that are only a @code, read into the field of the same name.
-_CODE_ONLY = (
-    "activity-status",
-    "activity-scope",
-    "collaboration-type",
-    "default-flow-type",
-    "default-finance-type",
-    "default-tied-status",
-)
 _LOCATION_CODE_FIELDS = {
     "location-reach": "location_reach",
     "exactness": "exactness",
