@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     base = best["bare iterparse"]
     for name, seconds in best.items():
         print(
-            f"  {name:16s} {counts[name]:>8} activities {seconds:7.2f} s "
+            f"  {name:21s} {counts[name]:>8} activities {seconds:7.2f} s "
             f"{megabytes / seconds:6.1f} MB/s  {base / seconds:5.0%} of bare iterparse"
         )
     print(f"  peak RSS of this process: {_peak_rss_mb():.0f} MB")
