@@ -898,6 +898,27 @@ class _ActivityReader:
                 if key not in known:
                     attributes[str(key)] = el.get(key) or ""
 
+    def _kept_aside(
+        self,
+        child: etree._Element,
+        tag: Any,
+        path: str,
+        seen: set[str],
+        singles: frozenset[str],
+        lists: frozenset[str] = frozenset(),
+    ) -> bool:
+        """Careful mode: whether ``child`` is not read into a field. Comments are skipped;
+        unknown elements and second occurrences of single ones are kept as extra content."""
+        if type(tag) is not str:
+            return True
+        if tag in lists:
+            return False
+        if tag in seen or tag not in singles:
+            self.pending.append((path, child))
+            return True
+        seen.add(tag)
+        return False
+
     def _leaf(self, el: etree._Element, path: str, known: frozenset[str]) -> None:
         """Careful mode, for elements without modelled children: keep what has no field."""
         self._check_attributes(el, path, known)
@@ -1278,13 +1299,8 @@ class _ActivityReader:
             self._check_attributes(el, path, _K_BUDGET)
         for child in el:
             tag = child.tag
-            if careful:
-                if type(tag) is not str:
-                    continue
-                if tag in seen or tag not in _BUDGET_SINGLETONS:
-                    self.pending.append((path, child))
-                    continue
-                seen.add(tag)
+            if careful and self._kept_aside(child, tag, path, seen, _BUDGET_SINGLETONS):
+                continue
             if tag == "value":
                 value, currency, value_date = self._value(child, path, "budget/value/@currency")
             elif tag == "period-start":
@@ -1355,14 +1371,10 @@ class _ActivityReader:
             self._check_attributes(el, path, _K_TRANSACTION)
         for child in el:
             tag = child.tag
-            if careful:
-                if type(tag) is not str:
-                    continue
-                if tag not in _TRANSACTION_LISTS:
-                    if tag in seen or tag not in _TRANSACTION_SINGLETONS:
-                        self.pending.append((path, child))
-                        continue
-                    seen.add(tag)
+            if careful and self._kept_aside(
+                child, tag, path, seen, _TRANSACTION_SINGLETONS, _TRANSACTION_LISTS
+            ):
+                continue
             if tag == "value":
                 value, currency, value_date = self._value(
                     child, path, "transaction/value/@currency"
@@ -1494,14 +1506,10 @@ class _ActivityReader:
         seen: set[str] = set()
         for child in el:
             tag = child.tag
-            if careful:
-                if type(tag) is not str:
-                    continue
-                if tag not in _LOCATION_LISTS:
-                    if tag in seen or tag not in _LOCATION_SINGLETONS:
-                        self.pending.append((path, child))
-                        continue
-                    seen.add(tag)
+            if careful and self._kept_aside(
+                child, tag, path, seen, _LOCATION_SINGLETONS, _LOCATION_LISTS
+            ):
+                continue
             if tag == "location-id":
                 cpath = f"{path}/location-id[{len(location_ids) + 1}]"
                 if careful:
@@ -1584,14 +1592,10 @@ class _ActivityReader:
         seen: set[str] = set()
         for child in el:
             tag = child.tag
-            if careful:
-                if type(tag) is not str:
-                    continue
-                if tag not in _DOCLINK_LISTS:
-                    if tag in seen or tag not in _DOCLINK_SINGLETONS:
-                        self.pending.append((path, child))
-                        continue
-                    seen.add(tag)
+            if careful and self._kept_aside(
+                child, tag, path, seen, _DOCLINK_SINGLETONS, _DOCLINK_LISTS
+            ):
+                continue
             if tag == "category" or tag == "language":
                 codes = categories if tag == "category" else languages
                 cpath = f"{path}/{tag}[{len(codes) + 1}]"
