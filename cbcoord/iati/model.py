@@ -163,7 +163,7 @@ class FileInfo(_Record):
     generated_datetime: dt.datetime | None
     default_language: str | None
     encoding: str
-    activity_count: int
+    activity_count: int | None  # None when check_file was asked not to count
     byte_size: int
     sha256: str
     warnings: list[DataQualityWarning] = dataclasses.field(default_factory=list)

@@ -147,7 +147,7 @@ def _run(
     try:
         reader.start()
         try:
-            info = check_file(path)
+            info = check_file(path, count_activities=False)
         except IatiFileError as error:
             _finish(run, ImportStatus.REFUSED, error.message)
             return run
