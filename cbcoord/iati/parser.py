@@ -24,12 +24,14 @@ and any DOCTYPE is refused before the parser reaches its internal subset, so ent
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -1848,10 +1850,12 @@ def _true_lines(el: etree._Element, issues: list[SchemaIssue]) -> list[SchemaIss
 
 
 def _schema_refusal(
-    identifier: str | None, line: int | None, issues: list[SchemaIssue]
+    identifier: str | None, line: int | None, issues: list[SchemaIssue], line_offset: int = 0
 ) -> RefusedActivity:
+    """The refusal of an activity for its schema errors; the reason names the first error's
+    line as it will be once ``line_offset`` is added to the refusal's lines."""
     first = issues[0]
-    where = f" (line {first.line})" if first.line else ""
+    where = f" (line {first.line + line_offset})" if first.line else ""
     more = f"; and {len(issues) - 1} more schema error(s)" if len(issues) > 1 else ""
     return RefusedActivity(
         identifier=identifier,
@@ -1912,58 +1916,261 @@ def iter_activity_content(
     batch_size: int = 64,
     share: tuple[int, int] = (0, 1),
     share_size: int = 500,
+    skip: int = 0,
 ) -> Iterator[ActivityContent | RefusedActivity]:
     """``iter_activities``, yielding each activity's content as JSON-ready dicts.
 
     ``share=(k, n)`` reads only the k-th of every n runs of ``share_size`` activities (the others
     are parsed, for the file must be, but neither validated nor read): n processes, each with
     its own k, read a file together and their runs interleave back into document order.
+    ``skip`` activities at the start of the file are parsed but not read (they were read
+    already, by a reader that had to give up: see ``iter_chunk_content``).
     """
-    share_index, share_count = share
-    ordinal = -1
-    name = Path(path).name
-    header, head = _probe_header(path)
-    reader = _ActivityReader(
-        file_language=header.language,
-        checker=codelist_checker() if codelists else None,
-    )
-    validator = _BatchValidator()
-    # Namespaces declared on the root reach every activity: read them all carefully.
-    careful_all = bool(header.nsmap)
-    need_structure_check = header.version is None
-    context = etree.iterparse(str(path), events=("end", "start-ns"), tag="iati-activity", **_SAFE)
-    batch: list[tuple[etree._Element, bool]] = []
-    namespace_seen = False
-    try:
-        for event, item in context:
-            if event == "start-ns":
-                namespace_seen = True  # a declaration inside or before the next activity
-                continue
-            el: etree._Element = item
-            parent = el.getparent()
-            if parent is None or parent.getparent() is not None:
-                continue  # an iati-activity nested in something else: part of that thing
-            if need_structure_check:
-                need_structure_check = False
-                if _is_1x_activity(el):
-                    raise _refuse_1x(name, el.sourceline)
-            ordinal += 1
-            if share_count > 1 and (ordinal // share_size) % share_count != share_index:
-                el.clear(keep_tail=False)  # another process's run
-                parent.remove(el)
+    stream = _ActivityStream(path, strict=strict, codelists=codelists, batch_size=batch_size)
+    with open(path, "rb") as source:
+        yield from stream.read(source, share=share, share_size=share_size, skip=skip)
+
+
+class _ActivityStream:
+    """Reads activities from a file, or from pieces of it, with one compiled schema and one
+    activity reader for all of them."""
+
+    def __init__(self, path: PathLike, *, strict: bool, codelists: bool, batch_size: int) -> None:
+        self.name = Path(path).name
+        self.header, self.head = _probe_header(path)
+        self.strict = strict
+        self.batch_size = batch_size
+        self.reader = _ActivityReader(
+            file_language=self.header.language,
+            checker=codelist_checker() if codelists else None,
+        )
+        self.validator = _BatchValidator()
+
+    def read(
+        self,
+        source: Any,
+        *,
+        share: tuple[int, int] = (0, 1),
+        share_size: int = 500,
+        skip: int = 0,
+        line_offset: int = 0,
+    ) -> Iterator[ActivityContent | RefusedActivity]:
+        """The activities of ``source`` (a binary file object); lines in what is yielded are
+        moved by ``line_offset``."""
+        share_index, share_count = share
+        ordinal = -1
+        # Namespaces declared on the root reach every activity: read them all carefully.
+        careful_all = bool(self.header.nsmap)
+        need_structure_check = self.header.version is None
+        context = etree.iterparse(source, events=("end", "start-ns"), tag="iati-activity", **_SAFE)
+        batch: list[tuple[etree._Element, bool]] = []
+        namespace_seen = False
+        try:
+            for event, item in context:
+                if event == "start-ns":
+                    namespace_seen = True  # a declaration inside or before the next activity
+                    continue
+                el: etree._Element = item
+                parent = el.getparent()
+                if parent is None or parent.getparent() is not None:
+                    continue  # an iati-activity nested in something else: part of that thing
+                if need_structure_check:
+                    need_structure_check = False
+                    if _is_1x_activity(el):
+                        raise _refuse_1x(self.name, el.sourceline)
+                ordinal += 1
+                if ordinal < skip or (
+                    share_count > 1 and (ordinal // share_size) % share_count != share_index
+                ):
+                    el.clear(keep_tail=False)  # read already, or another process's run
+                    parent.remove(el)
+                    namespace_seen = False
+                    continue
+                batch.append((el, careful_all or namespace_seen))
                 namespace_seen = False
-                continue
-            batch.append((el, careful_all or namespace_seen))
-            namespace_seen = False
-            if len(batch) >= batch_size or (
-                share_count > 1 and ordinal % share_size == share_size - 1
-            ):
-                yield from _process_batch(batch, reader, validator, strict)
-                batch = []
-        if batch:
-            yield from _process_batch(batch, reader, validator, strict)
-    except etree.XMLSyntaxError as exc:
-        raise _syntax_error(name, exc, head) from None
+                if len(batch) >= self.batch_size or (
+                    share_count > 1 and ordinal % share_size == share_size - 1
+                ):
+                    yield from self._process(batch, line_offset)
+                    batch = []
+            if batch:
+                yield from self._process(batch, line_offset)
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(self.name, exc, self.head) from None
+
+    def _process(
+        self, batch: list[tuple[etree._Element, bool]], line_offset: int
+    ) -> list[ActivityContent | RefusedActivity]:
+        return _process_batch(batch, self.reader, self.validator, self.strict, line_offset)
+
+
+def _move_lines(item: ActivityContent | RefusedActivity, offset: int) -> None:
+    if isinstance(item, RefusedActivity):
+        if item.line is not None:
+            item.line += offset
+        return
+    item.source_line += offset
+    for warning in item.warnings:
+        if warning.line is not None:
+            warning.line += offset
+
+
+# ------------------------------------------------------------------ reading a file in pieces
+
+# A piece of a file that a reader process parses on its own: about this many bytes of whole
+# activities (a few hundred of a typical publisher's).
+PIECE_BYTES = 3 * 1024 * 1024
+_RE_ACTIVITY_START = re.compile(rb"<iati-activity[ \t\r\n/>]")
+_ROOT_END = b"</iati-activities>"
+# Encodings in which every "<" is the byte 0x3C and that byte is never part of another
+# character: a file in one of them can be cut before any "<".
+_RE_CUTTABLE_ENCODING = re.compile(
+    r"^(UTF-?8|US-ASCII|ASCII|ISO[-_]?8859-\d+|LATIN-?\d|(WINDOWS|CP)-?125\d)$"
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Piece:
+    """Bytes ``start`` to ``end`` of a file: whole activities (and what lies between them).
+    ``line`` is the line of ``start``."""
+
+    start: int
+    end: int
+    line: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PiecePlan:
+    """A file cut into pieces: each is parsed as ``prefix`` (the file up to its first activity:
+    the XML declaration and the root start tag) + the piece + the root's end tag."""
+
+    prefix: bytes
+    pieces: list[Piece]
+
+
+class _RootCounter:
+    """Parser target that counts elements and keeps the first one's tag."""
+
+    def __init__(self) -> None:
+        self.tags: list[str] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.tags.append(tag)
+
+    def close(self) -> list[str]:
+        return self.tags
+
+
+def plan_pieces(path: PathLike, *, piece_bytes: int = PIECE_BYTES) -> PiecePlan | None:
+    """Cut a well-formed activity file into pieces at activity start tags, or None when this
+    file cannot be cut safely (then it is read whole).
+
+    A cut is found by looking for the bytes ``<iati-activity``, which may also sit in a comment
+    or a CDATA section. A piece whose end cut is such a false one does not parse (the comment is
+    not closed, or the element is not), so ``iter_piece_content`` raises ``PieceError`` and its
+    caller reads on from there in the whole file; a piece that parses proves that the next cut
+    is a true one. The first cut is proven here: the prefix alone must be the root start tag.
+    """
+    header, _ = _probe_header(path)
+    if (
+        header.version is None  # the 1.x shape is looked for in the first activity only
+        or header.root_tag != "iati-activities"
+        or not _RE_CUTTABLE_ENCODING.match(header.encoding)
+    ):
+        return None
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 2 * piece_bytes:
+            return None  # one piece: nothing to share
+        first = _find_cut(f, 0)
+        if first is None:
+            return None
+        f.seek(0)
+        prefix = f.read(first)
+        if not _is_bare_root(prefix):
+            return None
+        pieces: list[Piece] = []
+        start, line = first, prefix.count(b"\n") + 1
+        while start < size:
+            end = _find_cut(f, start + piece_bytes)
+            end = size if end is None else end
+            f.seek(start)
+            body = f.read(end - start)
+            if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+                return None  # a lone CR ends a line for libxml2 as well: not counted here
+            pieces.append(Piece(start, end, line))
+            line += body.count(b"\n")
+            start = end
+    return PiecePlan(prefix, pieces)
+
+
+def _find_cut(f: BinaryIO, position: int) -> int | None:
+    """The offset of the first activity start tag at or after ``position``."""
+    window = 64 * 1024
+    carry = b""
+    f.seek(position)
+    offset = position
+    while True:
+        data = f.read(window)
+        if not data:
+            return None
+        block = carry + data
+        m = _RE_ACTIVITY_START.search(block)
+        if m:
+            return offset - len(carry) + m.start()
+        carry = block[-16:]
+        offset += len(data)
+
+
+def _is_bare_root(prefix: bytes) -> bool:
+    """Whether ``prefix`` is the start of an activity file up to inside its root element and no
+    further: the XML declaration, comments, and the root start tag, with no other element."""
+    parser = etree.XMLParser(target=_RootCounter(), **_SAFE)
+    try:
+        tags = etree.fromstring(prefix + _ROOT_END, parser)
+    except etree.XMLSyntaxError:
+        return False
+    return bool(tags == ["iati-activities"])
+
+
+class PieceError(Exception):
+    """A piece of a file did not parse: its end was not a true cut. Read on in the whole file."""
+
+
+PIECE_END = None  # yielded by iter_piece_content after the last activity of each piece
+
+
+def iter_piece_content(
+    path: PathLike,
+    plan: PiecePlan,
+    indexes: Iterable[int],
+    *,
+    strict: bool = False,
+    codelists: bool = True,
+    batch_size: int = 64,
+) -> Iterator[ActivityContent | RefusedActivity | None]:
+    """The activities of the pieces ``indexes`` of ``plan``, each piece followed by
+    ``PIECE_END``; exactly what ``iter_activity_content`` yields for them, lines included.
+
+    Raises ``PieceError`` when a piece does not parse (see ``plan_pieces``), after yielding the
+    activities of that piece before the point where it failed, which are true ones."""
+    stream = _ActivityStream(path, strict=strict, codelists=codelists, batch_size=batch_size)
+    prefix_lines = plan.prefix.count(b"\n")
+    last = len(plan.pieces) - 1
+    with open(path, "rb") as f:
+        for index in indexes:
+            piece = plan.pieces[index]
+            f.seek(piece.start)
+            body = f.read(piece.end - piece.start)
+            # the first piece follows the prefix in the file too: its offset is 0
+            document, offset = plan.prefix + body, piece.line - prefix_lines - 1
+            if index != last:
+                document += _ROOT_END
+            try:
+                yield from stream.read(io.BytesIO(document), line_offset=offset)
+            except IatiFileError as error:
+                raise PieceError(f"piece {index}: {error.message}") from None
+            yield PIECE_END
 
 
 def _process_batch(
@@ -1971,7 +2178,10 @@ def _process_batch(
     reader: _ActivityReader,
     validator: _BatchValidator,
     strict: bool,
-) -> Iterator[ActivityContent | RefusedActivity]:
+    line_offset: int = 0,
+) -> list[ActivityContent | RefusedActivity]:
+    """Validate and read a batch; ``line_offset`` is added to every line of the results (the
+    batch was parsed from a piece of its file)."""
     root = batch[0][0].getparent()
     assert root is not None
     issues, stray_lang = validator.validate(root)
@@ -1983,7 +2193,7 @@ def _process_batch(
         if own:
             own = _true_lines(el, own)
         if own and strict:
-            results.append(_schema_refusal(_identifier_of(el), el.sourceline, own))
+            results.append(_schema_refusal(_identifier_of(el), el.sourceline, own, line_offset))
             continue
         # The fast reading is exact for a valid activity without extension content; any other
         # is read carefully (keeping unmodelled attributes and elements as extra content).
@@ -2007,4 +2217,7 @@ def _process_batch(
     for el, _ in batch:
         el.clear(keep_tail=False)
     del root[: root.index(last) + 1]
-    yield from results
+    if line_offset:
+        for result in results:
+            _move_lines(result, line_offset)
+    return results

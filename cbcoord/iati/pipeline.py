@@ -28,7 +28,15 @@ import orjson
 from cbcoord.activities import derive
 from cbcoord.core.narratives import pick
 from cbcoord.iati.model import ActivityContent, IatiFileError, RefusedActivity
-from cbcoord.iati.parser import iter_activity_content
+from cbcoord.iati.parser import (
+    PIECE_BYTES,
+    PIECE_END,
+    PieceError,
+    PiecePlan,
+    iter_activity_content,
+    iter_piece_content,
+    plan_pieces,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +45,11 @@ WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024
 # Batches waiting in each worker's queue (about 3 MB each); bounds memory whatever the file's size.
 QUEUE_BATCHES = 3
 # Reader processes for a large file. Reading is the larger half of an import, so on two cores
-# two readers (each parsing the whole file but reading every other batch) and the writer keep
-# both cores busy where one reader left the writer waiting.
+# two readers (each reading every other piece of the file) and the writer keep both cores busy
+# where one reader left the writer waiting.
 DEFAULT_WORKERS = 2
 _DONE = "done"
+_FALLBACK = "fallback"  # a piece did not parse: read on in the whole file, in this process
 # An import allocates millions of short-lived objects and few cycles; collecting the youngest
 # generation every 50,000 allocations instead of 700 (and not re-scanning the objects that
 # existed before the import) saves about a tenth of its time.
@@ -172,11 +181,20 @@ def decode(encoded: Encoded) -> list[Item]:
 
 
 def _encoded_batches(
-    path: Path, *, strict: bool, batch_size: int, share: tuple[int, int] = (0, 1)
+    path: Path,
+    *,
+    strict: bool,
+    batch_size: int,
+    share: tuple[int, int] = (0, 1),
+    skip: int = 0,
 ) -> Iterator[Encoded]:
-    """Encoded batches of ``batch_size`` activities; with ``share=(k, n)``, the k-th of every n."""
+    """Encoded batches of ``batch_size`` activities; with ``share=(k, n)``, the k-th of every n;
+    ``skip`` activities at the start of the file left out."""
     batch: list[ActivityContent | RefusedActivity] = []
-    for item in iter_activity_content(path, strict=strict, share=share, share_size=batch_size):
+    items = iter_activity_content(
+        path, strict=strict, share=share, share_size=batch_size, skip=skip
+    )
+    for item in items:
         batch.append(item)
         if len(batch) >= batch_size:
             yield encode(batch)
@@ -185,33 +203,78 @@ def _encoded_batches(
         yield encode(batch)
 
 
-def _batches(path: Path, *, strict: bool, batch_size: int) -> Iterator[list[Item]]:
-    for encoded in _encoded_batches(path, strict=strict, batch_size=batch_size):
+def _encoded_piece_batches(
+    path: Path, plan: PiecePlan, indexes: range, *, strict: bool, batch_size: int
+) -> Iterator[tuple[Encoded, bool]]:
+    """Encoded batches of the pieces ``indexes``, each with whether it ends its piece."""
+    batch: list[ActivityContent | RefusedActivity] = []
+    items = iter_piece_content(path, plan, indexes, strict=strict, batch_size=batch_size)
+    for item in items:
+        if item is PIECE_END:
+            yield encode(batch), True
+            batch = []
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            yield encode(batch), False
+            batch = []
+
+
+def _batches(path: Path, *, strict: bool, batch_size: int, skip: int = 0) -> Iterator[list[Item]]:
+    for encoded in _encoded_batches(path, strict=strict, batch_size=batch_size, skip=skip):
         yield decode(encoded)
 
 
-def _worker(path: str, strict: bool, batch_size: int, share: tuple[int, int], out: Any) -> None:
+def _worker(
+    path: str,
+    strict: bool,
+    batch_size: int,
+    share: tuple[int, int],
+    out: Any,
+    piece_bytes: int = PIECE_BYTES,
+) -> None:
+    """Read a share of the file into ``out`` as ``(kind, payload, ends_turn)`` messages.
+
+    With several workers each takes every n-th piece of the file (``plan_pieces``) and parses
+    only those; a file that cannot be cut is parsed whole by each, which reads every n-th run
+    of ``batch_size`` activities. Either way the receiver takes batches from one worker until a
+    batch ends its turn, then from the next.
+    """
+    index, count = share
     try:
         with few_collections():
-            batches = _encoded_batches(
-                Path(path), strict=strict, batch_size=batch_size, share=share
-            )
-            for batch in batches:
-                out.put(("batch", batch))
-        out.put((_DONE, None))
+            plan = plan_pieces(path, piece_bytes=piece_bytes) if count > 1 else None
+            if plan is None:
+                for batch in _encoded_batches(
+                    Path(path), strict=strict, batch_size=batch_size, share=share
+                ):
+                    out.put(("batch", batch, True))
+            else:
+                for batch, ends_piece in _encoded_piece_batches(
+                    Path(path),
+                    plan,
+                    range(index, len(plan.pieces), count),
+                    strict=strict,
+                    batch_size=batch_size,
+                ):
+                    out.put(("batch", batch, ends_piece))
+        out.put((_DONE, None, True))
+    except PieceError as error:
+        out.put((_FALLBACK, str(error), True))
     except IatiFileError as error:
-        out.put(("file_error", (error.message, error.line)))
+        out.put(("file_error", (error.message, error.line), True))
     except BaseException as error:
-        out.put(("crash", f"{type(error).__name__}: {error}"))
+        out.put(("crash", f"{type(error).__name__}: {error}", True))
 
 
 class PreparedReader:
     """Batches of a file's activities; ``start()`` before the whole-file check, iterate after.
 
     In worker mode ``workers`` processes start reading at ``start()`` and overlap whatever the
-    caller does next (the well-formedness check). Each parses the whole file but validates and
-    reads only every ``workers``-th batch; the caller receives the batches in document order,
-    taking them from the workers in turn.
+    caller does next (the well-formedness check). Each reads every ``workers``-th piece of the
+    file (see ``_worker``); the caller receives the batches in document order, taking them from
+    the workers in turn. If a piece turns out not to parse on its own, the workers stop and the
+    rest of the file is read in this process, from the first activity not yet received.
     """
 
     def __init__(
@@ -222,8 +285,10 @@ class PreparedReader:
         batch_size: int,
         use_worker: bool | None = None,
         workers: int = DEFAULT_WORKERS,
+        piece_bytes: int = PIECE_BYTES,
     ) -> None:
         self.path = path
+        self.piece_bytes = piece_bytes
         self.strict = strict
         self.batch_size = batch_size
         if use_worker is None:
@@ -249,6 +314,7 @@ class PreparedReader:
                         self.batch_size,
                         (index, self.workers),
                         out,
+                        self.piece_bytes,
                     ),
                     daemon=True,
                 )
@@ -264,35 +330,46 @@ class PreparedReader:
         if not self.use_worker:
             yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size)
             return
-        received = False
-        number = 0  # batches come from the workers in turn: batch n from worker n % workers
+        received = 0  # activities (and refusals) received, in document order
+        index = 0  # the worker whose turn it is
+        started = False
         while True:
-            index = number % self.workers
             try:
-                kind, payload = self._queues[index].get(timeout=2)
+                kind, payload, ends_turn = self._queues[index].get(timeout=2)
             except queue_module.Empty:
                 if self._processes[index].is_alive():
                     continue
-                if received:
+                if started:
                     raise RuntimeError("an IATI reader process stopped without a word") from None
                 # It died before sending anything (for example a calling script that re-runs
                 # itself on import under "spawn"): nothing was consumed, so read here instead.
                 logger.warning("the IATI reader process did not start; reading in-process")
-                self.close()
-                self.use_worker = False
-                yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size)
+                yield from self._read_here(skip=0)
                 return
+            started = True
             if kind == "batch":
-                received = True
-                number += 1
-                yield decode(payload)
+                if ends_turn:
+                    index = (index + 1) % self.workers
+                items = decode(payload)
+                received += len(items)
+                yield items
             elif kind == _DONE:
-                return  # batch n does not exist, so neither does any after it
+                return  # the next batch in document order does not exist: none does
+            elif kind == _FALLBACK:
+                logger.info("%s: %s; reading on in-process", self.path.name, payload)
+                yield from self._read_here(skip=received)
+                return
             elif kind == "file_error":
                 message, line = payload
                 raise IatiFileError(message, line=line)
             else:
                 raise RuntimeError(f"the IATI reader process failed: {payload}")
+
+    def _read_here(self, *, skip: int) -> Iterator[list[Item]]:
+        """Stop the workers and read the file from activity ``skip`` on in this process."""
+        self.close()
+        self.use_worker = False
+        yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size, skip=skip)
 
     def close(self) -> None:
         """Stop the workers (after an error, or when the caller gives up)."""

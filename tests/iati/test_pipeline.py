@@ -17,13 +17,22 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _read(path: Path, *, use_worker: bool, workers: int = 2) -> list[object]:
+def _read(
+    path: Path, *, use_worker: bool, workers: int = 2, piece_bytes: int | None = None
+) -> list[object]:
+    return [item for batch in _batches(path, use_worker, workers, piece_bytes) for item in batch]
+
+
+def _batches(
+    path: Path, use_worker: bool, workers: int, piece_bytes: int | None
+) -> list[list[object]]:
+    options = {} if piece_bytes is None else {"piece_bytes": piece_bytes}
     reader = PreparedReader(
-        path, strict=False, batch_size=40, use_worker=use_worker, workers=workers
+        path, strict=False, batch_size=40, use_worker=use_worker, workers=workers, **options
     )
     reader.start()
     try:
-        return [item for batch in reader for item in batch]
+        return list(reader)
     finally:
         reader.close()
 
@@ -39,6 +48,35 @@ def test_workers_and_in_process_agree(corpus: Path, workers: int) -> None:
         for item in in_process
     ]
     assert in_workers == in_process
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_reading_pieces_agree(corpus: Path, workers: int) -> None:
+    """With small pieces (some 20 kB: 23 of them) each worker parses only its own."""
+    in_process = _read(corpus, use_worker=False)
+    batches = _batches(corpus, True, workers, 20_000)
+    assert [item for batch in batches for item in batch] == in_process
+    # batches end where pieces do, not every 40 activities as when each reads the whole file
+    assert any(len(batch) < 40 for batch in batches[:-1])
+
+
+def test_a_false_cut_makes_the_reader_read_on_in_process(tmp_path: Path, corpus: Path) -> None:
+    text = corpus.read_text(encoding="utf-8")
+    middle = text.index("<iati-activity ", len(text) // 2)
+    comment = "<!--" + " <iati-activity/>" * 3_000 + " -->"  # wider than a piece
+    path = tmp_path / "comment.xml"
+    path.write_text(text[:middle] + comment + text[middle:], encoding="utf-8")
+    in_process = _read(path, use_worker=False)
+    reader = PreparedReader(
+        path, strict=False, batch_size=40, use_worker=True, workers=2, piece_bytes=20_000
+    )
+    reader.start()
+    try:
+        assert [item for batch in reader for item in batch] == in_process
+        assert reader.use_worker is False  # the workers were stopped at the false cut
+    finally:
+        reader.close()
+    assert len(in_process) == 150
 
 
 def test_more_workers_than_batches(corpus: Path) -> None:
@@ -126,7 +164,12 @@ def test_worker_dying_before_a_batch_falls_back(
 
 
 def _die_at_once(
-    path: str, strict: bool, batch_size: int, share: tuple[int, int], out: object
+    path: str,
+    strict: bool,
+    batch_size: int,
+    share: tuple[int, int],
+    out: object,
+    piece_bytes: int = 0,
 ) -> None:
     import os
 
@@ -151,12 +194,13 @@ def test_no_reader_processes_when_configured_so(
     assert (run.status, run.added) == ("completed", 150)
 
 
+@pytest.mark.parametrize("piece_bytes", [None, 30_000], ids=["whole", "pieces"])
 def test_real_publishers_activities_read_alike_by_two_workers(
-    shared_dir: Path, tmp_path: Path
+    shared_dir: Path, tmp_path: Path, piece_bytes: int | None
 ) -> None:
     """Real activities (extensions, namespaces, warnings), five times over in batches of two:
-    two workers taking alternate batches give exactly what one process reading everything
-    gives."""
+    two workers taking alternate batches, or alternate pieces of the file, give exactly what one
+    process reading everything gives."""
     from lxml import etree
 
     activities: list[bytes] = []
@@ -177,7 +221,10 @@ def test_real_publishers_activities_read_alike_by_two_workers(
         for batch in PreparedReader(combined, strict=False, batch_size=2, use_worker=False)
         for item in batch
     ]
-    reader = PreparedReader(combined, strict=False, batch_size=2, use_worker=True, workers=2)
+    options = {} if piece_bytes is None else {"piece_bytes": piece_bytes}
+    reader = PreparedReader(
+        combined, strict=False, batch_size=2, use_worker=True, workers=2, **options
+    )
     reader.start()
     try:
         shared = [item for batch in reader for item in batch]
