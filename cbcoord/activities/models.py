@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
 from cbcoord.core.models import DemoFlagged, TimeStampedModel
 
@@ -68,8 +69,8 @@ class Activity(TimeStampedModel, DemoFlagged):
         null=True,
         blank=True,
     )
-    data = models.JSONField(_("IATI content"), default=dict)
-    warnings = models.JSONField(_("data-quality warnings"), default=list, blank=True)
+    data = WrittenJSONField(_("IATI content"), default=dict)
+    warnings = WrittenJSONField(_("data-quality warnings"), default=list, blank=True)
     content_hash = models.CharField(max_length=64, editable=False)
 
     visibility = models.CharField(
