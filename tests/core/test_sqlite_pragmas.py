@@ -43,3 +43,25 @@ def test_existing_database_keeps_its_pages(tmp_path: Path) -> None:
     assert connection.execute("PRAGMA page_size").fetchone() == (4096,)
     assert connection.execute("SELECT x FROM t").fetchall() == [(1,)]
     connection.close()
+
+
+@pytest.mark.django_db
+def test_bulk_writing_tunes_and_restores_the_connection() -> None:
+    from django.db import connection
+
+    from cbcoord.core.bulk import bulk_writing
+
+    def pragmas() -> tuple[int, int, int]:
+        with connection.cursor() as cursor:
+            values = []
+            for name in ("page_size", "cache_size", "wal_autocheckpoint"):
+                cursor.execute(f"PRAGMA {name}")
+                values.append(int(cursor.fetchone()[0]))
+        return values[0], values[1], values[2]
+
+    before = pragmas()
+    with bulk_writing():
+        page_size, cache_size, checkpoint = pragmas()
+        assert cache_size == -32 * 1024  # KiB
+        assert checkpoint * page_size == 64 * 1024 * 1024
+    assert pragmas() == before
