@@ -26,13 +26,19 @@ def _read(
 def _batches(
     path: Path, use_worker: bool, workers: int, piece_bytes: int | None
 ) -> list[list[object]]:
+    return _reader_batches(path, use_worker, workers, piece_bytes)[1]
+
+
+def _reader_batches(
+    path: Path, use_worker: bool, workers: int, piece_bytes: int | None
+) -> tuple[PreparedReader, list[list[object]]]:
     options = {} if piece_bytes is None else {"piece_bytes": piece_bytes}
     reader = PreparedReader(
         path, strict=False, batch_size=40, use_worker=use_worker, workers=workers, **options
     )
     reader.start()
     try:
-        return list(reader)
+        return reader, list(reader)
     finally:
         reader.close()
 
@@ -54,10 +60,17 @@ def test_workers_and_in_process_agree(corpus: Path, workers: int) -> None:
 def test_workers_reading_pieces_agree(corpus: Path, workers: int) -> None:
     """With small pieces (some 20 kB: 23 of them) each worker parses only its own."""
     in_process = _read(corpus, use_worker=False)
-    batches = _batches(corpus, True, workers, 20_000)
+    reader, batches = _reader_batches(corpus, True, workers, 20_000)
+    assert reader.read_in_pieces
     assert [item for batch in batches for item in batch] == in_process
-    # batches end where pieces do, not every 40 activities as when each reads the whole file
-    assert any(len(batch) < 40 for batch in batches[:-1])
+    # pieces' batches (some 7 activities) are joined up to the batch size
+    assert all(len(batch) >= 40 for batch in batches[:-1])
+
+
+def test_small_files_are_not_cut(corpus: Path) -> None:
+    reader, batches = _reader_batches(corpus, True, 2, None)
+    assert not reader.read_in_pieces
+    assert [len(batch) for batch in batches] == [40, 40, 40, 30]
 
 
 def test_a_false_cut_makes_the_reader_read_on_in_process(tmp_path: Path, corpus: Path) -> None:
