@@ -3,7 +3,8 @@
 For each corpus size: the baseline (iterparse, clear each activity, extract nothing), then the
 full import (check, parse, validate against the schema and codelists, upsert) into a fresh
 SQLite database and, when PostgreSQL 15 binaries are available, a throwaway PostgreSQL cluster.
-Each measurement runs in its own process so its peak memory is its own.
+The baseline is measured before and after the imports; ratios are against the fastest. Each
+measurement runs in its own process so its peak memory is its own.
 """
 
 from __future__ import annotations
@@ -90,15 +91,19 @@ def main() -> None:
             corpus = _corpus(size)
             size_mb = corpus.stat().st_size / 1e6
             print(f"\ncorpus: {size} activities, {size_mb:.0f} MB ({corpus.name})", flush=True)
-            # The fastest of three baselines: on a shared machine a slow moment would otherwise
-            # flatter the import's ratio.
-            base = min(
-                (_measure("baseline", str(corpus)) for _ in range(3)), key=lambda r: r["seconds"]
-            )
-            print(_row("baseline lxml iterparse (best of 3)", base, size_mb, None), flush=True)
+            # The baseline is measured twice before the imports and once after each, and the
+            # fastest counts: on a shared machine a slow moment during the baseline would
+            # otherwise flatter the import's ratio.
+            baselines = [_measure("baseline", str(corpus)) for _ in range(2)]
+            imports: list[tuple[str, dict[str, float]]] = []
             with tempfile.TemporaryDirectory() as scratch:
-                sqlite = _measure("import", str(corpus), f"sqlite:///{scratch}/bench.sqlite3")
-            print(_row("import → SQLite", sqlite, size_mb, base), flush=True)
+                imports.append(
+                    (
+                        "import → SQLite",
+                        _measure("import", str(corpus), f"sqlite:///{scratch}/bench.sqlite3"),
+                    )
+                )
+            baselines.append(_measure("baseline", str(corpus)))
             if cluster is not None:
                 database = f"bench_{size}"
                 subprocess.run(
@@ -108,8 +113,15 @@ def main() -> None:
                     ["psql", cluster[1], "-qc", f"CREATE DATABASE {database}"], check=True
                 )
                 url = cluster[1].rsplit("/", 1)[0] + f"/{database}"
-                postgres = _measure("import", str(corpus), url)
-                print(_row("import → PostgreSQL", postgres, size_mb, base), flush=True)
+                imports.append(("import → PostgreSQL", _measure("import", str(corpus), url)))
+                baselines.append(_measure("baseline", str(corpus)))
+            base = min(baselines, key=lambda r: r["seconds"])
+            label = f"baseline lxml iterparse (best of {len(baselines)})"
+            print(_row(label, base, size_mb, None), flush=True)
+            for label, result in imports:
+                print(_row(label, result, size_mb, base), flush=True)
+            spread = ", ".join(f"{r['seconds']:.2f}" for r in baselines)
+            print(f"{'':<36} (baselines measured: {spread} s)", flush=True)
     finally:
         if cluster is not None:
             _stop_postgres(cluster[0])
