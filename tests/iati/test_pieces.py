@@ -166,3 +166,31 @@ def test_windows_line_ends_are_cut(tmp_path: Path, corpus: Path) -> None:
     assert [_key(item) for item in read if item is not PIECE_END] == [
         _key(item) for item in iter_activity_content(path)
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("<title>", '<title xml:lang="fr">'),  # where the fast reading does not look
+        ("<narrative xml:lang=", "<narrative\n xml:lang="),  # an unusual spelling
+        ("</description>", "<!-- xml:lang --></description>"),  # the words, not an attribute
+    ],
+)
+def test_xml_lang_outside_narratives_read_as_in_the_whole_file(
+    tmp_path: Path, corpus: Path, old: str, new: str
+) -> None:
+    """A piece is searched for xml:lang where the fast reading would miss it only when its
+    bytes do not rule that out; either way it reads as the whole file does."""
+    text = corpus.read_text(encoding="utf-8")
+    late = text.index("<iati-activity ", len(text) // 2)  # far from the activities made faulty
+    at = text.index(old, late)
+    path = tmp_path / "lang.xml"
+    path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
+    plan = plan_pieces(path, piece_bytes=PIECE)
+    assert plan is not None
+    whole = [_key(item) for item in iter_activity_content(path)]
+    read = iter_piece_content(path, plan, range(len(plan.pieces)))
+    assert [_key(item) for item in read if item is not PIECE_END] == whole
+    if old == "<title>":
+        kept = [key for key in whole if key[0] == "read" and "XML/1998/namespace}lang" in str(key)]
+        assert kept  # the careful reading kept the attribute: the search was made
