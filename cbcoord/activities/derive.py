@@ -6,6 +6,7 @@ No Django here: the importer's reader process derives them as it reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -21,7 +22,7 @@ def _decimal(raw: Any) -> Decimal | None:
     if raw is None or raw == "":
         return None
     try:
-        return Decimal(str(raw))
+        return Decimal(raw if type(raw) is str else str(raw))
     except InvalidOperation:
         return None
 
@@ -39,15 +40,33 @@ def activity_dates(data: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
-def _total(values: list[tuple[Any, Any]], currency: str) -> Decimal | None:
-    """Sum the values in ``currency`` (or without a currency); others are not converted."""
-    total: Decimal | None = None
-    for raw_value, value_currency in values:
-        value = _decimal(raw_value)
-        if value is None or (value_currency and currency and value_currency != currency):
+def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
+    """Sum the ``value`` of ``entries`` in ``currency`` (or without a currency); others are not
+    converted. Whole numbers, the usual case, are added as integers."""
+    whole = 0
+    fractional: Decimal | None = None
+    seen = False
+    for entry in entries:
+        raw = entry.get("value")
+        if raw is None or raw == "":
             continue
-        total = value if total is None else total + value
-    return total
+        value_currency = entry.get("currency")
+        if value_currency and currency and value_currency != currency:
+            continue
+        if type(raw) is str and raw.isdigit() and raw.isascii():
+            whole += int(raw)
+            seen = True
+            continue
+        value = _decimal(raw)
+        if value is None:
+            continue
+        fractional = value if fractional is None else fractional + value
+        seen = True
+    if not seen:
+        return None
+    if fractional is None:
+        return Decimal(whole)
+    return fractional + whole if whole else fractional
 
 
 def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
@@ -58,27 +77,18 @@ def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
         period = (budget.get("period_start"), budget.get("period_end"))
         if period not in by_period or budget.get("type") == "2":
             by_period[period] = budget
-    transactions = data.get("transactions") or []
+    commitments: list[dict[str, Any]] = []
+    spending: list[dict[str, Any]] = []
+    for transaction in data.get("transactions") or []:
+        kind = transaction.get("type")
+        if kind in COMMITMENT_TYPES:
+            commitments.append(transaction)
+        elif kind in SPEND_TYPES:
+            spending.append(transaction)
     return {
-        "total_budget": _total(
-            [(b.get("value"), b.get("currency")) for b in by_period.values()], currency
-        ),
-        "total_commitment": _total(
-            [
-                (t.get("value"), t.get("currency"))
-                for t in transactions
-                if t.get("type") in COMMITMENT_TYPES
-            ],
-            currency,
-        ),
-        "total_spend": _total(
-            [
-                (t.get("value"), t.get("currency"))
-                for t in transactions
-                if t.get("type") in SPEND_TYPES
-            ],
-            currency,
-        ),
+        "total_budget": _total(by_period.values(), currency),
+        "total_commitment": _total(commitments, currency),
+        "total_spend": _total(spending, currency),
     }
 
 

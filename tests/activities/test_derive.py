@@ -145,3 +145,30 @@ def test_percentages_are_canonical_decimal_text() -> None:
         _content(recipient_countries=[{"code": "DO", "percentage": "+050.50"}])
     )
     assert rows.countries[0] == ("DO", "50.50")
+
+
+def test_totals_add_whole_and_fractional_values_exactly() -> None:
+    data = {
+        "default_currency": "EUR",
+        "budgets": [
+            {"type": "1", "period_start": "2024-01-01", "period_end": "2024-12-31", "value": "7"},
+            {
+                "type": "1",
+                "period_start": "2025-01-01",
+                "period_end": "2025-12-31",
+                "value": "0.10",
+            },
+            {"type": "1", "period_start": "2026-01-01", "period_end": "2026-12-31", "value": "x"},
+        ],
+        "transactions": [
+            {"type": "2", "value": "12", "currency": "EUR"},
+            {"type": "2", "value": "3", "currency": None},
+            {"type": "3", "value": "1e2", "currency": None},
+            {"type": "4", "value": "", "currency": None},
+        ],
+    }
+    result = derive.totals(data)
+    assert str(result["total_budget"]) == "7.10"  # as Decimal("7") + Decimal("0.10")
+    assert (result["total_commitment"], type(result["total_commitment"])) == (Decimal(15), Decimal)
+    assert result["total_spend"] == Decimal(100)
+    assert derive.totals({"transactions": [{"type": "3", "value": ""}]})["total_spend"] is None
