@@ -50,6 +50,8 @@ QUEUE_BATCHES = 3
 DEFAULT_WORKERS = 2
 _DONE = "done"
 _FALLBACK = "fallback"  # a piece did not parse: read on in the whole file, in this process
+_PLAN = "plan"  # each worker's first word: how it cut the file (all must have cut it alike)
+_NO_PLAN_YET = object()
 # An import allocates millions of short-lived objects and few cycles; collecting the youngest
 # generation every 50,000 allocations instead of 700 (and not re-scanning the objects that
 # existed before the import) saves about a tenth of its time.
@@ -244,6 +246,7 @@ def _worker(
     try:
         with few_collections():
             plan = plan_pieces(path, piece_bytes=piece_bytes) if count > 1 else None
+            out.put((_PLAN, plan.digest() if plan is not None else None, False))
             if plan is None:
                 for batch in _encoded_batches(
                     Path(path), strict=strict, batch_size=batch_size, share=share
@@ -346,6 +349,7 @@ class PreparedReader:
         received = 0  # activities (and refusals) received, in document order
         index = 0  # the worker whose turn it is
         started = False
+        plan: object = _NO_PLAN_YET
         while True:
             try:
                 kind, payload, ends_turn = self._queues[index].get(timeout=2)
@@ -360,6 +364,16 @@ class PreparedReader:
                 yield from self._read_here(skip=0)
                 return
             started = True
+            if kind == _PLAN:
+                if plan is _NO_PLAN_YET:
+                    plan = payload
+                elif payload != plan:
+                    # The workers cut the file differently: it changed under them. Whatever was
+                    # received came from one consistent reading; the rest is read here.
+                    logger.warning("%s changed while it was read; reading on in-process", self.path)
+                    yield from self._read_here(skip=received)
+                    return
+                continue
             if kind == "batch":
                 if ends_turn:
                     index = (index + 1) % self.workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,6 +91,46 @@ def test_a_false_cut_makes_the_reader_read_on_in_process(tmp_path: Path, corpus:
     finally:
         reader.close()
     assert len(in_process) == 150
+
+
+def test_workers_that_cut_the_file_differently_hand_over_to_this_process(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that changes while it is read gets two different cuts: the reader stops trusting
+    the workers and reads on in-process, losing and repeating nothing."""
+    from cbcoord.iati import pipeline
+
+    in_process = _read(corpus, use_worker=False)
+    monkeypatch.setattr(pipeline, "_worker", _worker_with_another_plan)
+    reader = PreparedReader(
+        corpus, strict=False, batch_size=40, use_worker=True, workers=2, piece_bytes=20_000
+    )
+    reader.start()
+    try:
+        assert [item for batch in reader for item in batch] == in_process
+        assert reader.use_worker is False
+    finally:
+        reader.close()
+
+
+class _AnotherPlan:
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def put(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "plan":
+            message = ("plan", "a plan of another file", False)
+        self.out.put(message)
+
+
+def _worker_with_another_plan(
+    path: str, strict: bool, batch_size: int, share: tuple[int, int], out: Any, piece_bytes: int
+) -> None:
+    from cbcoord.iati import pipeline
+
+    pipeline._worker(
+        path, strict, batch_size, share, _AnotherPlan(out) if share[0] else out, piece_bytes
+    )
 
 
 def test_more_workers_than_batches(corpus: Path) -> None:
