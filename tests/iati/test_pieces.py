@@ -19,6 +19,7 @@ from cbcoord.iati.parser import (
     iter_piece_content,
     plan_pieces,
 )
+from tests.iati.helpers import with_false_cuts
 
 PIECE = 8_000  # bytes: the test file (about 250 kB) makes some thirty pieces
 
@@ -113,11 +114,7 @@ def test_lines_of_pieces_are_file_lines(corpus: Path) -> None:
 def test_a_false_cut_in_a_comment_stops_the_piece(tmp_path: Path, corpus: Path) -> None:
     """The bytes "<iati-activity" inside a comment are no activity: the piece that ends there
     does not parse, after yielding the true activities before it."""
-    text = corpus.read_text(encoding="utf-8")
-    middle = text.index("<iati-activity ", len(text) // 2)
-    comment = "<!--" + " <iati-activity/>" * 2_000 + " -->\n"  # wider than a piece
-    path = tmp_path / "comment.xml"
-    path.write_text(text[:middle] + comment + text[middle:], encoding="utf-8")
+    path = with_false_cuts(corpus, tmp_path / "comment.xml", repeat=2_000)  # 34 kB > a piece
     plan = plan_pieces(path, piece_bytes=PIECE)
     assert plan is not None
     whole = [_key(item) for item in iter_activity_content(path)]

@@ -9,6 +9,7 @@ import pytest
 
 from cbcoord.iati.corpus import generate_corpus
 from cbcoord.iati.pipeline import PreparedReader
+from tests.iati.helpers import with_false_cuts
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +76,7 @@ def test_small_files_are_not_cut(corpus: Path) -> None:
 
 
 def test_a_false_cut_makes_the_reader_read_on_in_process(tmp_path: Path, corpus: Path) -> None:
-    text = corpus.read_text(encoding="utf-8")
-    middle = text.index("<iati-activity ", len(text) // 2)
-    comment = "<!--" + " <iati-activity/>" * 3_000 + " -->"  # wider than a piece
-    path = tmp_path / "comment.xml"
-    path.write_text(text[:middle] + comment + text[middle:], encoding="utf-8")
+    path = with_false_cuts(corpus, tmp_path / "comment.xml", repeat=3_000)  # 51 kB > a piece
     in_process = _read(path, use_worker=False)
     reader = PreparedReader(
         path, strict=False, batch_size=40, use_worker=True, workers=2, piece_bytes=20_000
