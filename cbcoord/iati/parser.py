@@ -343,16 +343,20 @@ def _refuse_1x(name: str, line: int | None) -> IatiFileError:
     )
 
 
-# libxml2 refuses a text node over 10,000,000 bytes (UTF-8) when it builds a tree, but not when
-# it only parses. Text contains no "<", and no encoding needs more than three UTF-8 bytes for
-# one of its bytes, so a file whose longest run of bytes without "<" is shorter than this cannot
-# hold such a node; a file with a longer run is proven the slow way, with a tree.
+# Without a tree libxml2 checks less than with one. What it then leaves out, and how the bytes
+# show that a file may need it (``_HashingReader.needs_tree``):
+# - a text node over 10,000,000 bytes (UTF-8): text holds no "<", and no encoding needs more
+#   than three UTF-8 bytes for one of its bytes, so a run of bytes without "<" a third as long
+#   is needed, unless CDATA sections (merged into the text) or an encoding in which 0x3C can be
+#   part of another character (UTF-16, UTF-32) break the runs;
+# - xml:id values (the syntax of an ID, and the same ID twice).
 _TEXT_RUN_LIMIT = 10_000_000 // 3
+_TREE_ONLY_MARKERS = (b"xml:id", b"<![CDATA[")
 
 
 class _HashingReader:
-    """File wrapper for the parser that hashes and counts the bytes it hands over, and measures
-    their longest run without a "<"."""
+    """File wrapper for the parser that hashes and counts the bytes it hands over, and notes
+    what in them only a tree-building parse can check (see ``needs_tree``)."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
@@ -360,6 +364,8 @@ class _HashingReader:
         self.size = 0
         self.longest_run = 0
         self._run = 0  # bytes without "<" at the end of what was read so far
+        self.markers_seen = False
+        self._tail = b""  # the end of the last read, for a marker cut in two
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
@@ -373,7 +379,19 @@ class _HashingReader:
             self.longest_run = max(self.longest_run, self._run + first, inner)
             self._run = len(data) - data.rfind(b"<") - 1
         self.longest_run = max(self.longest_run, self._run)
+        if not self.markers_seen and data:
+            joint = self._tail + data[:16]
+            self.markers_seen = any(m in data or m in joint for m in _TREE_ONLY_MARKERS)
+            self._tail = data[-16:]
         return data
+
+    def needs_tree(self, encoding: str) -> bool:
+        """Whether the bytes read may hold what only a tree-building parse refuses."""
+        return (
+            self.markers_seen
+            or self.longest_run > _TEXT_RUN_LIMIT
+            or not _RE_CUTTABLE_ENCODING.match(encoding)
+        )
 
 
 def _parse_generated(raw: str | None) -> tuple[dt.datetime | None, str | None]:
@@ -468,11 +486,11 @@ def _count_activities(
 def _first_activity_shape(path: PathLike) -> tuple[bool | None, int | None]:
     """Whether the first activity of a well-formed file has the 1.x shape, and its line; reads
     no further than that activity."""
-    context = etree.iterparse(str(path), events=("end",), tag="iati-activity", **_SAFE)
-    for _, el in context:
-        parent = el.getparent()
-        if parent is not None and parent.getparent() is None:
-            return _is_1x_activity(el), el.sourceline
+    with open(path, "rb") as f:
+        for _, el in etree.iterparse(f, events=("end",), tag="iati-activity", **_SAFE):
+            parent = el.getparent()
+            if parent is not None and parent.getparent() is None:
+                return _is_1x_activity(el), el.sourceline
     return None, None
 
 
@@ -485,8 +503,9 @@ def check_file(path: PathLike, *, strict: bool = False, count_activities: bool =
     with ``strict=True``, raise ``IatiFileError``.
 
     Without counting, libxml2 parses the file without calling back into Python or building a
-    tree: a quarter of the time, and exactly as strict (see ``_prove_well_formed``). The importer
-    needs no count, for its readers count what they read.
+    tree: a quarter of the time, and as strict (see ``_prove_well_formed``); a file whose bytes
+    show something only a tree checks is then parsed again with one. The importer needs no
+    count, for its readers count what they read.
     """
     name = Path(path).name
     header, head = _probe_header(path, check_root=False)  # DOCTYPE: refused before parsing on
@@ -501,8 +520,8 @@ def check_file(path: PathLike, *, strict: bool = False, count_activities: bool =
             _prove_well_formed(reader, name, head)
         while reader.read(CHUNK_SIZE):  # hash whatever the parser did not need to read
             pass
-    if not count_activities and reader.longest_run > _TEXT_RUN_LIMIT:
-        with open(path, "rb") as raw:  # perhaps a text node too long for a tree: build one
+    if not count_activities and reader.needs_tree(header.encoding):
+        with open(path, "rb") as raw:  # perhaps what only a tree shows: build one
             _count_activities(_HashingReader(raw), name, head)
     if not count_activities and header.version is None:
         first_is_1x, first_line = _first_activity_shape(path)

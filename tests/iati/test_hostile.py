@@ -199,6 +199,50 @@ def test_huge_text_node(tmp_path: Path) -> None:
     assert "Text node too long" in str(refuse(path))
 
 
+def test_huge_text_node_made_of_cdata_sections(tmp_path: Path) -> None:
+    """CDATA sections join the text around them: no run of bytes without "<" is long, yet the
+    text node is over the limit."""
+    path = tmp_path / "cdata.xml"
+    sections = "".join(f"<![CDATA[{'x' * 3_000_000}]]>" for _ in range(4))
+    path.write_text(
+        '<iati-activities version="2.03"><iati-activity><iati-identifier>'
+        + sections
+        + "</iati-identifier></iati-activity></iati-activities>"
+    )
+    assert "Text node too long" in str(refuse(path))
+
+
+def test_huge_text_node_in_utf16(tmp_path: Path) -> None:
+    """In UTF-16 the byte 0x3C is also part of other characters (U+4E3C is 3C 4E), so runs of
+    bytes without it say nothing: 4 million such characters are 12 MB of UTF-8."""
+    path = tmp_path / "wide.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-16"?><iati-activities version="2.03"><iati-activity>'
+        "<iati-identifier>" + "\u4e3c" * 4_000_000 + "</iati-identifier>"
+        "</iati-activity></iati-activities>",
+        encoding="utf-16",
+    )
+    assert "Text node too long" in str(refuse(path))
+
+
+@pytest.mark.parametrize(
+    ("title", "words"),
+    [
+        ('<title xml:id="1bad">', "xml:id : attribute value 1bad is not an NCName"),
+        ('<title xml:id="same">', "ID same already defined"),
+    ],
+)
+def test_xml_id_errors(tmp_path: Path, title: str, words: str) -> None:
+    """libxml2 checks xml:id only when it builds a tree."""
+    path = tmp_path / "ids.xml"
+    text = VALID.format(encoding="UTF-8")
+    activity = text[text.index(" <iati-activity") : text.index("</iati-activities>")]
+    second = activity.replace("XM-DAC-909-GT-1", "XM-DAC-909-GT-2")
+    text = text.replace(activity, activity + second).replace("<title>", title)
+    path.write_text(text, encoding="utf-8")
+    assert words in str(refuse(path))
+
+
 @pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
 def test_long_text_within_the_limit(tmp_path: Path, encoding: str) -> None:
     """A long run of text under the limit makes the check build a tree, and it passes."""
