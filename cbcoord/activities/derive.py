@@ -44,8 +44,8 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
     """Sum the ``value`` of ``entries`` in ``currency`` (or without a currency); others are not
     converted. Whole numbers, the usual case, are added as integers."""
     whole = 0
+    whole_seen = False
     fractional: Decimal | None = None
-    seen = False
     for entry in entries:
         raw = entry.get("value")
         if raw is None or raw == "":
@@ -55,18 +55,15 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
             continue
         if type(raw) is str and raw.isdigit() and raw.isascii():
             whole += int(raw)
-            seen = True
+            whole_seen = True
             continue
         value = _decimal(raw)
         if value is None:
             continue
         fractional = value if fractional is None else fractional + value
-        seen = True
-    if not seen:
-        return None
     if fractional is None:
-        return Decimal(whole)
-    return fractional + whole if whole else fractional
+        return Decimal(whole) if whole_seen else None
+    return fractional + whole if whole_seen else fractional
 
 
 def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:

@@ -172,3 +172,6 @@ def test_totals_add_whole_and_fractional_values_exactly() -> None:
     assert (result["total_commitment"], type(result["total_commitment"])) == (Decimal(15), Decimal)
     assert result["total_spend"] == Decimal(100)
     assert derive.totals({"transactions": [{"type": "3", "value": ""}]})["total_spend"] is None
+    # as Decimal("-0.0") + Decimal("0"): zero, not minus zero
+    spend = [{"type": "3", "value": "-0.0"}, {"type": "3", "value": "0"}]
+    assert str(derive.totals({"transactions": spend})["total_spend"]) == "0.0"
