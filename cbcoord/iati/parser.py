@@ -2245,6 +2245,18 @@ def _process_batch(
     batch was parsed from a piece of its file)."""
     root = batch[0][0].getparent()
     assert root is not None
+    last = batch[-1][0]
+    # Another element between activities (a publisher's own) breaks the root's content model,
+    # and libxml2 then leaves the activities after it unvalidated: take such elements out first
+    # (only up to the batch's last activity: the parser may still be building what follows).
+    foreign = []
+    for child in root:
+        if child is last:
+            break
+        if child.tag != "iati-activity" and type(child.tag) is str:
+            foreign.append(child)
+    for child in foreign:
+        root.remove(child)
     issues, stray_lang = validator.validate(root, stray_lang_possible=stray_lang_possible)
     by_index = _split_issues(issues, len(batch))
 
@@ -2274,7 +2286,6 @@ def _process_batch(
         results.append(activity)
 
     # Free the batch: empty the elements and drop everything up to the last one.
-    last = batch[-1][0]
     for el, _ in batch:
         el.clear(keep_tail=False)
     del root[: root.index(last) + 1]

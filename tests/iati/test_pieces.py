@@ -191,3 +191,28 @@ def test_xml_lang_outside_narratives_read_as_in_the_whole_file(
     if old == "<title>":
         kept = [key for key in whole if key[0] == "read" and "XML/1998/namespace}lang" in str(key)]
         assert kept  # the careful reading kept the attribute: the search was made
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_an_element_between_activities_leaves_the_next_ones_validated(
+    tmp_path: Path, corpus: Path, strict: bool
+) -> None:
+    """libxml2 stops validating a root's children after one its content model rejects; the
+    publisher's own element between activities must not spare the activities after it."""
+    text = corpus.read_text(encoding="utf-8")
+    starts = [i for i in range(len(text)) if text.startswith("<iati-activity ", i)]
+    faulty = text.index("</iati-identifier>", starts[22]) + len("</iati-identifier>")
+    text = text[:faulty] + "<not-an-iati-element/>" + text[faulty:]
+    text = text[: starts[20]] + "<publisher-note/>\n" + text[starts[20] :]
+    path = tmp_path / "between.xml"
+    path.write_text(text, encoding="utf-8")
+    whole = [_key(item) for item in iter_activity_content(path, strict=strict, batch_size=64)]
+    flagged = whole[22]
+    if strict:
+        assert flagged[0] == "refused" and "not-an-iati-element" in flagged[4]
+    else:
+        assert any("not-an-iati-element" in warning[0] for warning in flagged[3])
+    plan = plan_pieces(path, piece_bytes=PIECE)
+    assert plan is not None
+    read = iter_piece_content(path, plan, range(len(plan.pieces)), strict=strict)
+    assert [_key(item) for item in read if item is not PIECE_END] == whole
