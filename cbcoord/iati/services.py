@@ -205,8 +205,17 @@ class _Importer:
         if not len(batch):
             return
         latest: dict[str, Prepared] = {}
-        for parsed in batch.parsed:  # a file listing an identifier twice: the last one wins
-            latest[parsed.iati_identifier] = parsed
+        for parsed in batch.parsed:
+            # A file listing an identifier twice: a later copy replaces an earlier one as it
+            # would across batches (or runs), so the result does not depend on where batches end.
+            earlier = latest.get(parsed.iati_identifier)
+            if earlier is None or _supersedes(
+                parsed.columns["last_updated_datetime"],
+                parsed.content_hash,
+                earlier.columns["last_updated_datetime"],
+                earlier.content_hash,
+            ):
+                latest[parsed.iati_identifier] = parsed
         refusals = [self._refusal(item) for item in batch.refused]
         existing = {
             row[0]: _Existing(*row[1:])
@@ -387,11 +396,7 @@ class _Importer:
         """Replace only by a newer last-updated-datetime, or the same one with other content."""
         if old.withdrawn_at is not None:
             return True
-        if old.content_hash == content_hash:
-            return False
-        if old.last_updated is None or new_stamp is None:
-            return True
-        return bool(new_stamp >= old.last_updated)
+        return _supersedes(new_stamp, content_hash, old.last_updated, old.content_hash)
 
     # -- end of run ------------------------------------------------------------------------
     def mark_withdrawn(self) -> None:
@@ -403,6 +408,16 @@ class _Importer:
         ).exclude(import_run=self.run)
         self.run.withdrawn = gone.update(withdrawn_at=timezone.now(), import_run=self.run)
         self.run.save(update_fields=["withdrawn"])
+
+
+def _supersedes(new_stamp: Any, new_hash: str, old_stamp: Any, old_hash: str) -> bool:
+    """Whether a publisher's version replaces an earlier one of the same activity: other content
+    with a last-updated-datetime no older (or none to compare)."""
+    if new_hash == old_hash:
+        return False
+    if old_stamp is None or new_stamp is None:
+        return True
+    return bool(new_stamp >= old_stamp)
 
 
 def import_run_refusals(run: ImportRun) -> Iterable[ImportRefusal]:

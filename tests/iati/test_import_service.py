@@ -289,3 +289,27 @@ def test_index_row_percentages_are_numbers_in_the_database(tmp_path: Path, refer
     assert list(
         ActivityCountry.objects.filter(percentage__lt=10).values_list("code", flat=True)
     ) == ["HT"]
+
+
+@pytest.mark.parametrize("batch_size", [1, 500])
+def test_an_identifier_twice_in_a_file_keeps_the_newer_copy_whatever_the_batches(
+    tmp_path: Path, reference: None, batch_size: int
+) -> None:
+    """Within a batch as across batches: a later copy replaces an earlier one only if it is no
+    older; so where batches (or the readers' pieces) end does not change the result."""
+    path = iati_file(
+        tmp_path / "twice.xml",
+        {"identifier": "XM-DAC-909-A", "title": "Newer", "updated": "2020-01-01T00:00:00Z"},
+        {"identifier": "XM-DAC-909-B"},
+        {"identifier": "XM-DAC-909-A", "title": "Older", "updated": "2019-01-01T00:00:00Z"},
+        {"identifier": "XM-DAC-909-C", "title": "First"},
+        {"identifier": "XM-DAC-909-C", "title": "Same stamp, read later"},
+    )
+    run = run_import(path, batch_size=batch_size, use_worker=False)
+    assert run.status == "completed"
+    titles = dict(Activity.objects.values_list("iati_identifier", "title_text"))
+    assert titles == {
+        "XM-DAC-909-A": "Newer",
+        "XM-DAC-909-B": "Customs",
+        "XM-DAC-909-C": "Same stamp, read later",
+    }
