@@ -222,7 +222,31 @@ def _encoded_piece_batches(
             batch = []
 
 
-def _batches(path: Path, *, strict: bool, batch_size: int, skip: int = 0) -> Iterator[list[Item]]:
+def _batches(
+    path: Path,
+    *,
+    strict: bool,
+    batch_size: int,
+    skip: int = 0,
+    piece_bytes: int = PIECE_BYTES,
+) -> Iterator[list[Item]]:
+    """Batches read in this process: piece by piece when the file can be cut (libxml2 counts
+    lines past 65,535 one too many for some elements; a piece's lines stay below that), else,
+    or from activity ``skip`` on, the whole file."""
+    plan = plan_pieces(path, piece_bytes=piece_bytes) if skip == 0 else None
+    if plan is not None:
+        received = 0
+        pieces = _encoded_piece_batches(
+            path, plan, range(len(plan.pieces)), strict=strict, batch_size=batch_size
+        )
+        try:
+            for encoded, _ in pieces:
+                items = decode(encoded)
+                received += len(items)
+                yield items
+            return
+        except PieceError:
+            skip = received  # a false cut: the rest as one whole
     for encoded in _encoded_batches(path, strict=strict, batch_size=batch_size, skip=skip):
         yield decode(encoded)
 
@@ -344,7 +368,12 @@ class PreparedReader:
 
     def _received(self) -> Iterator[list[Item]]:
         if not self.use_worker:
-            yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size)
+            yield from _batches(
+                self.path,
+                strict=self.strict,
+                batch_size=self.batch_size,
+                piece_bytes=self.piece_bytes,
+            )
             return
         received = 0  # activities (and refusals) received, in document order
         index = 0  # the worker whose turn it is
@@ -397,7 +426,13 @@ class PreparedReader:
         """Stop the workers and read the file from activity ``skip`` on in this process."""
         self.close()
         self.use_worker = False
-        yield from _batches(self.path, strict=self.strict, batch_size=self.batch_size, skip=skip)
+        yield from _batches(
+            self.path,
+            strict=self.strict,
+            batch_size=self.batch_size,
+            skip=skip,
+            piece_bytes=self.piece_bytes,
+        )
 
     def close(self) -> None:
         """Stop the workers (after an error, or when the caller gives up)."""
