@@ -1945,7 +1945,7 @@ def iter_activity_content(
     are parsed, for the file must be, but neither validated nor read): n processes, each with
     its own k, read a file together and their runs interleave back into document order.
     ``skip`` activities at the start of the file are parsed but not read (they were read
-    already, by a reader that had to give up: see ``iter_chunk_content``).
+    already, by a reader that had to give up: see ``iter_piece_content``).
     """
     stream = _ActivityStream(path, strict=strict, codelists=codelists, batch_size=batch_size)
     with open(path, "rb") as source:
