@@ -4,8 +4,10 @@
 proves that the file is well-formed XML in its declared encoding, has no DOCTYPE, is an
 ``iati-activities`` file of a supported version, counts the activities and hashes the bytes; it
 raises ``IatiFileError`` (one English sentence naming the file and, where known, the line)
-otherwise. It parses exactly as ``iter_activities`` does (``iterparse``, clearing as it goes), so
-a file it accepts cannot fail half-way through the import for a reason of XML.
+otherwise. Counting, it parses exactly as ``iter_activities`` does (``iterparse``, clearing as
+it goes); without counting (the importer's way) libxml2 parses without a tree, and the file is
+parsed again with one when its bytes show something only a tree checks. Either way a file it
+accepts cannot fail half-way through the import for a reason of XML.
 
 ``iter_activity_content(path)`` then streams each activity's content (``ActivityContent``: the
 JSON-ready dict that is stored) or a ``RefusedActivity``, and ``iter_activities(path)`` the same as
@@ -16,6 +18,10 @@ schema (a batch at a time, in one libxml2 call) and its codes against the codeli
 ``strict=True``, schema errors refuse the activity). An activity is refused when it cannot be
 read faithfully: no identifier, no usable reporting-org, or a number, date or boolean that does
 not parse.
+
+``plan_pieces(path)`` cuts a large file at activity start tags and ``iter_piece_content`` reads
+chosen pieces on their own (each behind the file's prefix), exactly as the whole file reads, line
+numbers included: the importer's reader processes share a file this way.
 
 All parsing uses ``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``,
 and any DOCTYPE is refused before the parser reaches its internal subset, so entity expansion
