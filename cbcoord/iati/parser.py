@@ -374,7 +374,9 @@ class _HashingReader:
         self._tail = b""  # the end of the last read, for a marker cut in two
 
     def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
+        # lxml asks for 4,000 bytes at a time but keeps what it is given beyond that: reading
+        # at least CHUNK_SIZE saves a Python call per 4,000 bytes (a tenth of the check).
+        data = self._raw.read(size if size < 0 else max(size, CHUNK_SIZE))
         self.digest.update(data)
         self.size += len(data)
         first = data.find(b"<")
@@ -450,7 +452,8 @@ def _prove_well_formed(source: _HashingReader, name: str, head: bytes) -> None:
     A target parser raises only on fatal errors; building a tree, lxml also refuses a document
     with any other error (an undefined namespace prefix, ``xml`` bound to another URI). Those
     are in the parser's log, so the same documents are refused either way. libxml2 enforces its
-    depth and text-size limits in the parser itself, with or without a tree.
+    depth and text-size limits in the parser itself, with or without a tree (but not when fed
+    with ``feed()``: libxml2's push mode does not count depth without a tree).
     """
     parser = etree.XMLParser(target=_NoCallbacks(), **_SAFE)
     try:
@@ -686,6 +689,7 @@ _CODE_ONLY = (
     "default-finance-type",
     "default-tied-status",
 )
+_CODE_ONLY_KEYS = {tag: f"{tag}/@code" for tag in _CODE_ONLY}
 # Children of iati-activity that the model holds at most once.
 _SINGLETONS = frozenset({"iati-identifier", "reporting-org", "title", *_CODE_ONLY})
 _TRANSACTION_SINGLETONS = frozenset(
@@ -737,6 +741,18 @@ _DOCLINK_SINGLETONS = frozenset({"title", "description", "document-date"})
 _DOCLINK_LISTS = frozenset({"category", "language"})
 
 _UNSET: Any = object()
+# "@code" and "@vocabulary" codelist keys of the elements read by ``_coded`` and ``_aid_type``.
+_CODE_KEYS = {
+    key: (f"{key}/@code", f"{key}/@vocabulary")
+    for key in (
+        "sector",
+        "recipient-region",
+        "transaction/sector",
+        "transaction/recipient-region",
+        "default-aid-type",
+        "transaction/aid-type",
+    )
+}
 _fromisoformat = dt.date.fromisoformat
 # Dates repeat a great deal within a file (budget periods, transaction dates): valid ones are
 # remembered, up to a bound, as their ISO text.
@@ -867,6 +883,10 @@ class _ActivityReader:
         self._ok_budget_type = self._allowed_codes("budget/@type")
         self._ok_budget_status = self._allowed_codes("budget/@status")
         self._ok_date_type = self._allowed_codes("activity-date/@type")
+        self._ok_currency = {
+            key: self._allowed_codes(key)
+            for key in ("budget/value/@currency", "transaction/value/@currency")
+        }
         self.careful = False
         self.lang = ""
         self.activity_line: int | None = None
@@ -1140,10 +1160,13 @@ class _ActivityReader:
         return int(s)
 
     def _narratives(self, el: etree._Element, path: str) -> Narratives:
-        """The ``narrative`` children (in careful mode other children are kept as extras)."""
+        """The ``narrative`` children by language, in sorted order: the order of the stored
+        (canonical) JSON, so that "the first narrative" and ``narrative[n]`` paths mean the same
+        before and after storing. In careful mode other children are kept as extras."""
         out: Narratives = {}
         default = self.lang
         careful = self.careful
+        flagged: list[tuple[str, etree._Element]] = []
         for child in el:
             tag = child.tag
             if tag == "narrative":
@@ -1156,10 +1179,14 @@ class _ActivityReader:
                 if careful:
                     keys = child.keys()
                     if keys and not _K_LANG.issuperset(keys):
-                        index = list(out).index(lang) + 1
-                        self._check_attributes(child, f"{path}/narrative[{index}]", _K_LANG)
+                        flagged.append((lang, child))
             elif careful and type(tag) is str:
                 self.pending.append((path, child))
+        if len(out) > 1:
+            out = dict(sorted(out.items()))
+        for lang, child in flagged:
+            index = list(out).index(lang) + 1
+            self._check_attributes(child, f"{path}/narrative[{index}]", _K_LANG)
         return out
 
     def _text_element(self, el: etree._Element, path: str) -> Narratives:
@@ -1212,34 +1239,38 @@ class _ActivityReader:
             self._check_attributes(el, path, _K_PARTICIPATING)
         get = el.get
         role, type_, channel = get("role"), get("type"), get("crs-channel-code")
-        if role is not None:
-            self._code("participating-org/@role", role, None, el, path)
-        if type_ is not None:
-            self._code("participating-org/@type", type_, None, el, path)
-        if channel is not None:
-            self._code("participating-org/@crs-channel-code", channel, None, el, path)
-        orgs.append(
+        allowed = self._allowed1
+        for key, code in (
+            ("participating-org/@role", role),
+            ("participating-org/@type", type_),
+            ("participating-org/@crs-channel-code", channel),
+        ):
+            if code is not None:
+                ok = allowed.get(key, _UNSET)
+                if ok is not None and (ok is _UNSET or code not in ok):
+                    self._code(key, code, None, el, path)
+        orgs.append(  # keys in sorted order (see _budget)
             {
-                "ref": get("ref"),
-                "type": type_,
-                "role": role,
                 "activity_id": get("activity-id"),
                 "crs_channel_code": channel,
                 "name": self._narratives(el, path) if len(el) else {},
+                "ref": get("ref"),
+                "role": role,
+                "type": type_,
             }
         )
 
-    def _simple_code(self, el: etree._Element, tag: str) -> str | None:
+    def _code_field(self, tag: str, key: str, el: etree._Element, a: Content) -> None:
+        """An element that is only a ``@code`` (activity-status, default-flow-type, ...)."""
         if self.careful:
             self._leaf(el, tag, _K_CODE)
         code: str | None = el.get("code")
         if code is not None:
-            self._code(f"{tag}/@code", code, None, el, tag)
-        return code
-
-    def _code_field(self, tag: str, key: str, el: etree._Element, a: Content) -> None:
-        """An element that is only a ``@code`` (activity-status, default-flow-type, ...)."""
-        a[key] = self._simple_code(el, tag)
+            code_key = _CODE_ONLY_KEYS[tag]
+            ok = self._allowed1.get(code_key, _UNSET)
+            if ok is not None and (ok is _UNSET or code not in ok):
+                self._code(code_key, code, None, el, tag)
+        a[key] = code
 
     def _activity_date(self, el: etree._Element, a: Content) -> None:
         dates = a["activity_dates"]
@@ -1251,11 +1282,15 @@ class _ActivityReader:
         ok = self._ok_date_type
         if type_ is not None and ok is not None and type_ not in ok:
             self._code("activity-date/@type", type_, None, el, path)
-        dates.append(
+        dates.append(  # keys in sorted order (see _budget)
             {
-                "type": type_,
-                "iso_date": None if raw is None else self._date(raw, el, path, "@iso-date"),
+                "iso_date": (
+                    None
+                    if raw is None
+                    else _DATES.get(raw) or self._date(raw, el, path, "@iso-date")
+                ),
                 "narrative": self._narratives(el, path) if len(el) else {},
+                "type": type_,
             }
         )
 
@@ -1267,12 +1302,14 @@ class _ActivityReader:
         get = el.get
         code, raw = get("code"), get("percentage")
         if code is not None:
-            self._code("recipient-country/@code", code, None, el, path)
-        countries.append(
+            ok = self._allowed1.get("recipient-country/@code", _UNSET)
+            if ok is not None and (ok is _UNSET or code not in ok):
+                self._code("recipient-country/@code", code, None, el, path)
+        countries.append(  # keys in sorted order (see _budget)
             {
                 "code": code,
-                "percentage": None if raw is None else self._decimal(raw, el, path, "@percentage"),
                 "narrative": self._narratives(el, path) if len(el) else {},
+                "percentage": None if raw is None else self._decimal(raw, el, path, "@percentage"),
             }
         )
 
@@ -1282,17 +1319,22 @@ class _ActivityReader:
             self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
         get = el.get
         code, vocabulary = get("code"), get("vocabulary")
+        code_key, vocabulary_key = _CODE_KEYS[key]
         if code is not None:
-            self._code(f"{key}/@code", code, vocabulary, el, path)
+            ok = self._allowed.get((code_key, vocabulary), _UNSET)
+            if ok is not None and (ok is _UNSET or code not in ok):
+                self._code(code_key, code, vocabulary, el, path)
         if vocabulary is not None:
-            self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
+            ok = self._allowed1.get(vocabulary_key, _UNSET)
+            if ok is not None and (ok is _UNSET or vocabulary not in ok):
+                self._code(vocabulary_key, vocabulary, None, el, path)
         raw = get("percentage") if with_percentage else None
-        return {
+        return {  # keys in sorted order (see _budget)
             "code": code,
+            "narrative": self._narratives(el, path) if len(el) else {},
+            "percentage": None if raw is None else self._decimal(raw, el, path, "@percentage"),
             "vocabulary": vocabulary,
             "vocabulary_uri": get("vocabulary-uri"),
-            "percentage": None if raw is None else self._decimal(raw, el, path, "@percentage"),
-            "narrative": self._narratives(el, path) if len(el) else {},
         }
 
     def _recipient_region(self, el: etree._Element, a: Content) -> None:
@@ -1352,10 +1394,15 @@ class _ActivityReader:
         if self.careful:
             self._leaf(el, path, _K_CODE_VOCAB)
         code, vocabulary = el.get("code"), el.get("vocabulary")
+        code_key, vocabulary_key = _CODE_KEYS[key]
         if code is not None:
-            self._code(f"{key}/@code", code, vocabulary, el, path)
+            ok = self._allowed.get((code_key, vocabulary), _UNSET)
+            if ok is not None and (ok is _UNSET or code not in ok):
+                self._code(code_key, code, vocabulary, el, path)
         if vocabulary is not None:
-            self._code(f"{key}/@vocabulary", vocabulary, None, el, path)
+            ok = self._allowed1.get(vocabulary_key, _UNSET)
+            if ok is not None and (ok is _UNSET or vocabulary not in ok):
+                self._code(vocabulary_key, vocabulary, None, el, path)
         return {"code": code, "vocabulary": vocabulary}
 
     def _default_aid_type(self, el: etree._Element, a: Content) -> None:
@@ -1364,69 +1411,85 @@ class _ActivityReader:
         aid_types.append(self._aid_type(el, path, "default-aid-type"))
 
     def _value(
-        self, el: etree._Element, path: str, currency_key: str
+        self, el: etree._Element, kind: str, index: int, currency_key: str
     ) -> tuple[str | None, str | None, str | None]:
-        """``value`` of a budget or transaction at ``path``."""
+        """``value`` of the ``index``-th budget or transaction (``kind``)."""
         if self.careful:
-            self._leaf(el, f"{path}/value", _K_VALUE)
+            self._leaf(el, f"{kind}[{index}]/value", _K_VALUE)
         get = el.get
         currency = get("currency")
         if currency is not None:
-            self._code(currency_key, currency, None, el, path, "value")
+            ok = self._ok_currency[currency_key]
+            if ok is not None and currency not in ok:
+                self._code(currency_key, currency, None, el, f"{kind}[{index}]", "value")
         text = el.text if not len(el) else "".join(el.itertext())
         if text and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
             amount = text  # the common case: already canonical
         else:
+            path = f"{kind}[{index}]/value"
             if text is None or not text.strip():
-                raise _Refuse(_full(f"{path}/value"), el.sourceline, "value is empty")
-            amount = self._decimal(text, el, f"{path}/value", "")
+                raise _Refuse(_full(path), el.sourceline, "value is empty")
+            amount = self._decimal(text, el, path, "")
         raw = get("value-date")
         if raw is None:
             return amount, currency, None
-        return amount, currency, _DATES.get(raw) or self._date(raw, el, path, "value/@value-date")
+        return (
+            amount,
+            currency,
+            _DATES.get(raw) or self._date(raw, el, f"{kind}[{index}]", "value/@value-date"),
+        )
 
     def _budget(self, el: etree._Element, a: Content) -> None:
         budgets = a["budgets"]
-        path = f"budget[{len(budgets) + 1}]"
         careful = self.careful
+        path = f"budget[{len(budgets) + 1}]" if careful else ""
         get = el.get
         type_, status = get("type"), get("status")
         ok = self._ok_budget_type
         if type_ is not None and ok is not None and type_ not in ok:
+            path = path or f"budget[{len(budgets) + 1}]"
             self._code("budget/@type", type_, None, el, path)
         ok = self._ok_budget_status
         if status is not None and ok is not None and status not in ok:
+            path = path or f"budget[{len(budgets) + 1}]"
             self._code("budget/@status", status, None, el, path)
         start = end = value_date = value = currency = None
-        seen: set[str] = set()
         if careful:
+            seen: set[str] = set()
             self._check_attributes(el, path, _K_BUDGET)
+        dates = _DATES
         for child in el:
             tag = child.tag
             if careful and self._kept_aside(child, tag, path, seen, _BUDGET_SINGLETONS):
                 continue
             if tag == "value":
-                value, currency, value_date = self._value(child, path, "budget/value/@currency")
+                value, currency, value_date = self._value(
+                    child, "budget", len(budgets) + 1, "budget/value/@currency"
+                )
             elif tag == "period-start":
                 if careful:
                     self._leaf(child, f"{path}/period-start", _K_ISO)
                 raw = child.get("iso-date")
                 if raw is not None:
-                    start = self._date(raw, child, path, "period-start/@iso-date")
+                    start = dates.get(raw) or self._date(
+                        raw, child, f"budget[{len(budgets) + 1}]", "period-start/@iso-date"
+                    )
             elif tag == "period-end":
                 if careful:
                     self._leaf(child, f"{path}/period-end", _K_ISO)
                 raw = child.get("iso-date")
                 if raw is not None:
-                    end = self._date(raw, child, path, "period-end/@iso-date")
-        budgets.append(
+                    end = dates.get(raw) or self._date(
+                        raw, child, f"budget[{len(budgets) + 1}]", "period-end/@iso-date"
+                    )
+        budgets.append(  # keys in sorted order: the canonical JSON sorts them cheaply then
             {
-                "type": type_,
-                "status": status,
-                "period_start": start,
-                "period_end": end,
-                "value": value,
                 "currency": currency,
+                "period_end": end,
+                "period_start": start,
+                "status": status,
+                "type": type_,
+                "value": value,
                 "value_date": value_date,
             }
         )
@@ -1449,7 +1512,8 @@ class _ActivityReader:
 
     def _transaction(self, el: etree._Element, a: Content) -> None:
         transactions = a["transactions"]
-        path = f"transaction[{len(transactions) + 1}]"
+        number = len(transactions) + 1
+        path = f"transaction[{number}]"
         careful = self.careful
         get = el.get
         raw = get("humanitarian")
@@ -1470,8 +1534,8 @@ class _ActivityReader:
         finance: str | None = None
         aid_types: list[Content] = []
         tied: str | None = None
-        seen: set[str] = set()
         if careful:
+            seen: set[str] = set()
             self._check_attributes(el, path, _K_TRANSACTION)
         for child in el:
             tag = child.tag
@@ -1481,7 +1545,7 @@ class _ActivityReader:
                 continue
             if tag == "value":
                 value, currency, value_date = self._value(
-                    child, path, "transaction/value/@currency"
+                    child, "transaction", number, "transaction/value/@currency"
                 )
             elif tag == "transaction-type":
                 if careful:
@@ -1502,7 +1566,9 @@ class _ActivityReader:
                     self._leaf(child, f"{path}/transaction-date", _K_ISO)
                 raw = child.get("iso-date")
                 if raw is not None:
-                    day = self._date(raw, child, path, "transaction-date/@iso-date")
+                    day = _DATES.get(raw) or self._date(
+                        raw, child, path, "transaction-date/@iso-date"
+                    )
             elif tag == "description":
                 description = self._text_element(child, f"{path}/description")
             elif tag == "provider-org":
@@ -1542,8 +1608,8 @@ class _ActivityReader:
                     self._code("transaction/recipient-country/@code", code, None, child, cpath)
                 country = {
                     "code": code,
-                    "percentage": None,
                     "narrative": self._narratives(child, cpath) if len(child) else {},
+                    "percentage": None,
                 }
             elif tag == "recipient-region":
                 region = self._coded(
@@ -1563,26 +1629,26 @@ class _ActivityReader:
                     tied = code
                 else:
                     channel = code
-        transactions.append(
+        transactions.append(  # keys in sorted order (see _budget)
             {
-                "ref": get("ref"),
-                "humanitarian": humanitarian,
-                "type": type_,
-                "date": day,
-                "value": value,
+                "aid_types": aid_types,
                 "currency": currency,
-                "value_date": value_date,
+                "date": day,
                 "description": description,
+                "disbursement_channel": channel,
+                "finance_type": finance,
+                "flow_type": flow,
+                "humanitarian": humanitarian,
                 "provider_org": provider,
                 "receiver_org": receiver,
-                "disbursement_channel": channel,
-                "sectors": sectors,
                 "recipient_country": country,
                 "recipient_region": region,
-                "flow_type": flow,
-                "finance_type": finance,
-                "aid_types": aid_types,
+                "ref": get("ref"),
+                "sectors": sectors,
                 "tied_status": tied,
+                "type": type_,
+                "value": value,
+                "value_date": value_date,
             }
         )
 

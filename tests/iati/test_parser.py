@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from cbcoord.iati.codelists import DATABASE_CODELISTS, available_codelists, load_codelist
-from cbcoord.iati.model import IatiFileError, ParsedActivity, RefusedActivity
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.model import ActivityContent, IatiFileError, ParsedActivity, RefusedActivity
+from cbcoord.iati.parser import XML_LANG, check_file, iter_activities, iter_activity_content
 from cbcoord.iati.validation import codelist_checker, rewrite_message
+from cbcoord.iati.writer import activity_element
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
 EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"
@@ -640,3 +641,26 @@ def test_xml_lang_outside_narrative_is_kept(tmp_path: Path) -> None:
     }
     assert isinstance(second, ParsedActivity)
     assert second.extra_content == []
+
+
+def test_narratives_are_kept_in_the_order_the_stored_json_has(tmp_path: Path) -> None:
+    """Narratives come out sorted by language, as the canonical JSON stores them: "the first
+    narrative" (a title without English) and the ``narrative[n]`` path of an extension attribute
+    mean the same on the page, in the derived columns and in the export."""
+    body = (
+        '<description><narrative xml:lang="fr">Douane</narrative>'
+        '<narrative xml:lang="es" x:checked="1">Aduana</narrative></description>'
+    )
+    path = write(tmp_path, body=body, root='version="2.03" xmlns:x="urn:x"')
+    (content,) = iter_activity_content(path)
+    assert isinstance(content, ActivityContent)
+    description = content.content["descriptions"][-1]["narratives"]
+    assert list(description) == ["es", "fr"]
+    assert [(e["path"], e["attributes"]) for e in content.content["extra_content"]] == [
+        ("description[2]/narrative[1]", {"{urn:x}checked": "1"})
+    ]
+    stored = json.loads(content.content_json())
+    assert stored["descriptions"] == content.content["descriptions"]
+    narratives = activity_element(content.parsed()).findall("description")[-1]
+    assert [n.get(XML_LANG) for n in narratives] == ["es", "fr"]
+    assert narratives[0].get("{urn:x}checked") == "1"
