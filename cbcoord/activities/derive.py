@@ -66,7 +66,36 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
     return fractional + whole if whole_seen else fractional
 
 
-def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
+class _Transactions(NamedTuple):
+    """What the columns and the index rows need of the transactions, gathered in one pass."""
+
+    commitments: list[dict[str, Any]]
+    spending: list[dict[str, Any]]
+    countries: list[str]  # recipient-country codes given at transaction level
+    sectors: list[dict[str, Any]]  # sectors given at transaction level
+
+
+def _transactions(data: dict[str, Any]) -> _Transactions:
+    found = _Transactions([], [], [], [])
+    commitments, spending, countries, sectors = found
+    for transaction in data.get("transactions") or []:
+        kind = transaction.get("type")
+        if kind in COMMITMENT_TYPES:
+            commitments.append(transaction)
+        elif kind in SPEND_TYPES:
+            spending.append(transaction)
+        country = transaction.get("recipient_country")
+        if country:
+            code = country.get("code")
+            if code:
+                countries.append(code)
+        more = transaction.get("sectors")
+        if more:
+            sectors.extend(more)
+    return found
+
+
+def totals(data: dict[str, Any], found: _Transactions | None = None) -> dict[str, Decimal | None]:
     currency = data.get("default_currency") or ""
     # A revised budget replaces the original one for the same period.
     by_period: dict[tuple[Any, Any], dict[str, Any]] = {}
@@ -74,18 +103,12 @@ def totals(data: dict[str, Any]) -> dict[str, Decimal | None]:
         period = (budget.get("period_start"), budget.get("period_end"))
         if period not in by_period or budget.get("type") == "2":
             by_period[period] = budget
-    commitments: list[dict[str, Any]] = []
-    spending: list[dict[str, Any]] = []
-    for transaction in data.get("transactions") or []:
-        kind = transaction.get("type")
-        if kind in COMMITMENT_TYPES:
-            commitments.append(transaction)
-        elif kind in SPEND_TYPES:
-            spending.append(transaction)
+    if found is None:
+        found = _transactions(data)
     return {
         "total_budget": _total(by_period.values(), currency),
-        "total_commitment": _total(commitments, currency),
-        "total_spend": _total(spending, currency),
+        "total_commitment": _total(found.commitments, currency),
+        "total_spend": _total(found.spending, currency),
     }
 
 
@@ -107,7 +130,7 @@ COLUMN_NAMES = (
 )
 
 
-def columns(data: dict[str, Any]) -> dict[str, Any]:
+def columns(data: dict[str, Any], found: _Transactions | None = None) -> dict[str, Any]:
     """Every Activity column that is a function of the IATI content."""
     dates = activity_dates(data)
     title = pick(data.get("title"), "en")[:500]
@@ -120,26 +143,31 @@ def columns(data: dict[str, Any]) -> dict[str, Any]:
         "default_currency": (data.get("default_currency") or "")[:3],
         "hierarchy": data.get("hierarchy"),
         "last_updated_datetime": data.get("last_updated_datetime"),
-        **totals(data),
+        **totals(data, found),
     }
 
 
 def _percentage(raw: Any) -> str | None:
     """A percentage as decimal text (what the database stores for a decimal column)."""
+    if type(raw) is str and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
+        return raw  # a whole number as str(Decimal(raw)) writes it
     value = _decimal(raw)
     return None if value is None else str(value)
 
 
-def country_rows(data: dict[str, Any]) -> list[tuple[str, str | None]]:
+def country_rows(
+    data: dict[str, Any], found: _Transactions | None = None
+) -> list[tuple[str, str | None]]:
     rows: dict[str, str | None] = {}
     for country in data.get("recipient_countries") or []:
         code = (country.get("code") or "").upper()[:2]
         if code:
             rows[code] = _percentage(country.get("percentage"))
     # Publishers that give countries only at transaction level (IATI allows it) still get indexed.
-    for transaction in data.get("transactions") or []:
-        country = transaction.get("recipient_country") or {}
-        code = (country.get("code") or "").upper()[:2]
+    if found is None:
+        found = _transactions(data)
+    for raw in found.countries:
+        code = raw.upper()[:2]
         if code and code not in rows:
             rows[code] = None
     return list(rows.items())
@@ -157,18 +185,21 @@ def region_rows(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def sector_rows(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+def sector_rows(
+    data: dict[str, Any], found: _Transactions | None = None
+) -> list[tuple[str, str, str | None]]:
     rows: dict[tuple[str, str], str | None] = {}
     for sector in data.get("sectors") or []:
         if sector.get("code"):
             rows[(sector["code"][:40], (sector.get("vocabulary") or "")[:10])] = _percentage(
                 sector.get("percentage")
             )
-    for transaction in data.get("transactions") or []:
-        for sector in transaction.get("sectors") or []:
-            key = ((sector.get("code") or "")[:40], (sector.get("vocabulary") or "")[:10])
-            if key[0] and key not in rows:
-                rows[key] = None
+    if found is None:
+        found = _transactions(data)
+    for sector in found.sectors:
+        key = ((sector.get("code") or "")[:40], (sector.get("vocabulary") or "")[:10])
+        if key[0] and key not in rows:
+            rows[key] = None
     return [(code, vocabulary, percentage) for (code, vocabulary), percentage in rows.items()]
 
 
@@ -189,7 +220,18 @@ class IndexRows(NamedTuple):
     participants: list[tuple[str | None, str, str | None, str | None]]
 
 
-def index_rows(data: dict[str, Any]) -> IndexRows:
+def index_rows(data: dict[str, Any], found: _Transactions | None = None) -> IndexRows:
+    if found is None:
+        found = _transactions(data)
     return IndexRows(
-        country_rows(data), region_rows(data), sector_rows(data), participant_rows(data)
+        country_rows(data, found),
+        region_rows(data),
+        sector_rows(data, found),
+        participant_rows(data),
     )
+
+
+def derive(data: dict[str, Any]) -> tuple[dict[str, Any], IndexRows]:
+    """``columns(data)`` and ``index_rows(data)``, going through the transactions once."""
+    found = _transactions(data)
+    return columns(data, found), index_rows(data, found)

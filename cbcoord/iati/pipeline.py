@@ -127,7 +127,7 @@ def encode(items: list[ActivityContent | RefusedActivity]) -> Encoded:
             continue
         content = item.content
         content_json = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)  # = canonical_json()
-        columns = derive.columns(content)
+        columns, index = derive.derive(content)
         reporting = content["reporting_org"]
         rows.append(
             [
@@ -136,7 +136,7 @@ def encode(items: list[ActivityContent | RefusedActivity]) -> Encoded:
                 len(content_json),
                 hashlib.sha256(content_json).hexdigest(),
                 [columns[name] for name in _COLUMNS],
-                list(derive.index_rows(content)),
+                list(index),
                 reporting["ref"],
                 pick(reporting["name"], "en"),
                 reporting["type"],

@@ -175,3 +175,31 @@ def test_totals_add_whole_and_fractional_values_exactly() -> None:
     # as Decimal("-0.0") + Decimal("0"): zero, not minus zero
     spend = [{"type": "3", "value": "-0.0"}, {"type": "3", "value": "0"}]
     assert str(derive.totals({"transactions": spend})["total_spend"]) == "0.0"
+
+
+def test_derive_is_columns_and_index_rows_in_one_pass() -> None:
+    """The importer's one-pass ``derive`` agrees with the two functions hand edits call, with
+    countries and sectors given only at transaction level too."""
+    data = _content()
+    data["recipient_countries"] = []
+    data["sectors"] = []
+    data["transactions"][0]["recipient_country"] = {"code": "gt", "percentage": None}
+    data["transactions"][0]["sectors"] = [{"code": "33120", "vocabulary": "1"}]
+    for case in (_content(), data, {}):
+        assert derive.derive(case) == (derive.columns(case), derive.index_rows(case))
+    assert ("GT", None) in derive.index_rows(data).countries
+    assert ("33120", "1", None) in derive.index_rows(data).sectors
+
+
+def test_whole_percentages_keep_their_text_and_others_are_normalised() -> None:
+    rows = derive.index_rows(
+        _content(
+            recipient_countries=[
+                {"code": "GT", "percentage": "100"},
+                {"code": "HN", "percentage": "050"},
+                {"code": "SV", "percentage": "0"},
+                {"code": "BZ", "percentage": "12.50"},
+            ]
+        )
+    )
+    assert rows.countries[:4] == [("GT", "100"), ("HN", "50"), ("SV", "0"), ("BZ", "12.50")]
