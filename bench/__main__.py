@@ -15,23 +15,38 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from bench.measure import tree_rss_kib
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
 
 def _measure(*args: str) -> dict[str, float]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.measure", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"measurement {args[0]} failed:\n{completed.stderr[-3000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    """Run ``bench.measure`` with ``args``; sample the resident memory of its process tree (it
+    and its reader processes) every 20 ms while it runs, from here, so that sampling takes
+    nothing from the measured process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.measure", *args],
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+        peak_kib = 0
+        while process.poll() is None:
+            peak_kib = max(peak_kib, tree_rss_kib(process.pid))
+            time.sleep(0.02)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise SystemExit(f"measurement {args[0]} failed:\n{err.read()[-3000:]}")
+        result: dict[str, float] = json.loads(out.read().strip().splitlines()[-1])
+    result["peak_rss_mb"] = max(peak_kib / 1024, result.pop("own_peak_rss_mb"))
+    return result
 
 
 def _corpus(size: int) -> Path:

@@ -2,7 +2,11 @@
 
 python -m bench.measure baseline CORPUS
 python -m bench.measure import CORPUS DATABASE_URL
-Prints one JSON line: {"seconds": ..., "activities": ..., "peak_rss_mb": ...}.
+Prints one JSON line: {"seconds": ..., "activities": ..., "own_peak_rss_mb": ...}.
+
+The memory of the process and its reader processes together is sampled from outside, by the
+caller (``tree_rss_kib``): a sampling thread in here would take the interpreter lock from the
+work being measured fifty times a second.
 """
 
 from __future__ import annotations
@@ -11,12 +15,11 @@ import json
 import os
 import resource
 import sys
-import threading
 import time
 from pathlib import Path
 
 
-def _tree_rss_kib(pid: int) -> int:
+def tree_rss_kib(pid: int) -> int:
     """Resident memory of ``pid`` and all its descendants (Linux /proc), KiB."""
     total = 0
     pending = [pid]
@@ -34,27 +37,6 @@ def _tree_rss_kib(pid: int) -> int:
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue  # the process ended while we looked
     return total
-
-
-class _TreeMemory(threading.Thread):
-    """Samples the resident memory of this process and its reader processes together (every
-    20 ms): ru_maxrss counts one process at a time, and an import runs several at once."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_kib = 0
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.peak_kib = max(self.peak_kib, _tree_rss_kib(os.getpid()))
-            self._done.wait(0.02)
-
-    def stop(self) -> float:
-        self._done.set()
-        self.join()
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the peak between samples
-        return max(self.peak_kib, own) / 1024
 
 
 def baseline(corpus: Path) -> dict[str, float]:
@@ -95,10 +77,9 @@ def import_into(corpus: Path, database_url: str) -> dict[str, float]:
 
 def main() -> None:
     kind, corpus = sys.argv[1], Path(sys.argv[2])
-    memory = _TreeMemory()
-    memory.start()
     result = baseline(corpus) if kind == "baseline" else import_into(corpus, sys.argv[3])
-    result["peak_rss_mb"] = memory.stop()
+    # This process's own peak, which a sample of the whole tree (taken by the caller) may miss.
+    result["own_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
