@@ -26,6 +26,12 @@ class RefusalOut(Schema):
     reason: str
 
 
+class FileWarningOut(Schema):
+    element: str
+    line: int | None
+    reason: str
+
+
 class ImportRunOut(Schema):
     id: int
     source: str
@@ -46,6 +52,7 @@ class ImportRunOut(Schema):
     withdrawn: int
     held_back: int
     with_warnings: int
+    file_warnings: list[FileWarningOut]
     refusals: list[RefusalOut]
 
     @staticmethod

@@ -84,6 +84,10 @@ class ImportRun(models.Model):
         ),
     )
     with_warnings = models.PositiveIntegerField(_("activities with warnings"), default=0)
+    # Deviations of the file itself, not of one activity: the root element's attributes (no
+    # version, a generated-datetime without a time zone, ...) or no activity at all. Each is
+    # {"element": ..., "line": ..., "reason": ...}, as an activity's warnings are.
+    file_warnings = models.JSONField(_("file warnings"), default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -31,7 +31,7 @@ from cbcoord.activities.models import (
     Visibility,
 )
 from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetime
-from cbcoord.iati.model import IatiFileError, RefusedActivity
+from cbcoord.iati.model import DataQualityWarning, IatiFileError, RefusedActivity
 from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.iati.parser import check_file
@@ -157,7 +157,8 @@ def _run(
             info.byte_size,
             info.version or "",
         )
-        run.save(update_fields=["sha256", "byte_size", "iati_version"])
+        run.file_warnings = [warning.to_dict() for warning in info.warnings]
+        run.save(update_fields=["sha256", "byte_size", "iati_version", "file_warnings"])
         importer = _Importer(run=run, user=user, source_kind=source_kind)
         try:
             for items in reader:
@@ -178,6 +179,11 @@ def _run(
             raise
     finally:
         reader.close()
+    if not (run.added or run.updated or run.unchanged or run.held_back or run.refused):
+        # The check does not count activities (the readers do): said here instead.
+        run.file_warnings.append(
+            DataQualityWarning("iati-activities", None, "the file has no iati-activity").to_dict()
+        )
     _finish(run, ImportStatus.COMPLETED, "")
     return run
 

@@ -151,6 +151,7 @@ def test_import_by_upload_and_report(
     run = response.json()
     assert run["added"] == 1 and run["strict"] is True and run["status"] == "completed"
     assert len(run["sha256"]) == 64
+    assert run["file_warnings"] == []
     assert client.get(f"/api/imports/{run['id']}", headers=headers).json()["added"] == 1
     assert client.get(f"/api/imports/{run['id']}", headers=_token(secretariat)).status_code == 200
     assert (

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.urls import reverse
 
 from cbcoord.activities.models import Activity, ActivityCountry, ActivityParticipant
 from cbcoord.iati.models import ImportRun
@@ -313,3 +314,31 @@ def test_an_identifier_twice_in_a_file_keeps_the_newer_copy_whatever_the_batches
         "XM-DAC-909-B": "Customs",
         "XM-DAC-909-C": "Same stamp, read later",
     }
+
+
+def test_warnings_about_the_file_itself_are_in_the_report(
+    tmp_path: Path, reference: None, client_for: Any, secretariat: Any
+) -> None:
+    """A root without a version is read as 2.03, and a file without activities imports
+    nothing: both are said in the import report, not only in the log."""
+    no_version = iati_file(tmp_path / "old.xml", {"identifier": "XM-DAC-909-FW-1"})
+    no_version.write_text(no_version.read_text().replace(' version="2.03"', ""))
+    run = run_import(no_version)
+    assert run.status == "completed" and run.added == 1
+    assert [w["reason"] for w in run.file_warnings] == ["no version attribute, read as 2.03"]
+    assert run.file_warnings[0]["element"] == "iati-activities"
+    assert run.file_warnings[0]["line"] == 2
+
+    empty = iati_file(tmp_path / "empty.xml")
+    run = run_import(empty)
+    assert run.status == "completed" and run.added == 0
+    assert [w["reason"] for w in ImportRun.objects.get(pk=run.pk).file_warnings] == [
+        "the file has no iati-activity"
+    ]
+    html = client_for(secretariat).get(reverse("import-detail", args=[run.pk])).content.decode()
+    assert 'id="file-warnings"' in html and "the file has no iati-activity" in html
+
+    full = run_import(iati_file(tmp_path / "full.xml", {"identifier": "XM-DAC-909-FW-2"}))
+    assert full.file_warnings == []
+    html = client_for(secretariat).get(reverse("import-detail", args=[full.pk])).content.decode()
+    assert 'id="file-warnings"' not in html
