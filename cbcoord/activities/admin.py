@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cbcoord.activities import derive
 from cbcoord.activities.models import Activity, ActivityProvision
 from cbcoord.core.admin_site import SecretariatAdmin
 
@@ -30,20 +31,9 @@ class ActivityAdmin(SecretariatAdmin):
     search_fields = ("iati_identifier", "title_text", "reporting_org__name")
     list_select_related = ("reporting_org",)
     autocomplete_fields = ("reporting_org", "visible_to")
-    readonly_fields = (
+    readonly_fields = (  # the columns derived from the content follow it, never typed in
         "iati_identifier",
-        "title_text",
-        "status",
-        "planned_start",
-        "actual_start",
-        "planned_end",
-        "actual_end",
-        "default_currency",
-        "hierarchy",
-        "last_updated_datetime",
-        "total_budget",
-        "total_commitment",
-        "total_spend",
+        *derive.COLUMN_NAMES,
         "data",
         "warnings",
         "publisher_data",
