@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,6 +23,10 @@ class CbcoordAdminSite(admin.AdminSite):
 
 class SecretariatAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     """Model admin open to the secretariat role (not only to Django superusers)."""
+
+    # An address typed without a scheme is https, as Django 6 will assume (and as the site's
+    # own forms already do).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_secretariat(request.user)
