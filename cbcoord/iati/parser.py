@@ -308,6 +308,12 @@ def _check_root(name: str, header: _Header) -> None:
             "(its root element is <iati-organisations>)."
         )
     if tag != "iati-activities":
+        if _local(tag) == "iati-activities":  # the right name in a namespace: say which
+            namespace = tag[1:].split("}", 1)[0]
+            raise IatiFileError(
+                f"{name} is not an IATI activity file: its root element <iati-activities> is "
+                f"in the namespace {namespace}; IATI elements are in no namespace."
+            )
         raise IatiFileError(
             f"{name} is not an IATI activity file: its root element is <{_local(tag)}>, "
             "not <iati-activities>."

@@ -350,6 +350,16 @@ def test_organisation_file_is_refused(tmp_path: Path) -> None:
     other.write_text("<html><body/></html>")
     with pytest.raises(IatiFileError, match=r"root element is <html>, not <iati-activities>"):
         check_file(other)
+    namespaced = tmp_path / "namespaced.xml"
+    namespaced.write_text(
+        '<iati-activities xmlns="urn:x" version="2.03"><iati-activity/></iati-activities>'
+    )
+    with pytest.raises(IatiFileError) as caught:
+        check_file(namespaced)
+    assert caught.value.message == (
+        "namespaced.xml is not an IATI activity file: its root element <iati-activities> is in "
+        "the namespace urn:x; IATI elements are in no namespace."
+    )
 
 
 # --------------------------------------------------------------------------- narratives
