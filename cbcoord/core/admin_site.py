@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db import models
@@ -26,7 +27,9 @@ class SecretariatAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
     # An address typed without a scheme is https, as Django 6 will assume (and as the site's
     # own forms already do).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = {
+        models.URLField: {"assume_scheme": "https"}
+    }
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_secretariat(request.user)
