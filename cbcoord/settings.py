@@ -157,6 +157,12 @@ CBCOORD_URL_IMPORT_MAX_BYTES = env_int("CBCOORD_URL_IMPORT_MAX_BYTES", default=2
 CBCOORD_URL_IMPORT_TIMEOUT = env_int("CBCOORD_URL_IMPORT_TIMEOUT", default=60)
 # Reader processes for an IATI file of 8 MB or more (0: read in the importing process).
 CBCOORD_IMPORT_READERS = env_int("CBCOORD_IMPORT_READERS", default=2)
+# Uploads and URL imports from the web pages and the API import in a background thread; the
+# request returns at once and the report page follows the run (a large file takes longer than
+# a WSGI server's request timeout). A run with no progress for this many minutes is shown as
+# interrupted (its process ended); importing the file again completes it.
+CBCOORD_IMPORT_IN_BACKGROUND = env_bool("CBCOORD_IMPORT_IN_BACKGROUND", default=True)
+CBCOORD_IMPORT_STALLED_MINUTES = env_int("CBCOORD_IMPORT_STALLED_MINUTES", default=10)
 # URL imports refuse hosts on loopback and private networks (no server-side request forgery).
 CBCOORD_URL_IMPORT_ALLOW_PRIVATE = env_bool("CBCOORD_URL_IMPORT_ALLOW_PRIVATE", default=False)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

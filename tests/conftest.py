@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,16 @@ from cbcoord.accounts.models import Role, User
 from cbcoord.registry.models import Organisation
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _imports_in_the_request() -> Iterator[None]:
+    """Tests import before the response, so that they can read the result at once; the tests of
+    background imports (tests/iati/test_jobs.py, the browser journey) turn it back on."""
+    from django.test import override_settings
+
+    with override_settings(CBCOORD_IMPORT_IN_BACKGROUND=False):
+        yield
 
 
 @pytest.fixture(scope="session")

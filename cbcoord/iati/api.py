@@ -93,7 +93,11 @@ def _truthy(raw: object) -> bool:
     },
 )
 def create_import(request: HttpRequest) -> object:
-    """Import an IATI file: multipart `file` (+ `strict`), or JSON `{"url": ..., "strict": ...}`."""
+    """Import an IATI file: multipart `file` (+ `strict`), or JSON `{"url": ..., "strict": ...}`.
+
+    The import runs in the background (unless the server is configured otherwise): the answer is
+    the run as it starts, `status` "running"; `GET /api/imports/{id}` until it is "completed",
+    "refused" or "failed"."""
     user = api_user(request)
     imports.require_importer(user)
     if request.content_type == "multipart/form-data":

@@ -1,7 +1,8 @@
 """Imports started from the web pages and the API: an uploaded file or a URL.
 
 Both check the user's right first, bring the file to a temporary path (in chunks, never
-whole in memory) and hand it to the importer (``cbcoord.iati.services.iati_import``).
+whole in memory) and hand it to the importer (``cbcoord.iati.services.run_import``), in a
+background thread unless ``CBCOORD_IMPORT_IN_BACKGROUND`` is off (see ``cbcoord.iati.jobs``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from cbcoord.accounts.permissions import may_import
 from cbcoord.core.errors import ServiceError
+from cbcoord.iati import jobs
 from cbcoord.iati.fetch import fetch_url_to_tempfile
 from cbcoord.iati.models import ImportRun
-from cbcoord.iati.services import iati_import
+from cbcoord.iati.services import create_run, run_import
 
 
 def require_importer(user: Any) -> None:
@@ -60,25 +62,44 @@ def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> I
                 if size > limit:
                     raise ServiceError(too_large_message(limit), field="file")
                 out.write(chunk)
-        return iati_import(
-            user=user, path=path, source=name, source_kind="upload", file_name=name, strict=strict
-        )
-    finally:
+    except BaseException:
         path.unlink(missing_ok=True)
+        raise
+    return _import(
+        user=user, path=path, source=name, source_kind="upload", name=name, strict=strict
+    )
 
 
 def import_url(*, user: Any, url: str, strict: bool = False) -> ImportRun:
     require_importer(user)
     path = fetch_url_to_tempfile(url)
+    name = os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml"
+    return _import(
+        user=user, path=path, source=url.strip(), source_kind="url", name=name[:300], strict=strict
+    )
+
+
+def _import(
+    *, user: Any, path: Path, source: str, source_kind: str, name: str, strict: bool
+) -> ImportRun:
+    """Import the temporary file ``path`` (removed afterwards): in a background thread when so
+    configured (the run is returned still running), else before returning."""
     try:
-        name = os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml"
-        return iati_import(
+        run = create_run(
             user=user,
             path=path,
-            source=url.strip(),
-            source_kind="url",
-            file_name=name[:300],
+            source=source,
+            source_kind=source_kind,
+            file_name=name,
             strict=strict,
         )
+        if settings.CBCOORD_IMPORT_IN_BACKGROUND:
+            jobs.start(run, user=user, path=path)  # the thread removes the file
+            return run
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    try:
+        return run_import(run, user=user, path=path)
     finally:
         path.unlink(missing_ok=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,6 +74,8 @@ class ImportRun(models.Model):
     )
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    # Moves with every batch written: a running run whose last progress is old has stopped.
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     added = models.PositiveIntegerField(_("added"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
@@ -96,6 +102,18 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.source} ({self.get_status_display()})"
+
+    @property
+    def stalled(self) -> bool:
+        """Still marked running, but without progress for longer than a run ever pauses: the
+        process that ran it has ended (a restart, a crash)."""
+        if self.status != ImportStatus.RUNNING:
+            return False
+        last = self.progressed_at or self.started_at
+        if last is None:
+            return False
+        limit = dt.timedelta(minutes=settings.CBCOORD_IMPORT_STALLED_MINUTES)
+        return bool(timezone.now() - last > limit)
 
 
 class ImportRefusal(models.Model):

@@ -118,28 +118,60 @@ def iati_import(
     ``user`` None is the operator at the command line (all rights). Partner editors may import
     only activities their organisation reports; the others are refused with the reason.
     """
+    run = create_run(
+        user=user,
+        path=path,
+        source=source,
+        source_kind=source_kind,
+        file_name=file_name,
+        strict=strict,
+    )
+    return run_import(run, user=user, path=path, batch_size=batch_size, use_worker=use_worker)
+
+
+def create_run(
+    *,
+    user: Any,
+    path: Path,
+    source: str,
+    source_kind: str,
+    file_name: str | None = None,
+    strict: bool = False,
+) -> ImportRun:
+    """The record of an import about to run (status running), after the user's right."""
     if user is not None and not may_import(user):
         raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
-    run = ImportRun.objects.create(
+    return ImportRun.objects.create(
         source=source[:1000],
         source_kind=source_kind,
         file_name=(file_name or path.name)[:300],
         strict=strict,
         user=user if user is not None and user.is_authenticated else None,
     )
+
+
+def run_import(
+    run: ImportRun,
+    *,
+    user: Any,
+    path: Path,
+    batch_size: int = BATCH_SIZE,
+    use_worker: bool | None = None,
+) -> ImportRun:
+    """Import ``path`` under ``run`` (from ``create_run``); see ``iati_import``."""
     # For a large file reader processes start now, while this process checks the whole file.
     readers = settings.CBCOORD_IMPORT_READERS
     if readers < 1:
         use_worker = False
     reader = PreparedReader(
         path,
-        strict=strict,
+        strict=run.strict,
         batch_size=batch_size,
         use_worker=use_worker,
         workers=max(1, readers),
     )
     with few_collections(), bulk_writing():
-        return _run(run, reader, path=path, user=user, source_kind=source_kind)
+        return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
 
 
 def _run(
@@ -158,7 +190,10 @@ def _run(
             info.version or "",
         )
         run.file_warnings = [warning.to_dict() for warning in info.warnings]
-        run.save(update_fields=["sha256", "byte_size", "iati_version", "file_warnings"])
+        run.progressed_at = timezone.now()
+        run.save(
+            update_fields=["sha256", "byte_size", "iati_version", "file_warnings", "progressed_at"]
+        )
         importer = _Importer(run=run, user=user, source_kind=source_kind)
         try:
             for items in reader:
@@ -372,8 +407,17 @@ class _Importer:
         run.held_back += len(held_back)
         run.refused += len(refusals)
         run.with_warnings += warned
+        run.progressed_at = now
         run.save(
-            update_fields=["added", "updated", "unchanged", "held_back", "refused", "with_warnings"]
+            update_fields=[
+                "added",
+                "updated",
+                "unchanged",
+                "held_back",
+                "refused",
+                "with_warnings",
+                "progressed_at",
+            ]
         )
 
     def _permission_refusal(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from tests.browser.conftest import log_in
 
@@ -32,8 +34,19 @@ IDB_FILE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+@pytest.fixture
+def in_background() -> Iterator[None]:
+    """As served: the upload returns at once and the report page follows the import."""
+    with override_settings(CBCOORD_IMPORT_IN_BACKGROUND=True):
+        yield
+
+
 def test_partner_editor_imports_an_idb_activity(
-    page: Any, live_server: Any, demo_passwords: dict[str, str], tmp_path: Path
+    page: Any,
+    live_server: Any,
+    demo_passwords: dict[str, str],
+    tmp_path: Path,
+    in_background: None,
 ) -> None:
     path = tmp_path / "idb-activities.xml"
     path.write_text(IDB_FILE, encoding="utf-8")
@@ -48,7 +61,11 @@ def test_partner_editor_imports_an_idb_activity(
     # Not a glob: "/imports/*/" would also match the upload page itself.
     page.wait_for_url(re.compile(r".*/imports/\d+/$"))
 
-    assert page.inner_text("#run-status") == "Completed"
+    # The report follows the import (htmx, every second) until it ends.
+    page.wait_for_function(
+        "document.querySelector('#run-status').innerText.trim() === 'Completed'", timeout=30_000
+    )
+    assert page.locator("#run-running").count() == 0
     assert page.inner_text("[data-count=added]") == "1"
     assert "idb-activities.xml" in page.inner_text("#run-facts")
 

@@ -1,0 +1,113 @@
+"""Imports from the web pages and the API run in a background thread; the report follows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from cbcoord.activities.models import Activity
+from cbcoord.iati import jobs
+from cbcoord.iati.imports import import_upload
+from cbcoord.iati.models import ImportRun
+from tests.iati.test_import_service import ACTIVITY
+
+FILE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n'
+    + ACTIVITY.format(
+        updated="2019-03-01T00:00:00Z",
+        org="XM-DAC-909",
+        title="Customs",
+        identifier="XM-DAC-909-BG-1",
+    )
+    + "\n</iati-activities>\n"
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def in_background() -> Any:
+    with override_settings(CBCOORD_IMPORT_IN_BACKGROUND=True):
+        yield
+
+
+def _upload(name: str = "bg.xml", data: str = FILE) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data.encode(), content_type="application/xml")
+
+
+def test_an_upload_returns_at_once_and_the_thread_imports(
+    in_background: None, reference: None, secretariat: Any, client_for: Any, tmp_path: Path
+) -> None:
+    browser = client_for(secretariat)
+    response = browser.post(reverse("import-new"), {"file": _upload()})
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert response["Location"] == reverse("import-detail", args=[run.pk])
+    assert jobs.wait(run.pk, timeout=60)
+    run.refresh_from_db()
+    assert run.status == "completed" and run.added == 1
+    assert run.progressed_at is not None and run.finished_at is not None
+    assert Activity.objects.filter(iati_identifier="XM-DAC-909-BG-1").exists()
+    assert run.pk not in jobs.running()
+    html = browser.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 1s"' not in html  # finished: the page stops following
+    assert "run-running" not in html
+
+
+def test_the_report_of_a_running_import_follows_it_and_a_stalled_one_says_so(
+    reference: None, secretariat: Any, client_for: Any
+) -> None:
+    run = ImportRun.objects.create(source="x.xml", source_kind="upload", user=secretariat)
+    url = reverse("import-detail", args=[run.pk])
+    browser = client_for(secretariat)
+    html = browser.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'id="run-running"' in html
+    assert not run.stalled
+
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    ImportRun.objects.filter(pk=run.pk).update(started_at=long_ago, progressed_at=long_ago)
+    run.refresh_from_db()
+    assert run.stalled
+    html = browser.get(url).content.decode()
+    assert 'id="run-stalled"' in html and "Import the same file again" in html
+    assert 'hx-trigger="every 1s"' not in html
+
+
+def test_the_temporary_file_goes_and_a_crash_marks_the_run_failed(
+    in_background: None, reference: None, secretariat: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Path] = []
+
+    def explode(run: ImportRun, *, user: Any, path: Path) -> ImportRun:
+        seen.append(path)
+        assert path.exists()
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("cbcoord.iati.services.run_import", explode)
+    run = import_upload(user=secretariat, upload=_upload())
+    assert jobs.wait(run.pk, timeout=60)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.message == "RuntimeError: disk on fire"
+    assert run.finished_at is not None
+    assert seen and not seen[0].exists()
+
+
+def test_the_api_answers_with_the_running_run(
+    in_background: None, reference: None, secretariat: Any, client: Any
+) -> None:
+    from tests.api.test_activities_api import _token
+
+    response = client.post("/api/imports", {"file": _upload()}, headers=_token(secretariat))
+    assert response.status_code == 201
+    run = response.json()
+    assert run["status"] in {"running", "completed"}
+    assert jobs.wait(run["id"], timeout=60)
+    done = client.get(f"/api/imports/{run['id']}", headers=_token(secretariat)).json()
+    assert done["status"] == "completed" and done["added"] == 1
