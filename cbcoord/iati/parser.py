@@ -1327,7 +1327,11 @@ class _ActivityReader:
         code, vocabulary = get("code"), get("vocabulary")
         code_key, vocabulary_key = _CODE_KEYS[key]
         if code is not None:
-            ok = self._allowed.get((code_key, vocabulary), _UNSET)
+            ok = (
+                self._allowed1.get(code_key, _UNSET)  # where _code keeps the vocabulary-less
+                if vocabulary is None
+                else self._allowed.get((code_key, vocabulary), _UNSET)
+            )
             if ok is not None and (ok is _UNSET or code not in ok):
                 self._code(code_key, code, vocabulary, el, path)
         if vocabulary is not None:
@@ -1402,7 +1406,11 @@ class _ActivityReader:
         code, vocabulary = el.get("code"), el.get("vocabulary")
         code_key, vocabulary_key = _CODE_KEYS[key]
         if code is not None:
-            ok = self._allowed.get((code_key, vocabulary), _UNSET)
+            ok = (
+                self._allowed1.get(code_key, _UNSET)  # where _code keeps the vocabulary-less
+                if vocabulary is None
+                else self._allowed.get((code_key, vocabulary), _UNSET)
+            )
             if ok is not None and (ok is _UNSET or code not in ok):
                 self._code(code_key, code, vocabulary, el, path)
         if vocabulary is not None:

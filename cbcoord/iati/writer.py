@@ -119,7 +119,9 @@ class _Builder:
                 el.append(_parse_fragment(xml))
 
     def narratives(self, parent: etree._Element, narratives: Narratives, path: str) -> None:
-        for index, (lang, text) in enumerate(narratives.items(), start=1):
+        # In language order, as the reader numbers them (narrative[n] of the extra content): the
+        # stored JSON's own key order is not kept by every database (PostgreSQL's jsonb).
+        for index, (lang, text) in enumerate(sorted(narratives.items()), start=1):
             el = self.sub(parent, "narrative", f"{path}/narrative[{index}]")
             if lang and lang != self.lang:
                 el.set(XML_LANG, lang)

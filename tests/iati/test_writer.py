@@ -173,3 +173,21 @@ def test_modelled_content_written_from_scratch_is_valid(tmp_path: Path) -> None:
 def test_generated_datetime_must_be_aware() -> None:
     with pytest.raises(ValueError, match="time zone"):
         write_activities([], io.BytesIO(), generated_datetime=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_narratives_are_written_in_language_order_whatever_the_dict_order() -> None:
+    """PostgreSQL's jsonb gives keys back shortest first, not in the stored order: narratives go
+    out sorted by language, the order in which the reader numbered ``narrative[n]``."""
+    from cbcoord.iati.writer import activity_element
+
+    activity = ParsedActivity(
+        iati_identifier="XM-DAC-909-CB-7",
+        reporting_org=OrgRef("XM-DAC-909", "40", {"en": "IDB"}),
+        default_language="en",
+        title={"fr": "Guichet unique", "en-gb": "Single window", "es": "Ventanilla única"},
+        extra_content=[ExtraContent("title/narrative[3]", {"{urn:x}checked": "1"}, [])],
+    )
+    narratives = activity_element(activity).findall("title/narrative")
+    langs = [n.get("{http://www.w3.org/XML/1998/namespace}lang") for n in narratives]
+    assert langs == ["en-gb", "es", "fr"]
+    assert [n.get("{urn:x}checked") for n in narratives] == [None, None, "1"]
