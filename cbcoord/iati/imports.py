@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cbcoord.accounts.permissions import may_import
 from cbcoord.core.errors import ServiceError
 from cbcoord.iati import jobs
-from cbcoord.iati.fetch import fetch_url_to_tempfile
+from cbcoord.iati.fetch import check_url, fetch_url_to_tempfile
 from cbcoord.iati.models import ImportRun
 from cbcoord.iati.services import create_run, run_import
 
@@ -72,11 +72,16 @@ def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> I
 
 def import_url(*, user: Any, url: str, strict: bool = False) -> ImportRun:
     require_importer(user)
+    url = check_url(url)  # a refusal the user can act on at once; the download comes later
+    name = (os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml")[:300]
+    if settings.CBCOORD_IMPORT_IN_BACKGROUND:
+        run = create_run(
+            user=user, path=Path(name), source=url, source_kind="url", file_name=name, strict=strict
+        )
+        jobs.start(run, user=user, url=url)  # downloads, then imports
+        return run
     path = fetch_url_to_tempfile(url)
-    name = os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml"
-    return _import(
-        user=user, path=path, source=url.strip(), source_kind="url", name=name[:300], strict=strict
-    )
+    return _import(user=user, path=path, source=url, source_kind="url", name=name, strict=strict)
 
 
 def _import(

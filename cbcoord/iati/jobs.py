@@ -1,10 +1,12 @@
 """Imports from the web pages and the API, run in a background thread of the serving process.
 
-A large file takes longer to import than a WSGI server waits for a response, and nobody should
-stare at a spinning page meanwhile: the request creates the run and returns, a thread imports,
-and the run's report page follows it until it ends. If the process ends first (a restart),
-the run stays "running" without progress and its page says it was interrupted
-(``ImportRun.stalled``); importing the same file again completes it, as after any interruption.
+A large file takes longer to import (or to download) than a WSGI server waits for a response, and
+nobody should stare at a spinning page meanwhile: the request creates the run and returns, a
+thread downloads (URL imports) and imports, and the run's report page follows it until it ends.
+If the process ends first (a restart), the run stays "running" without progress and its page says
+it was interrupted (``ImportRun.stalled``); importing the same file again completes it, as after
+any interruption. Concurrent imports may write the same activities: their batches take turns
+(see ``services._Importer.write``).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from cbcoord.core.errors import ServiceError
 from cbcoord.iati import services
+from cbcoord.iati.fetch import fetch_url_to_tempfile
 from cbcoord.iati.models import ImportRun, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -27,15 +31,30 @@ _lock = threading.Lock()
 _threads: dict[int, threading.Thread] = {}
 
 
-def start(run: ImportRun, *, user: Any, path: Path) -> None:
-    """Import ``path`` under ``run`` in a new thread, which removes ``path`` when done."""
+def start(run: ImportRun, *, user: Any, path: Path | None = None, url: str | None = None) -> None:
+    """Import ``path`` (a temporary file, removed when done) or the file at ``url`` under
+    ``run``, in a new thread started once the current transaction (if any) has committed the
+    run."""
     user_id = user.pk if user is not None and user.is_authenticated else None
-    thread = threading.Thread(
-        target=_work, args=(run.pk, user_id, path), name=f"cbcoord-import-{run.pk}", daemon=True
-    )
-    with _lock:
-        _threads[run.pk] = thread
-    thread.start()
+
+    def launch() -> None:
+        thread = threading.Thread(
+            target=_work,
+            args=(run.pk, user_id, path, url),
+            name=f"cbcoord-import-{run.pk}",
+            daemon=True,
+        )
+        with _lock:  # registered before it runs, so that its own clean-up finds it
+            _threads[run.pk] = thread
+            try:
+                thread.start()
+            except RuntimeError as error:  # no more threads to be had
+                del _threads[run.pk]
+                _record_failure(run.pk, f"the import could not start: {error}")
+                if path is not None:
+                    path.unlink(missing_ok=True)
+
+    transaction.on_commit(launch)
 
 
 def wait(run_id: int, timeout: float | None = None) -> bool:
@@ -54,20 +73,37 @@ def running() -> list[int]:
         return sorted(_threads)
 
 
-def _work(run_id: int, user_id: int | None, path: Path) -> None:
+def _work(run_id: int, user_id: int | None, path: Path | None, url: str | None) -> None:
     try:
         run = ImportRun.objects.get(pk=run_id)
         user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
+        if path is None:
+            assert url is not None
+            try:
+                path = fetch_url_to_tempfile(url)
+            except ServiceError as error:  # unreachable, too large, too slow, ...
+                services.finish_run(run, ImportStatus.REFUSED, error.message)
+                return
         services.run_import(run, user=user, path=path)
-    except Exception as error:  # the run says what happened; the log has the trace
-        logger.exception("background import run %s failed", run_id)
-        ImportRun.objects.filter(pk=run_id, status=ImportStatus.RUNNING).update(
-            status=ImportStatus.FAILED,
-            message=f"{type(error).__name__}: {error}"[:2000],
-            finished_at=timezone.now(),
-        )
+    except Exception as error:
+        # run_import records (and logs) what fails while it writes; this is the rest.
+        if _record_failure(run_id, f"{type(error).__name__}: {error}"):
+            logger.exception("background import run %s failed", run_id)
     finally:
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
         connection.close()  # this thread's own connection
         with _lock:
             _threads.pop(run_id, None)
+
+
+def _record_failure(run_id: int, message: str) -> bool:
+    """Mark a run that is still running as failed; whether it was still running."""
+    try:
+        changed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED, message=message[:2000], finished_at=timezone.now()
+        )
+    except Exception:  # the database itself is gone: the run will show as interrupted
+        logger.exception("could not record the failure of import run %s", run_id)
+        return True
+    return bool(changed)

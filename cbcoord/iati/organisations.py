@@ -45,9 +45,19 @@ class OrganisationMatcher:
     def _create(
         self, *, ref: str, name: str, org_type: str | None, role: str | None
     ) -> Organisation:
+        # Another import running at the same time may have created it since this cache was
+        # filled (the importer's batches take turns, so what it created is committed by now).
+        since = (
+            Organisation.objects.filter(iati_org_id=ref).first()
+            if ref
+            else Organisation.objects.filter(name=name[:300]).first()
+        )
+        if since is not None:
+            self._remember(since)
+            return since
         base = slugify(ref or name)[:70] or "organisation"
         key, counter = base, 1
-        while key in self.keys:
+        while key in self.keys or Organisation.objects.filter(key=key).exists():
             counter += 1
             key = f"{base}-{counter}"
         organisation = Organisation.objects.create(

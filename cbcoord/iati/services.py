@@ -9,8 +9,12 @@ was interrupted completes it (unchanged activities are skipped by hash).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,8 +174,72 @@ def run_import(
         use_worker=use_worker,
         workers=max(1, readers),
     )
-    with few_collections(), bulk_writing():
+    with import_turn(run), few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
+
+
+# Imports into one database run one at a time. Two at once may meet the same activities (a
+# double submit, a URL and an upload of one file, two servers): each would insert what the
+# other had not yet committed, create the same unknown organisation, or find an activity last
+# seen by the other run and withdraw it. The lock is PostgreSQL's advisory lock (held by the
+# import's connection, so a crash releases it), or with SQLite a lock file beside the
+# database's name in CBCOORD_VAR_DIR (SQLite serves one host).
+_LOCK_KEY = 0x63_62_69_61_74_69  # PostgreSQL advisory lock key: "cbiati"
+_LOCK_POLL_SECONDS = 1.0
+_HEARTBEAT_SECONDS = 30.0
+
+
+@contextlib.contextmanager
+def import_turn(run: ImportRun) -> Iterator[None]:
+    """Wait for this database's other import, if any, to end; hold the turn for the body. A
+    waiting run keeps its ``progressed_at`` fresh, so that it is not shown as interrupted."""
+    take, give_back = _pg_turn() if connection.vendor == "postgresql" else _file_turn()
+    waited = 0.0
+    while not take():
+        time.sleep(_LOCK_POLL_SECONDS)
+        waited += _LOCK_POLL_SECONDS
+        if waited >= _HEARTBEAT_SECONDS:
+            waited = 0.0
+            run.progressed_at = timezone.now()
+            run.save(update_fields=["progressed_at"])
+    try:
+        yield
+    finally:
+        give_back()
+
+
+def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
+    def take() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
+
+    def give_back() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+
+    return take, give_back
+
+
+def _file_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
+    name = str(connection.settings_dict["NAME"])
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    directory = Path(settings.VAR_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / f"import-{digest}.lock", "a+b")  # noqa: SIM115 - closed below
+
+    def take() -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def give_back() -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+
+    return take, give_back
 
 
 def _run(
@@ -223,6 +291,11 @@ def _run(
     return run
 
 
+def finish_run(run: ImportRun, status: str, message: str) -> None:
+    """End ``run`` with ``status`` (an ``ImportStatus``) and the message for the user."""
+    _finish(run, status, message)
+
+
 def _finish(run: ImportRun, status: str, message: str) -> None:
     run.status = status
     run.message = message
@@ -258,19 +331,19 @@ class _Importer:
             ):
                 latest[parsed.iati_identifier] = parsed
         refusals = [self._refusal(item) for item in batch.refused]
-        existing = {
-            row[0]: _Existing(*row[1:])
-            for row in Activity.objects.filter(iati_identifier__in=list(latest)).values_list(
-                "iati_identifier",
-                "pk",
-                "publisher_updated_at",
-                "publisher_hash",
-                "hand_edited",
-                "withdrawn_at",
-                "reporting_org_id",
-            )
-        }
-        with transaction.atomic():
+        with transaction.atomic():  # what exists is read in the batch's own transaction
+            existing = {
+                row[0]: _Existing(*row[1:])
+                for row in Activity.objects.filter(iati_identifier__in=list(latest)).values_list(
+                    "iati_identifier",
+                    "pk",
+                    "publisher_updated_at",
+                    "publisher_hash",
+                    "hand_edited",
+                    "withdrawn_at",
+                    "reporting_org_id",
+                )
+            }
             self._write(latest, existing, refusals)
 
     def _db_stamp(self, value: Any) -> Any:
