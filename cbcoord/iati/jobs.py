@@ -5,8 +5,7 @@ nobody should stare at a spinning page meanwhile: the request creates the run an
 thread downloads (URL imports) and imports, and the run's report page follows it until it ends.
 If the process ends first (a restart), the run stays "running" without progress and its page says
 it was interrupted (``ImportRun.stalled``); importing the same file again completes it, as after
-any interruption. Concurrent imports may write the same activities: their batches take turns
-(see ``services._Importer.write``).
+any interruption. Imports into one database take turns (``services.import_turn``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from cbcoord.core.errors import ServiceError
@@ -33,28 +32,33 @@ _threads: dict[int, threading.Thread] = {}
 
 def start(run: ImportRun, *, user: Any, path: Path | None = None, url: str | None = None) -> None:
     """Import ``path`` (a temporary file, removed when done) or the file at ``url`` under
-    ``run``, in a new thread started once the current transaction (if any) has committed the
-    run."""
+    ``run``, in a new thread. Called inside a transaction (which may yet roll back, and whose
+    run a new thread could not see), it imports here and now instead."""
     user_id = user.pk if user is not None and user.is_authenticated else None
-
-    def launch() -> None:
-        thread = threading.Thread(
-            target=_work,
-            args=(run.pk, user_id, path, url),
-            name=f"cbcoord-import-{run.pk}",
-            daemon=True,
-        )
-        with _lock:  # registered before it runs, so that its own clean-up finds it
-            _threads[run.pk] = thread
-            try:
-                thread.start()
-            except RuntimeError as error:  # no more threads to be had
-                del _threads[run.pk]
-                _record_failure(run.pk, f"the import could not start: {error}")
-                if path is not None:
-                    path.unlink(missing_ok=True)
-
-    transaction.on_commit(launch)
+    if connection.in_atomic_block:
+        used: Path | None = None
+        try:
+            used = _import(run.pk, user_id, path, url)
+        finally:
+            for leftover in (path, used):
+                if leftover is not None:
+                    leftover.unlink(missing_ok=True)
+        return
+    thread = threading.Thread(
+        target=_work,
+        args=(run.pk, user_id, path, url),
+        name=f"cbcoord-import-{run.pk}",
+        daemon=True,
+    )
+    with _lock:  # registered before it runs, so that its own clean-up finds it
+        _threads[run.pk] = thread
+        try:
+            thread.start()
+        except RuntimeError as error:  # no more threads to be had
+            del _threads[run.pk]
+            _record_failure(run.pk, f"the import could not start: {error}")
+            if path is not None:
+                path.unlink(missing_ok=True)
 
 
 def wait(run_id: int, timeout: float | None = None) -> bool:
@@ -75,6 +79,18 @@ def running() -> list[int]:
 
 def _work(run_id: int, user_id: int | None, path: Path | None, url: str | None) -> None:
     try:
+        path = _import(run_id, user_id, path, url)
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        connection.close()  # this thread's own connection
+        with _lock:
+            _threads.pop(run_id, None)
+
+
+def _import(run_id: int, user_id: int | None, path: Path | None, url: str | None) -> Path | None:
+    """Download (``url``) and import; return the file to remove. Records every failure."""
+    try:
         run = ImportRun.objects.get(pk=run_id)
         user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
         if path is None:
@@ -83,18 +99,13 @@ def _work(run_id: int, user_id: int | None, path: Path | None, url: str | None) 
                 path = fetch_url_to_tempfile(url)
             except ServiceError as error:  # unreachable, too large, too slow, ...
                 services.finish_run(run, ImportStatus.REFUSED, error.message)
-                return
+                return None
         services.run_import(run, user=user, path=path)
     except Exception as error:
         # run_import records (and logs) what fails while it writes; this is the rest.
         if _record_failure(run_id, f"{type(error).__name__}: {error}"):
             logger.exception("background import run %s failed", run_id)
-    finally:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        connection.close()  # this thread's own connection
-        with _lock:
-            _threads.pop(run_id, None)
+    return path
 
 
 def _record_failure(run_id: int, message: str) -> bool:

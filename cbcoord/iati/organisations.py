@@ -29,8 +29,8 @@ class OrganisationMatcher:
     def match(
         self, *, ref: str | None, name: str, org_type: str | None, role: str | None = None
     ) -> Organisation | None:
-        ref = (ref or "").strip()
-        name = name.strip()
+        ref = (ref or "").strip()[:150]  # as stored (Organisation.iati_org_id, .name)
+        name = name.strip()[:300]
         if ref and ref in self.by_ref:
             return self.by_ref[ref]
         if name and name in self.by_name:
@@ -45,8 +45,8 @@ class OrganisationMatcher:
     def _create(
         self, *, ref: str, name: str, org_type: str | None, role: str | None
     ) -> Organisation:
-        # Another import running at the same time may have created it since this cache was
-        # filled (the importer's batches take turns, so what it created is committed by now).
+        # Something else may have created it since this cache was filled (an edit in the back
+        # office; imports themselves take turns).
         since = (
             Organisation.objects.filter(iati_org_id=ref).first()
             if ref

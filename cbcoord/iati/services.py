@@ -13,6 +13,8 @@ import contextlib
 import fcntl
 import hashlib
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -189,44 +191,84 @@ _LOCK_POLL_SECONDS = 1.0
 _HEARTBEAT_SECONDS = 30.0
 
 
+_held = threading.local()  # the turns this thread holds (re-entrant), by lock name
+
+
 @contextlib.contextmanager
 def import_turn(run: ImportRun) -> Iterator[None]:
     """Wait for this database's other import, if any, to end; hold the turn for the body. A
-    waiting run keeps its ``progressed_at`` fresh, so that it is not shown as interrupted."""
-    take, give_back = _pg_turn() if connection.vendor == "postgresql" else _file_turn()
-    waited = 0.0
-    while not take():
-        time.sleep(_LOCK_POLL_SECONDS)
-        waited += _LOCK_POLL_SECONDS
-        if waited >= _HEARTBEAT_SECONDS:
-            waited = 0.0
-            run.progressed_at = timezone.now()
-            run.save(update_fields=["progressed_at"])
+    waiting run keeps its ``progressed_at`` fresh, so that it is not shown as interrupted. A
+    thread that holds the turn already goes on (an import inside an import)."""
+    postgres = connection.vendor == "postgresql"
+    name = f"pg:{connection.alias}" if postgres else str(_lock_path())
+    turns: dict[str, int] = _held.__dict__.setdefault("turns", {})
+    if turns.get(name):
+        turns[name] += 1
+        try:
+            yield
+        finally:
+            turns[name] -= 1
+        return
+    take, give_back = _pg_turn() if postgres else _file_turn(Path(name))
     try:
-        yield
+        waited = 0.0
+        while not take():
+            time.sleep(_LOCK_POLL_SECONDS)
+            waited += _LOCK_POLL_SECONDS
+            if waited >= _HEARTBEAT_SECONDS:
+                waited = 0.0
+                run.progressed_at = timezone.now()
+                run.save(update_fields=["progressed_at"])
+        turns[name] = 1
+        try:
+            yield
+        finally:
+            turns[name] = 0
     finally:
         give_back()
 
 
 def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
+    """PostgreSQL's advisory lock. Inside a transaction (the demo loader, tests) it is the
+    transaction's own, released when the transaction ends, so that a later import cannot run
+    on rows not yet committed and a failed transaction cannot keep it; otherwise the
+    session's, released at the end of the import or when the connection closes."""
+    in_transaction = connection.in_atomic_block
+    function = "pg_try_advisory_xact_lock" if in_transaction else "pg_try_advisory_lock"
+    taken = False
+
     def take() -> bool:
+        nonlocal taken
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
-            return bool(cursor.fetchone()[0])
+            cursor.execute(f"SELECT {function}(%s)", [_LOCK_KEY])
+            taken = bool(cursor.fetchone()[0])
+        return taken
 
     def give_back() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+        if in_transaction or not taken:
+            return
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+        except Exception:  # a broken connection: closing it releases the lock for sure
+            logger.exception("could not release the import lock; closing the connection")
+            connection.close()
 
     return take, give_back
 
 
-def _file_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
+def _lock_path() -> Path:
+    """The lock file of this SQLite database, in CBCOORD_VAR_DIR."""
     name = str(connection.settings_dict["NAME"])
+    if not name.startswith("file:") and name != ":memory:":
+        name = os.path.realpath(name)
     digest = hashlib.sha256(name.encode()).hexdigest()[:16]
-    directory = Path(settings.VAR_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    handle = open(directory / f"import-{digest}.lock", "a+b")  # noqa: SIM115 - closed below
+    return Path(settings.VAR_DIR) / f"import-{digest}.lock"
+
+
+def _file_turn(path: Path) -> tuple[Callable[[], bool], Callable[[], None]]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+b")  # noqa: SIM115 - closed by give_back
 
     def take() -> bool:
         try:
@@ -236,8 +278,10 @@ def _file_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
         return True
 
     def give_back() -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        handle.close()
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            handle.close()  # closing releases the lock in any case
 
     return take, give_back
 

@@ -342,3 +342,19 @@ def test_warnings_about_the_file_itself_are_in_the_report(
     assert full.file_warnings == []
     html = client_for(secretariat).get(reverse("import-detail", args=[full.pk])).content.decode()
     assert 'id="file-warnings"' not in html
+
+
+def test_a_long_organisation_identifier_met_twice_is_one_organisation(
+    tmp_path: Path, reference: None
+) -> None:
+    """Identifiers are stored cut to 150 characters; the second meeting finds the first."""
+    ref = "XM-" + "X" * 200
+    run = run_import(
+        iati_file(
+            tmp_path / "long.xml",
+            {"identifier": "XM-LONG-1", "org": ref},
+            {"identifier": "XM-LONG-2", "org": ref},
+        )
+    )
+    assert run.status == "completed" and run.added == 2, run.message
+    assert Organisation.objects.filter(iati_org_id=ref[:150]).count() == 1

@@ -188,3 +188,69 @@ def test_a_report_polled_after_the_session_ended_sends_the_browser_to_log_in(
     assert polled["HX-Redirect"].startswith(reverse("login") + "?next=")
     plain = anonymous.get(url)  # an ordinary request is redirected as before
     assert plain.status_code == 302 and "HX-Redirect" not in plain
+
+
+def test_a_thread_that_holds_the_turn_may_import_again(reference: None) -> None:
+    from cbcoord.iati import services
+
+    run = ImportRun.objects.create(source="outer.xml", source_kind="path")
+    entered: list[str] = []
+
+    def nested() -> None:
+        try:
+            with services.import_turn(run), services.import_turn(run):
+                entered.append("inner")
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=nested)
+    worker.start()
+    worker.join(10)
+    assert entered == ["inner"] and not worker.is_alive()
+
+
+def test_inside_a_transaction_the_turn_lasts_until_it_ends(reference: None) -> None:
+    """PostgreSQL: taken inside a transaction, the lock is the transaction's, so that the next
+    import cannot start on rows not yet committed (and a failed transaction cannot keep it)."""
+    from django.db import transaction
+
+    from cbcoord.iati import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks")
+    run = ImportRun.objects.create(source="in-transaction.xml", source_kind="path")
+    other_got_it = threading.Event()
+
+    def other() -> None:
+        try:
+            with services.import_turn(run):
+                other_got_it.set()
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        with services.import_turn(run):
+            pass
+        waiting = threading.Thread(target=other)
+        waiting.start()
+        time.sleep(1.5)
+        assert not other_got_it.is_set()  # the turn ended, but the transaction has not
+    waiting.join(10)
+    assert other_got_it.is_set()
+
+
+def test_started_inside_a_transaction_the_import_runs_at_once(
+    in_background: None, reference: None, secretariat: Any, tmp_path: Path
+) -> None:
+    from django.db import transaction
+
+    from cbcoord.iati.services import create_run
+
+    path = tmp_path / "inside.xml"
+    path.write_text(FILE, encoding="utf-8")
+    with transaction.atomic():
+        run = create_run(user=secretariat, path=path, source="inside.xml", source_kind="upload")
+        jobs.start(run, user=secretariat, path=path)
+        run.refresh_from_db()
+        assert run.status == "completed" and run.added == 1
+    assert not path.exists() and run.pk not in jobs.running()
