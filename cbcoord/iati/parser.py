@@ -1088,6 +1088,25 @@ class _ActivityReader:
         if reason is not None:
             self._warn(f"{path}/{child}" if child else path, el, reason)
 
+    def _code_and_vocabulary(
+        self, key: str, code: str | None, vocabulary: str | None, el: etree._Element, path: str
+    ) -> None:
+        """``_code`` for ``key``'s @code (under ``vocabulary``) and @vocabulary, answered from
+        the caches without a call in the usual case: codes on their lists."""
+        code_key, vocabulary_key = _CODE_KEYS[key]
+        if code is not None:
+            ok = (
+                self._allowed1.get(code_key, _UNSET)  # where _code keeps the vocabulary-less
+                if vocabulary is None
+                else self._allowed.get((code_key, vocabulary), _UNSET)
+            )
+            if ok is not None and (ok is _UNSET or code not in ok):
+                self._code(code_key, code, vocabulary, el, path)
+        if vocabulary is not None:
+            ok = self._allowed1.get(vocabulary_key, _UNSET)
+            if ok is not None and (ok is _UNSET or vocabulary not in ok):
+                self._code(vocabulary_key, vocabulary, None, el, path)
+
     def _allowed_codes(self, key: str) -> frozenset[str] | None:
         checker = self.checker
         return checker.allowed(key, None) if checker is not None else None
@@ -1325,19 +1344,7 @@ class _ActivityReader:
             self._check_attributes(el, path, _K_REGION if with_percentage else _K_TAG)
         get = el.get
         code, vocabulary = get("code"), get("vocabulary")
-        code_key, vocabulary_key = _CODE_KEYS[key]
-        if code is not None:
-            ok = (
-                self._allowed1.get(code_key, _UNSET)  # where _code keeps the vocabulary-less
-                if vocabulary is None
-                else self._allowed.get((code_key, vocabulary), _UNSET)
-            )
-            if ok is not None and (ok is _UNSET or code not in ok):
-                self._code(code_key, code, vocabulary, el, path)
-        if vocabulary is not None:
-            ok = self._allowed1.get(vocabulary_key, _UNSET)
-            if ok is not None and (ok is _UNSET or vocabulary not in ok):
-                self._code(vocabulary_key, vocabulary, None, el, path)
+        self._code_and_vocabulary(key, code, vocabulary, el, path)
         raw = get("percentage") if with_percentage else None
         return {  # keys in sorted order (see _budget)
             "code": code,
@@ -1404,19 +1411,7 @@ class _ActivityReader:
         if self.careful:
             self._leaf(el, path, _K_CODE_VOCAB)
         code, vocabulary = el.get("code"), el.get("vocabulary")
-        code_key, vocabulary_key = _CODE_KEYS[key]
-        if code is not None:
-            ok = (
-                self._allowed1.get(code_key, _UNSET)  # where _code keeps the vocabulary-less
-                if vocabulary is None
-                else self._allowed.get((code_key, vocabulary), _UNSET)
-            )
-            if ok is not None and (ok is _UNSET or code not in ok):
-                self._code(code_key, code, vocabulary, el, path)
-        if vocabulary is not None:
-            ok = self._allowed1.get(vocabulary_key, _UNSET)
-            if ok is not None and (ok is _UNSET or vocabulary not in ok):
-                self._code(vocabulary_key, vocabulary, None, el, path)
+        self._code_and_vocabulary(key, code, vocabulary, el, path)
         return {"code": code, "vocabulary": vocabulary}
 
     def _default_aid_type(self, el: etree._Element, a: Content) -> None:
