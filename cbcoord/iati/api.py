@@ -42,6 +42,7 @@ class ImportRunOut(Schema):
     iati_version: str
     strict: bool
     status: str
+    stage: str
     message: str
     started_at: datetime.datetime
     finished_at: datetime.datetime | None

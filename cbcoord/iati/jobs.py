@@ -22,7 +22,7 @@ from django.utils import timezone
 from cbcoord.core.errors import ServiceError
 from cbcoord.iati import services
 from cbcoord.iati.fetch import fetch_url_to_tempfile
-from cbcoord.iati.models import ImportRun, ImportStatus
+from cbcoord.iati.models import ImportRun, ImportStage, ImportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ def _import(run_id: int, user_id: int | None, path: Path | None, url: str | None
         user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
         if path is None:
             assert url is not None
+            services.set_stage(run, ImportStage.DOWNLOADING)
             try:
                 path = fetch_url_to_tempfile(url)
             except ServiceError as error:  # unreachable, too large, too slow, ...

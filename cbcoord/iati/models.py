@@ -52,6 +52,16 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportStage(models.TextChoices):
+    """Where a running import is, for its report page."""
+
+    WAITING = "waiting", _("Waiting for another import to finish")
+    DOWNLOADING = "downloading", _("Downloading the file")
+    CHECKING = "checking", _("Checking the whole file")
+    WRITING = "writing", _("Reading and writing activities")
+    DONE = "done", _("Done")
+
+
 class ImportRun(models.Model):
     """One run of the importer over one file: what it read and what it did."""
 
@@ -76,6 +86,7 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     # Moves with every batch written: a running run whose last progress is old has stopped.
     progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=12, choices=ImportStage.choices, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     added = models.PositiveIntegerField(_("added"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)

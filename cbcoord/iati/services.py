@@ -38,7 +38,7 @@ from cbcoord.activities.models import (
 )
 from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetime
 from cbcoord.iati.model import DataQualityWarning, IatiFileError, RefusedActivity
-from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStatus
+from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
 from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.iati.parser import check_file
 from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
@@ -211,14 +211,18 @@ def import_turn(run: ImportRun) -> Iterator[None]:
         return
     take, give_back = _pg_turn() if postgres else _file_turn(Path(name))
     try:
-        waited = 0.0
-        while not take():
-            time.sleep(_LOCK_POLL_SECONDS)
-            waited += _LOCK_POLL_SECONDS
-            if waited >= _HEARTBEAT_SECONDS:
-                waited = 0.0
-                run.progressed_at = timezone.now()
-                run.save(update_fields=["progressed_at"])
+        if not take():
+            _set_stage(run, ImportStage.WAITING)
+            waited = 0.0
+            while True:
+                time.sleep(_LOCK_POLL_SECONDS)
+                if take():
+                    break
+                waited += _LOCK_POLL_SECONDS
+                if waited >= _HEARTBEAT_SECONDS:
+                    waited = 0.0
+                    run.progressed_at = timezone.now()
+                    run.save(update_fields=["progressed_at"])
         turns[name] = 1
         try:
             yield
@@ -226,6 +230,17 @@ def import_turn(run: ImportRun) -> Iterator[None]:
             turns[name] = 0
     finally:
         give_back()
+
+
+def _set_stage(run: ImportRun, stage: str) -> None:
+    run.stage = stage
+    run.progressed_at = timezone.now()
+    run.save(update_fields=["stage", "progressed_at"])
+
+
+def set_stage(run: ImportRun, stage: str) -> None:
+    """Say where ``run`` is (an ``ImportStage``), for its report page."""
+    _set_stage(run, stage)
 
 
 def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
@@ -291,6 +306,7 @@ def _run(
 ) -> ImportRun:
     try:
         reader.start()
+        _set_stage(run, ImportStage.CHECKING)
         try:
             info = check_file(path, count_activities=False)
         except IatiFileError as error:
@@ -303,8 +319,16 @@ def _run(
         )
         run.file_warnings = [warning.to_dict() for warning in info.warnings]
         run.progressed_at = timezone.now()
+        run.stage = ImportStage.WRITING
         run.save(
-            update_fields=["sha256", "byte_size", "iati_version", "file_warnings", "progressed_at"]
+            update_fields=[
+                "sha256",
+                "byte_size",
+                "iati_version",
+                "file_warnings",
+                "progressed_at",
+                "stage",
+            ]
         )
         importer = _Importer(run=run, user=user, source_kind=source_kind)
         try:
@@ -341,6 +365,7 @@ def finish_run(run: ImportRun, status: str, message: str) -> None:
 
 
 def _finish(run: ImportRun, status: str, message: str) -> None:
+    run.stage = ImportStage.DONE
     run.status = status
     run.message = message
     run.finished_at = timezone.now()

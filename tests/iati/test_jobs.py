@@ -55,7 +55,7 @@ def test_an_upload_returns_at_once_and_the_thread_imports(
     assert response["Location"] == reverse("import-detail", args=[run.pk])
     assert jobs.wait(run.pk, timeout=60)
     run.refresh_from_db()
-    assert run.status == "completed" and run.added == 1
+    assert run.status == "completed" and run.added == 1 and run.stage == "done"
     assert run.progressed_at is not None and run.finished_at is not None
     assert Activity.objects.filter(iati_identifier="XM-DAC-909-BG-1").exists()
     assert run.pk not in jobs.running()
@@ -72,7 +72,10 @@ def test_the_report_of_a_running_import_follows_it_and_a_stalled_one_says_so(
     browser = client_for(secretariat)
     html = browser.get(url).content.decode()
     assert 'hx-trigger="every 2s"' in html and 'id="run-running"' in html
+    assert 'id="run-stage"' not in html  # not started yet
     assert not run.stalled
+    ImportRun.objects.filter(pk=run.pk).update(stage="checking")
+    assert "Checking the whole file" in browser.get(url).content.decode()
 
     long_ago = timezone.now() - dt.timedelta(hours=1)
     ImportRun.objects.filter(pk=run.pk).update(started_at=long_ago, progressed_at=long_ago)
@@ -173,6 +176,7 @@ def test_an_import_waits_for_the_one_running_and_stays_alive_meanwhile(
         assert not got_turn.is_set()
         second.refresh_from_db()
         assert second.progressed_at is not None  # the heartbeat of a waiting run
+        assert second.stage == "waiting"
     waiting.join(10)
     assert got_turn.is_set()
 
