@@ -362,3 +362,53 @@ def test_export_is_schema_valid_and_reimports_to_the_same_content(
     assert run.refused == 0, list(run.refusals.values())
     after = {a.iati_identifier: a.data for a in Activity.objects.all()}
     assert after == before
+
+
+CORPUS_ACTIVITY = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+<iati-activity xml:lang="en" default-currency="USD" last-updated-datetime="2025-01-01T00:00:00Z">
+  <iati-identifier>XM-DAC-909-PAGE-1</iati-identifier>
+  <reporting-org ref="XM-DAC-909" type="40"><narrative>IDB</narrative></reporting-org>
+  <title><narrative>Customs transit</narrative></title>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2024-01-01"/>
+    <value value-date="2024-01-01">10</value>
+    <receiver-org type="10"><narrative>Aduana</narrative></receiver-org></transaction>
+  <transaction><transaction-type code="2"/><transaction-date iso-date="2024-01-01"/>
+    <value value-date="2024-01-01">20</value></transaction>
+  <location><point srsName="http://www.opengis.net/def/crs/EPSG/0/4326"><pos>18.5 -69.9</pos></point></location>
+</iati-activity>
+</iati-activities>
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "examples-2.03/en/activity-standard/activity-standard-example-annotated.xml",
+        "real-publishers/canada-activity.xml",
+        "real-publishers/fcdo-activity.xml",
+        "real-publishers/sr-activity.xml",
+        "real-publishers/unops-at-activity.xml",
+        "real-publishers/usaid-activity.xml",
+        "real-publishers/worldbank-activity.xml",
+        None,  # transactions without a provider, a location without a name
+    ],
+)
+def test_every_imported_activity_page_renders(
+    source: str | None, shared_dir: Path, reference: None, tmp_path: Path
+) -> None:
+    """Optional parts missing (a transaction without a provider-org, say) must not break the
+    page: a template filter's argument that does not resolve raises, unlike a plain variable."""
+    from cbcoord.iati.services import iati_import
+
+    if source is None:
+        path = tmp_path / "corpus-like.xml"
+        path.write_text(CORPUS_ACTIVITY, encoding="utf-8")
+    else:
+        path = shared_dir / "reference" / "iati" / source
+    run = iati_import(user=None, path=path, source=str(path), source_kind="path")
+    assert run.added >= 1
+    client = Client()
+    for activity in Activity.objects.filter(import_run=run):
+        response = client.get(reverse("activity-detail", args=[activity.iati_identifier]))
+        assert response.status_code == 200, activity.iati_identifier
