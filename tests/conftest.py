@@ -25,6 +25,16 @@ def _imports_in_the_request() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A request in another language leaves that language active in the thread (Django's
+    LocaleMiddleware does not switch back): the next test would read its messages in it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
