@@ -14,7 +14,7 @@ from cbcoord.activities import services
 from cbcoord.activities.export import export_filename, export_queryset, write_export
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.params import filters_from
-from cbcoord.activities.selectors import activity_get, activity_list
+from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
 from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.errors import ServiceError
 from cbcoord.registry.models import Organisation
@@ -197,7 +197,7 @@ def list_activities(
             for k, v in filters.dict().items()
         }
     )
-    return activity_list(user=api_user(request), filters=parsed)
+    return activity_rows(activity_list(user=api_user(request), filters=parsed))
 
 
 @router.get("/activities/export.xml", auth=READ_AUTH, response={200: None, 403: ErrorOut})

@@ -149,14 +149,29 @@ class Activity(TimeStampedModel, DemoFlagged):
         ordering = ["-updated_at"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        indexes = [models.Index(fields=["visibility", "withdrawn_at"])]
+        # Lists show the most recently updated first: these let a page walk an index in that
+        # order and stop at its end (the public's list, and everyone else's), instead of
+        # sorting every activity.
+        indexes = [
+            models.Index(
+                fields=["visibility", "withdrawn_at", "-updated_at", "id"],
+                name="activity_public_recent",
+            ),
+            models.Index(fields=["withdrawn_at", "-updated_at", "id"], name="activity_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.iati_identifier}: {self.title_text}"
 
     @property
     def title(self) -> str:
-        return pick_narrative(self.data.get("title")) or self.title_text
+        """The title in the reader's language (else English, else any), else the stored text.
+        Lists load only the title's narratives (``selectors.activity_rows``), not ``data``."""
+        if "title_narratives" in self.__dict__:
+            narratives = self.__dict__["title_narratives"]
+        else:
+            narratives = self.data.get("title")
+        return pick_narrative(narratives) or self.title_text
 
     @property
     def is_withdrawn(self) -> bool:

@@ -33,7 +33,7 @@ from cbcoord.activities.export import export_filename, export_queryset, write_ex
 from cbcoord.activities.forms import ActivityForm, ImportForm, build_formsets, edit_changes
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.presentation import codelist_labels, filter_choices
-from cbcoord.activities.selectors import activity_get, activity_list
+from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
 from cbcoord.core.errors import ServiceError
 from cbcoord.iati import imports
 from cbcoord.iati import selectors as import_selectors
@@ -49,7 +49,7 @@ PAGE_SIZE = 50
 @require_safe
 def activity_list_view(request: HttpRequest) -> HttpResponse:
     filters, raw = filters_from(request.GET)
-    activities = activity_list(user=request.user, filters=filters)
+    activities = activity_rows(activity_list(user=request.user, filters=filters))
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({name: value for name, value in raw.items() if value})
     context = {
