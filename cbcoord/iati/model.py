@@ -75,12 +75,14 @@ class _Record:
 
     @classmethod
     def from_dict(cls: type[_T], data: dict[str, Any]) -> _T:
-        hints = _type_hints(cls)
-        kwargs: dict[str, Any] = {}
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-            if field.name in data:
-                kwargs[field.name] = _from_json(hints[field.name], data[field.name])
-        return cls(**kwargs)
+        plan = _plans.get(cls)
+        if plan is None:
+            hints = _type_hints(cls)
+            plan = _plans[cls] = [
+                (field.name, _converter(hints[field.name]))
+                for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+            ]
+        return cls(**{name: convert(data[name]) for name, convert in plan if name in data})
 
 
 def _type_hints(cls: type) -> dict[str, Any]:
@@ -107,27 +109,47 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
 
 
-def _from_json(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+_plans: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
+_converters: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _converter(tp: Any) -> Callable[[Any], Any]:
+    """A function from a JSON value to ``tp`` (None stays None), made once per type: exporting
+    many activities spent most of its time looking at types for every value."""
+    known = _converters.get(tp)
+    if known is not None:
+        return known
+    convert: Callable[[Any], Any]
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _from_json(args[0], value)
-    if origin is list:
+        convert = _converter(args[0])
+    elif origin is list:
         (item_tp,) = typing.get_args(tp)
-        return [_from_json(item_tp, v) for v in value]
-    if origin is dict:
+        item = _converter(item_tp)
+        convert = lambda value: None if value is None else [item(v) for v in value]  # noqa: E731
+    elif origin is dict:
         _, value_tp = typing.get_args(tp)
-        return {str(k): _from_json(value_tp, v) for k, v in value.items()}
-    if tp is Decimal:
-        return Decimal(value)
-    if tp is dt.datetime:
-        return dt.datetime.fromisoformat(value)
-    if tp is dt.date:
-        return dt.date.fromisoformat(value)
-    if isinstance(tp, type) and issubclass(tp, _Record):
-        return tp.from_dict(value)
+        item = _converter(value_tp)
+        convert = lambda value: (  # noqa: E731
+            None if value is None else {str(k): item(v) for k, v in value.items()}
+        )
+    elif tp is Decimal:
+        convert = lambda value: None if value is None else Decimal(value)  # noqa: E731
+    elif tp is dt.datetime:
+        convert = lambda value: None if value is None else dt.datetime.fromisoformat(value)  # noqa: E731
+    elif tp is dt.date:
+        convert = lambda value: None if value is None else dt.date.fromisoformat(value)  # noqa: E731
+    elif isinstance(tp, type) and issubclass(tp, _Record):
+        record: Any = tp
+        convert = lambda value: None if value is None else record.from_dict(value)  # noqa: E731
+    else:
+        convert = _as_is
+    _converters[tp] = convert
+    return convert
+
+
+def _as_is(value: Any) -> Any:
     return value
 
 
