@@ -1,17 +1,16 @@
 """JSON API for activities: list and detail (visibility-respecting), hand edits, IATI export."""
 
 import datetime
-import tempfile
 from decimal import Decimal
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.activities import services
-from cbcoord.activities.export import export_filename, export_queryset, write_export
+from cbcoord.activities.export import export_queryset, export_response
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
@@ -205,7 +204,7 @@ def export_activities(
     request: HttpRequest,
     filters: Query[ActivityFiltersIn],
     visibility: str | None = None,
-) -> FileResponse:
+) -> StreamingHttpResponse:
     """IATI 2.03 XML of the public activities (the secretariat may add `visibility=all`)."""
     parsed, _raw = filters_from(
         {
@@ -216,12 +215,7 @@ def export_activities(
     queryset = export_queryset(
         user=api_user(request), filters=parsed, all_visibilities=visibility == "all"
     )
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by FileResponse
-    write_export(queryset, out)
-    out.seek(0)
-    return FileResponse(
-        out, as_attachment=True, filename=export_filename(), content_type="application/xml"
-    )
+    return export_response(queryset)
 
 
 @router.post(

@@ -6,7 +6,6 @@ auto-escape everything and only http(s) document URLs become links.
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from cbcoord.accounts.permissions import (
     may_import,
 )
 from cbcoord.activities import services
-from cbcoord.activities.export import export_filename, export_queryset, write_export
+from cbcoord.activities.export import export_queryset, export_response
 from cbcoord.activities.forms import ActivityForm, ImportForm, build_formsets, edit_changes
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.presentation import codelist_labels, filter_choices
@@ -187,12 +186,7 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
         filters=filters,
         all_visibilities=request.GET.get("visibility") == "all",
     )
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
-    write_export(queryset, out)
-    out.seek(0)
-    return FileResponse(
-        out, as_attachment=True, filename=export_filename(), content_type="application/xml"
-    )
+    return export_response(queryset)
 
 
 # --------------------------------------------------------------------------- imports

@@ -11,7 +11,7 @@ the written one is valid; ``parse -> write -> parse`` gives equal ``content_dict
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -594,11 +594,32 @@ def write_activities(
     carries its own, so that narratives read back in the same language. With
     ``pretty_print=False`` each activity is written on one line (smaller files).
     """
+    counted = _Counted(activities)
+    for piece in iter_activities_xml(
+        counted,
+        generated_datetime=generated_datetime,
+        linked_data_default=linked_data_default,
+        pretty_print=pretty_print,
+    ):
+        out.write(piece)
+    return counted.count
+
+
+def iter_activities_xml(
+    activities: Iterable[ParsedActivity],
+    *,
+    generated_datetime: dt.datetime,
+    linked_data_default: str | None = None,
+    pretty_print: bool = True,
+    piece_bytes: int = 256 * 1024,
+) -> Iterator[bytes]:
+    """The file ``write_activities`` writes, in pieces of about ``piece_bytes`` as it is made:
+    a download can start with the first activities instead of after the last."""
     root_attrs = {"version": "2.03", "generated-datetime": _datetime(generated_datetime)}
     if linked_data_default:
         root_attrs["linked-data-default"] = linked_data_default
-    count = 0
-    with etree.xmlfile(out, encoding="utf-8") as xf:
+    sink = _Pieces()
+    with etree.xmlfile(sink, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("iati-activities", root_attrs):
             xf.write("\n")
@@ -606,5 +627,37 @@ def write_activities(
                 xf.write(activity_element(activity), pretty_print=pretty_print)
                 if not pretty_print:
                     xf.write("\n")
-                count += 1
-    return count
+                xf.flush()  # lxml keeps its own buffer: hand what it has to the sink
+                if sink.size >= piece_bytes:
+                    yield sink.take()
+    yield sink.take()
+
+
+class _Pieces:
+    """A write-only file that keeps what it is given until taken."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts, self.size = [], 0
+        return data
+
+
+class _Counted:
+    """``activities``, counting those handed out."""
+
+    def __init__(self, activities: Iterable[ParsedActivity]) -> None:
+        self._activities = activities
+        self.count = 0
+
+    def __iter__(self) -> Iterator[ParsedActivity]:
+        for activity in self._activities:
+            self.count += 1
+            yield activity

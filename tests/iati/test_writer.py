@@ -191,3 +191,25 @@ def test_narratives_are_written_in_language_order_whatever_the_dict_order() -> N
     langs = [n.get("{http://www.w3.org/XML/1998/namespace}lang") for n in narratives]
     assert langs == ["en-gb", "es", "fr"]
     assert [n.get("{urn:x}checked") for n in narratives] == [None, None, "1"]
+
+
+def test_the_file_comes_in_pieces_as_it_is_written() -> None:
+    """What a download streams is, joined, exactly what write_activities writes."""
+    from cbcoord.iati.writer import iter_activities_xml
+
+    activities = [
+        ParsedActivity(
+            iati_identifier=f"XM-DAC-909-PIECE-{i}",
+            reporting_org=OrgRef("XM-DAC-909", "40", {"en": "IDB"}),
+            default_language="en",
+            title={"en": f"Activity {i}"},
+        )
+        for i in range(5)
+    ]
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    out = io.BytesIO()
+    assert write_activities(activities, out, generated_datetime=when) == 5
+    pieces = list(iter_activities_xml(activities, generated_datetime=when, piece_bytes=1))
+    assert len(pieces) >= 5  # a piece after each activity, the end tag last
+    assert b"".join(pieces) == out.getvalue()
+    assert etree.fromstring(out.getvalue()).findall("iati-activity")[4] is not None
