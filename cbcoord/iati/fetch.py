@@ -16,6 +16,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from http.client import HTTPMessage
 from pathlib import Path
 from typing import IO, Any
@@ -108,8 +109,9 @@ def _opener() -> urllib.request.OpenerDirector:
     return opener
 
 
-def fetch_url_to_tempfile(url: str) -> Path:
-    """Download ``url`` into a new temporary file and return its path (the caller deletes it)."""
+def fetch_url_to_tempfile(url: str, *, progress: Callable[[int], None] | None = None) -> Path:
+    """Download ``url`` into a new temporary file and return its path (the caller deletes it).
+    ``progress`` is called with the bytes received so far after every chunk."""
     url = check_url(url)
     limit: int = settings.CBCOORD_URL_IMPORT_MAX_BYTES
     timeout: int = settings.CBCOORD_URL_IMPORT_TIMEOUT
@@ -132,6 +134,8 @@ def fetch_url_to_tempfile(url: str) -> Path:
                     if size > limit:
                         raise _too_large(limit)
                     out.write(chunk)
+                    if progress is not None:
+                        progress(size)
         if size == 0:
             raise UrlFetchError(_("The address returned an empty file."))
     except ServiceError:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +99,7 @@ def _import(run_id: int, user_id: int | None, path: Path | None, url: str | None
             assert url is not None
             services.set_stage(run, ImportStage.DOWNLOADING)
             try:
-                path = fetch_url_to_tempfile(url)
+                path = fetch_url_to_tempfile(url, progress=_heartbeat(run))
             except ServiceError as error:  # unreachable, too large, too slow, ...
                 services.finish_run(run, ImportStatus.REFUSED, error.message)
                 return None
@@ -107,6 +109,22 @@ def _import(run_id: int, user_id: int | None, path: Path | None, url: str | None
         if _record_failure(run_id, f"{type(error).__name__}: {error}"):
             logger.exception("background import run %s failed", run_id)
     return path
+
+
+def _heartbeat(run: ImportRun, every: float = 30.0) -> Callable[[int], None]:
+    """A download's progress callback that moves the run's progress stamp now and then, so
+    that a long download is not taken for an interrupted run."""
+    last = time.monotonic()
+
+    def beat(_received: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= every:
+            last = now
+            run.progressed_at = timezone.now()
+            run.save(update_fields=["progressed_at"])
+
+    return beat
 
 
 def _record_failure(run_id: int, message: str) -> bool:

@@ -258,3 +258,27 @@ def test_started_inside_a_transaction_the_import_runs_at_once(
         run.refresh_from_db()
         assert run.status == "completed" and run.added == 1
     assert not path.exists() and run.pk not in jobs.running()
+
+
+def test_a_url_is_downloaded_in_the_background(
+    in_background: None, reference: None, secretariat: Any, iati_server: str
+) -> None:
+    from cbcoord.iati.imports import import_url
+
+    run = import_url(user=secretariat, url=f"{iati_server}/idb/activities.xml")
+    assert jobs.wait(run.pk, timeout=60)
+    run.refresh_from_db()
+    assert run.status == "completed" and run.added == 1 and run.stage == "done"
+
+    missing = import_url(user=secretariat, url=f"{iati_server}/missing")
+    assert jobs.wait(missing.pk, timeout=60)
+    missing.refresh_from_db()
+    assert missing.status == "refused" and "HTTP 404" in missing.message
+
+
+def test_a_long_download_keeps_its_run_alive(reference: None) -> None:
+    run = ImportRun.objects.create(source="slow.xml", source_kind="url")
+    beat = jobs._heartbeat(run, every=0.0)
+    beat(1024)
+    run.refresh_from_db()
+    assert run.progressed_at is not None and not run.stalled
