@@ -212,7 +212,7 @@ def import_turn(run: ImportRun) -> Iterator[None]:
     take, give_back = _pg_turn() if postgres else _file_turn(Path(name))
     try:
         if not take():
-            _set_stage(run, ImportStage.WAITING)
+            set_stage(run, ImportStage.WAITING)
             waited = 0.0
             while True:
                 time.sleep(_LOCK_POLL_SECONDS)
@@ -232,15 +232,11 @@ def import_turn(run: ImportRun) -> Iterator[None]:
         give_back()
 
 
-def _set_stage(run: ImportRun, stage: str) -> None:
+def set_stage(run: ImportRun, stage: str) -> None:
+    """Say where ``run`` is (an ``ImportStage``), for its report page."""
     run.stage = stage
     run.progressed_at = timezone.now()
     run.save(update_fields=["stage", "progressed_at"])
-
-
-def set_stage(run: ImportRun, stage: str) -> None:
-    """Say where ``run`` is (an ``ImportStage``), for its report page."""
-    _set_stage(run, stage)
 
 
 def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
@@ -306,11 +302,11 @@ def _run(
 ) -> ImportRun:
     try:
         reader.start()
-        _set_stage(run, ImportStage.CHECKING)
+        set_stage(run, ImportStage.CHECKING)
         try:
             info = check_file(path, count_activities=False)
         except IatiFileError as error:
-            _finish(run, ImportStatus.REFUSED, error.message)
+            finish_run(run, ImportStatus.REFUSED, error.message)
             return run
         run.sha256, run.byte_size, run.iati_version = (
             info.sha256,
@@ -342,11 +338,11 @@ def _run(
                 importer.write(batch)
             importer.mark_withdrawn()
         except IatiFileError as error:
-            _finish(run, ImportStatus.FAILED, error.message)
+            finish_run(run, ImportStatus.FAILED, error.message)
             return run
         except Exception as error:
             logger.exception("import run %s failed", run.pk)
-            _finish(run, ImportStatus.FAILED, f"{type(error).__name__}: {error}")
+            finish_run(run, ImportStatus.FAILED, f"{type(error).__name__}: {error}")
             raise
     finally:
         reader.close()
@@ -355,16 +351,12 @@ def _run(
         run.file_warnings.append(
             DataQualityWarning("iati-activities", None, "the file has no iati-activity").to_dict()
         )
-    _finish(run, ImportStatus.COMPLETED, "")
+    finish_run(run, ImportStatus.COMPLETED, "")
     return run
 
 
 def finish_run(run: ImportRun, status: str, message: str) -> None:
     """End ``run`` with ``status`` (an ``ImportStatus``) and the message for the user."""
-    _finish(run, status, message)
-
-
-def _finish(run: ImportRun, status: str, message: str) -> None:
     run.stage = ImportStage.DONE
     run.status = status
     run.message = message
