@@ -382,6 +382,46 @@ class DocumentLink(_Record):
     document_date: dt.date | None
 
 
+#: Children of iati-activity in the order of the 2.03 schema.
+ACTIVITY_CHILD_ORDER: tuple[str, ...] = (
+    "iati-identifier",
+    "reporting-org",
+    "title",
+    "description",
+    "participating-org",
+    "other-identifier",
+    "activity-status",
+    "activity-date",
+    "contact-info",
+    "activity-scope",
+    "recipient-country",
+    "recipient-region",
+    "location",
+    "sector",
+    "tag",
+    "country-budget-items",
+    "humanitarian-scope",
+    "policy-marker",
+    "collaboration-type",
+    "default-flow-type",
+    "default-finance-type",
+    "default-aid-type",
+    "default-tied-status",
+    "budget",
+    "planned-disbursement",
+    "capital-spend",
+    "transaction",
+    "document-link",
+    "related-activity",
+    "legacy-data",
+    "conditions",
+    "result",
+    "crs-add",
+    "fss",
+)
+ACTIVITY_CHILD_POSITION = {tag: i for i, tag in enumerate(ACTIVITY_CHILD_ORDER)}
+
+
 @dataclasses.dataclass(slots=True)
 class OtherElement(_Record):
     """A child of ``iati-activity`` kept verbatim (exclusive C14N, so stable and self-contained)."""
@@ -531,6 +571,8 @@ def _orjson_default(value: Any) -> Any:
 
 
 __all__ = [
+    "ACTIVITY_CHILD_ORDER",
+    "ACTIVITY_CHILD_POSITION",
     "ActivityContent",
     "ActivityDate",
     "Administrative",

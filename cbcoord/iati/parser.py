@@ -44,6 +44,7 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from cbcoord.iati.model import (
+    ACTIVITY_CHILD_POSITION,
     ActivityContent,
     DataQualityWarning,
     FileInfo,
@@ -745,6 +746,15 @@ _LOCATION_LISTS = frozenset({"location-id", "administrative"})
 _BUDGET_SINGLETONS = frozenset({"period-start", "period-end", "value"})
 _DOCLINK_SINGLETONS = frozenset({"title", "description", "document-date"})
 _DOCLINK_LISTS = frozenset({"category", "language"})
+#: The children read at most once, by parent ("" is iati-activity): a later copy is kept aside
+#: (other elements, extra content), so the writer must write the first even if it was empty.
+SINGLE_CHILDREN: dict[str, frozenset[str]] = {
+    "": _SINGLETONS,
+    "transaction": _TRANSACTION_SINGLETONS,
+    "location": _LOCATION_SINGLETONS,
+    "budget": _BUDGET_SINGLETONS,
+    "document-link": _DOCLINK_SINGLETONS,
+}
 
 _UNSET: Any = object()
 # "@code" and "@vocabulary" codelist keys of the elements read by ``_coded`` and ``_aid_type``.
@@ -777,6 +787,17 @@ def _text_of(el: etree._Element) -> str | None:
     """Text content; comments or processing instructions inside do not cut it short."""
     text: str | None = "".join(el.itertext()) if len(el) else el.text
     return text
+
+
+def _own_text(el: etree._Element) -> str:
+    """The text of ``el`` itself, without that of its child elements: for elements whose
+    child elements are kept aside as extra content (and written back), so that their text is
+    not counted twice. Comments and processing instructions do not cut it short."""
+    return (el.text or "") + "".join(child.tail or "" for child in el)
+
+
+def _schema_position(el: etree._Element) -> int:
+    return ACTIVITY_CHILD_POSITION.get(el.tag, len(ACTIVITY_CHILD_POSITION))
 
 
 Content = dict[str, Any]
@@ -995,8 +1016,12 @@ class _ActivityReader:
         """Serialise the kept elements. Call only when no other thread reads the tree."""
         activity = draft.activity
         if draft.others:
+            # In schema order (a stable sort: document order among equals, unknown elements
+            # last), which is where the writer puts them back: read again, they come in the
+            # same order, so an export reads back as the same content.
+            others = sorted(draft.others, key=_schema_position)
             activity["other_elements"] = [
-                {"tag": str(child.tag), "xml": _canonical(child)} for child in draft.others
+                {"tag": str(child.tag), "xml": _canonical(child)} for child in others
             ]
         extras = draft.extras
         for path, child in draft.pending:
@@ -1005,7 +1030,9 @@ class _ActivityReader:
                 extra = extras[path] = _extra_content(path)
             extra["elements"].append(_canonical(child))
         if extras:
-            activity["extra_content"] = list(extras.values())
+            # By path: the writer puts each back where it belongs, so the order they were met
+            # in is not what is read again.
+            activity["extra_content"] = [extras[path] for path in sorted(extras)]
         return ActivityContent(activity, line, draft.warnings)
 
     # ------------------------------------------------------------------ helpers
@@ -1200,7 +1227,9 @@ class _ActivityReader:
                 text = child.text if not len(child) else "".join(child.itertext())
                 text = text.strip() if text else ""
                 previous = out.get(lang)
-                out[lang] = text if previous is None else previous + "\n" + text
+                # Narratives in one language are joined, the empty ones left out: written
+                # back as one narrative and read again, the text is the same.
+                out[lang] = previous + "\n" + text if previous and text else previous or text
                 if careful:
                     keys = child.keys()
                     if keys and not _K_LANG.issuperset(keys):
@@ -1431,7 +1460,7 @@ class _ActivityReader:
             ok = self._ok_currency[currency_key]
             if ok is not None and currency not in ok:
                 self._code(currency_key, currency, None, el, f"{kind}[{index}]", "value")
-        text = el.text if not len(el) else "".join(el.itertext())
+        text = el.text if not len(el) else _own_text(el)
         if text and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
             amount = text  # the common case: already canonical
         else:
@@ -1740,7 +1769,7 @@ class _ActivityReader:
             if tag == "pos" and pos is None:
                 if careful:
                     self._leaf(child, f"{path}/pos", _K_NONE)
-                pos = " ".join((_text_of(child) or "").split())
+                pos = " ".join(_own_text(child).split())
             elif careful and type(tag) is str:
                 self.pending.append((path, child))
         srs_name = el.get("srsName")

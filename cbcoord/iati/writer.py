@@ -18,6 +18,8 @@ from typing import BinaryIO
 from lxml import etree
 
 from cbcoord.iati.model import (
+    ACTIVITY_CHILD_ORDER,
+    ACTIVITY_CHILD_POSITION,
     CodeVocabulary,
     ExtraContent,
     Narratives,
@@ -29,50 +31,15 @@ from cbcoord.iati.model import (
     TransactionOrg,
     decimal_to_str,
 )
+from cbcoord.iati.parser import SINGLE_CHILDREN
 from cbcoord.iati.validation import safe_parser
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 __all__ = ["ACTIVITY_CHILD_ORDER", "activity_element", "write_activities"]
 
-#: Children of iati-activity in the order of the 2.03 schema.
-ACTIVITY_CHILD_ORDER: tuple[str, ...] = (
-    "iati-identifier",
-    "reporting-org",
-    "title",
-    "description",
-    "participating-org",
-    "other-identifier",
-    "activity-status",
-    "activity-date",
-    "contact-info",
-    "activity-scope",
-    "recipient-country",
-    "recipient-region",
-    "location",
-    "sector",
-    "tag",
-    "country-budget-items",
-    "humanitarian-scope",
-    "policy-marker",
-    "collaboration-type",
-    "default-flow-type",
-    "default-finance-type",
-    "default-aid-type",
-    "default-tied-status",
-    "budget",
-    "planned-disbursement",
-    "capital-spend",
-    "transaction",
-    "document-link",
-    "related-activity",
-    "legacy-data",
-    "conditions",
-    "result",
-    "crs-add",
-    "fss",
-)
-_POSITION = {tag: i for i, tag in enumerate(ACTIVITY_CHILD_ORDER)}
+_POSITION = ACTIVITY_CHILD_POSITION
+_ACTIVITY_SINGLES = SINGLE_CHILDREN[""]
 
 
 def _bool(value: bool) -> str:
@@ -115,8 +82,7 @@ class _Builder:
         schema puts its extension wildcard)."""
         extra = self.extras.get(path)
         if extra is not None:
-            for xml in extra.elements:
-                el.append(_parse_fragment(xml))
+            _put_back(el, path, extra.elements)
 
     def narratives(self, parent: etree._Element, narratives: Narratives, path: str) -> None:
         # In language order, as the reader numbers them (narrative[n] of the extra content): the
@@ -186,9 +152,13 @@ class _Builder:
 
         for tag in ACTIVITY_CHILD_ORDER:
             emit = _EMITTERS.get(tag)
+            count = len(root)
             if emit is not None:
                 emit(self, root)
-            for other in others.get(tag, ()):
+            kept = others.get(tag, ())
+            if kept and len(root) == count and tag in _ACTIVITY_SINGLES:
+                etree.SubElement(root, tag)  # the first one was empty (see _put_back)
+            for other in kept:
                 root.append(_parse_fragment(other.xml))
         for other in tail:
             root.append(_parse_fragment(other.xml))
@@ -483,27 +453,24 @@ class _Builder:
             self.org(
                 el, "receiver-org", t.receiver_org, f"{path}/receiver-org", "receiver-activity-id"
             )
-            if t.disbursement_channel is not None:
-                self.leaf(
-                    el,
-                    "disbursement-channel",
-                    f"{path}/disbursement-channel",
-                    [("code", t.disbursement_channel)],
-                )
+            self.code_leaf(el, "disbursement-channel", t.disbursement_channel, path)
             for j, s in enumerate(t.sectors, start=1):
                 self.sector(el, s, f"{path}/sector[{j}]")
             if t.recipient_country is not None:
                 self.country(el, t.recipient_country, f"{path}/recipient-country")
             if t.recipient_region is not None:
                 self.region(el, t.recipient_region, f"{path}/recipient-region")
-            for tag, code in (("flow-type", t.flow_type), ("finance-type", t.finance_type)):
-                if code is not None:
-                    self.leaf(el, tag, f"{path}/{tag}", [("code", code)])
+            self.code_leaf(el, "flow-type", t.flow_type, path)
+            self.code_leaf(el, "finance-type", t.finance_type, path)
             for j, aid in enumerate(t.aid_types, start=1):
                 self.aid_type(el, "aid-type", aid, f"{path}/aid-type[{j}]")
-            if t.tied_status is not None:
-                self.leaf(el, "tied-status", f"{path}/tied-status", [("code", t.tied_status)])
+            self.code_leaf(el, "tied-status", t.tied_status, path)
             self.close(el, path)
+
+    def code_leaf(self, parent: etree._Element, tag: str, code: str | None, path: str) -> None:
+        """``<tag code="..."/>`` in the element at ``path``, if it has a code or extra content."""
+        if code is not None or f"{path}/{tag}" in self.extras:
+            self.leaf(parent, tag, f"{path}/{tag}", [("code", code)])
 
     def document_links(self, root: etree._Element) -> None:
         for i, d in enumerate(self.a.document_links, start=1):
@@ -562,6 +529,22 @@ _EMITTERS: dict[str, Callable[[_Builder, etree._Element], None]] = {
     "document-link": _Builder.document_links,
     "related-activity": _Builder.related_activities,
 }
+
+
+def _put_back(el: etree._Element, path: str, elements: Iterable[str]) -> None:
+    """Append the kept-aside child elements of ``el`` (``path``, as the reader names it).
+
+    The reader keeps aside the second and later copies of a child it reads only once, and reads
+    the first even when it holds nothing (a ``transaction-type`` without a code, a title without
+    narratives). The writer writes nothing for such an empty field, so that read again the kept
+    copy would be taken as the first: an empty element goes before it instead.
+    """
+    singles = SINGLE_CHILDREN.get(path.rsplit("/", 1)[-1].split("[", 1)[0])
+    for xml in elements:
+        child = _parse_fragment(xml)
+        if singles is not None and child.tag in singles and el.find(child.tag) is None:
+            etree.SubElement(el, child.tag)
+        el.append(child)
 
 
 def _dec(value: Decimal | None) -> str | None:

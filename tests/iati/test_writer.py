@@ -213,3 +213,76 @@ def test_the_file_comes_in_pieces_as_it_is_written() -> None:
     assert len(pieces) >= 5  # a piece after each activity, the end tag last
     assert b"".join(pieces) == out.getvalue()
     assert etree.fromstring(out.getvalue()).findall("iati-activity")[4] is not None
+
+
+# Odd but readable activities, each once met by a fuzzer that mutates the reference files: read,
+# written and read again, each must give the same content (it did not before).
+_ODD = {
+    "value-with-a-child-element": (
+        "<budget><period-start iso-date='2021-01-01'/><period-end iso-date='2021-12-31'/>"
+        "<value value-date='2021-01-01'>2377500<pos>12</pos></value></budget>",
+        lambda a: a.budgets[0].value == Decimal("2377500"),
+    ),
+    "pos-with-a-child-element": (
+        "<location><point srsName='http://www.opengis.net/def/crs/EPSG/0/4326'>"
+        "<pos>31.6 <x:n xmlns:x='urn:x'>9</x:n>65.7</pos></point></location>",
+        lambda a: a.locations[0].point.pos == "31.6 65.7",
+    ),
+    "an-empty-narrative-beside-another-in-its-language": (
+        "<activity-date type='1' iso-date='2012-04-15'><narrative>Start</narrative>"
+        "<narrative>  </narrative></activity-date>",
+        lambda a: a.activity_dates[0].narrative == {"en": "Start"},
+    ),
+    "a-second-activity-status-after-an-empty-one": (
+        "<activity-status/><activity-status code='2'/>",
+        lambda a: a.activity_status is None and a.other_elements[0].tag == "activity-status",
+    ),
+    "a-second-transaction-type-after-an-empty-one": (
+        "<transaction><transaction-type/><transaction-type code='3'/>"
+        "<transaction-date iso-date='2021-06-01'/><value value-date='2021-06-01'>5</value>"
+        "</transaction>",
+        lambda a: a.transactions[0].type is None,
+    ),
+    "other-elements-out-of-schema-order": (
+        "<humanitarian-scope type='1' vocabulary='1-2' code='EQ'/>"
+        "<contact-info><email>a@example.org</email></contact-info><zz-unknown/>"
+        "<capital-spend percentage='0'/>",
+        lambda a: (
+            [o.tag for o in a.other_elements]
+            == ["contact-info", "humanitarian-scope", "capital-spend", "zz-unknown"]
+        ),
+    ),
+    "a-finance-type-without-code-but-with-an-attribute": (
+        "<transaction><transaction-type code='3'/><transaction-date iso-date='2021-06-01'/>"
+        "<value value-date='2021-06-01'>5</value><finance-type codex='410'/></transaction>",
+        lambda a: a.transactions[0].finance_type is None,
+    ),
+    "extension-attributes-met-out-of-schema-order": (
+        "<description><narrative x:n='1' xmlns:x='urn:x'>D</narrative></description>"
+        "<activity-date type='1' iso-date='2012-04-15' x:a='2' xmlns:x='urn:x'/>",
+        lambda a: (
+            [e.path for e in a.extra_content] == ["activity-date[1]", "description[1]/narrative[1]"]
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_ODD))
+def test_odd_activities_read_back_the_same(case: str, tmp_path: Path) -> None:
+    body, expect = _ODD[case]
+    source = tmp_path / "odd.xml"
+    source.write_text(
+        "<iati-activities version='2.03'><iati-activity xml:lang='en'>"
+        "<iati-identifier>XM-DAC-909-ODD-1</iati-identifier>"
+        "<reporting-org ref='XM-DAC-909' type='40'><narrative>IDB</narrative></reporting-org>"
+        "<title><narrative>Odd</narrative></title>"
+        f"{body}</iati-activity></iati-activities>",
+        encoding="utf-8",
+    )
+    (first,) = read_all(source)
+    assert expect(first), first
+    out = tmp_path / "written.xml"
+    with open(out, "wb") as fh:
+        write_activities([first], fh, generated_datetime=WHEN)
+    (second,) = read_all(out)
+    assert second.content_dict() == first.content_dict()
