@@ -5,9 +5,12 @@ from django.urls import include, path
 from cbcoord.accounts import views as accounts_views
 from cbcoord.activities import views as activity_views
 from cbcoord.api import api
+from cbcoord.core import converters
 from cbcoord.core import views as core_views
 from cbcoord.frameworks import views as frameworks_views
 from cbcoord.registry import views as registry_views
+
+converters.register()  # before the API's routes are made into patterns, below
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -53,17 +56,19 @@ urlpatterns = [
     path("activities/new/", activity_views.activity_create, name="activity-create"),
     path("activities/export.xml", activity_views.activity_export, name="activity-export"),
     path(
-        "activities/<path:iati_identifier>/edit/",
+        "activities/<identifier:iati_identifier>/edit/",
         activity_views.activity_edit,
         name="activity-edit",
     ),
     path(
-        "activities/<path:iati_identifier>/take-publisher-version/",
+        "activities/<identifier:iati_identifier>/take-publisher-version/",
         activity_views.activity_take_publisher_version,
         name="activity-take-publisher-version",
     ),
     path(
-        "activities/<path:iati_identifier>/", activity_views.activity_detail, name="activity-detail"
+        "activities/<identifier:iati_identifier>/",
+        activity_views.activity_detail,
+        name="activity-detail",
     ),
     path("imports/", activity_views.import_list, name="import-list"),
     path("imports/new/", activity_views.import_new, name="import-new"),

@@ -219,7 +219,7 @@ def export_activities(
 
 
 @router.post(
-    "/activities/{path:iati_identifier}/take-publisher-version",
+    "/activities/{identifier:iati_identifier}/take-publisher-version",
     response={200: ActivityDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=WRITE_AUTH,
 )
@@ -230,7 +230,7 @@ def take_publisher_version(request: HttpRequest, iati_identifier: str) -> object
 
 
 @router.get(
-    "/activities/{path:iati_identifier}",
+    "/activities/{identifier:iati_identifier}",
     response={200: ActivityDetailOut, 404: ErrorOut},
     auth=READ_AUTH,
 )
@@ -260,7 +260,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> object:
 
 
 @router.patch(
-    "/activities/{path:iati_identifier}",
+    "/activities/{identifier:iati_identifier}",
     response={200: ActivityDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=WRITE_AUTH,
 )

@@ -446,3 +446,20 @@ def test_the_list_reads_titles_in_the_readers_language_without_the_content(
         assert '"activities_activity"."publisher_data"' not in selected
         # data only inside the extraction of the title's narratives, not as a column
         assert '"activities_activity"."data", "activities_activity".' not in selected
+
+
+@pytest.mark.parametrize("identifier", ["XM-DAC-909-A\nB\tC", "XM-DAC-909/2024/7"])
+def test_identifiers_with_whitespace_or_slashes_have_working_pages(
+    client_for: Callable[[Any], Client], secretariat: Any, idb: Organisation, identifier: str
+) -> None:
+    """Publishers' identifiers may hold slashes, newlines or tabs (the reader trims only their
+    ends): every page of such an activity opens, and the list that links to it renders."""
+    activity = make_activity(identifier, idb, title={"en": "Odd identifier"})
+    client = client_for(secretariat)
+    detail = reverse("activity-detail", args=[activity.iati_identifier])
+    assert detail in _get(client, reverse("activity-list"))
+    assert "Odd identifier" in _get(client, detail)
+    _get(client, reverse("activity-edit", args=[activity.iati_identifier]))
+    response = client.get(reverse("api:get_activity", args=[activity.iati_identifier]))
+    assert response.status_code == 200
+    assert response.json()["iati_identifier"] == identifier
