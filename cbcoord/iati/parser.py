@@ -30,6 +30,7 @@ and any DOCTYPE is refused before the parser reaches its internal subset, so ent
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -1843,8 +1844,18 @@ def _canonical(el: etree._Element) -> str:
     """Exclusive C14N of ``el`` (stable, declares only the namespaces it uses, no comments),
     with white-space-only text between tags dropped, so that re-indenting a file does not change
     an activity's content. (In C14N output ``<`` never occurs in text or attribute values, so
-    ``>\\s+<`` only matches between tags.)"""
-    data = etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
+    ``>\\s+<`` only matches between tags.)
+
+    C14N refuses a relative namespace URI (``xmlns:x="example.org/"``), which XML allows: such
+    an element is kept as lxml serialises it, comments left out, which is as stable for the same
+    input (and also escapes ``<`` in text and attribute values).
+    """
+    try:
+        data = etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
+    except etree.C14NError:
+        clone = copy.deepcopy(el)
+        etree.strip_elements(clone, etree.Comment, with_tail=False)
+        data = etree.tostring(clone, encoding="utf-8", with_tail=False)
     return _RE_BLANK_BETWEEN_TAGS.sub("><", data.decode("utf-8"))
 
 

@@ -257,6 +257,13 @@ _ODD = {
         "<value value-date='2021-06-01'>5</value><finance-type codex='410'/></transaction>",
         lambda a: a.transactions[0].finance_type is None,
     ),
+    "an-element-in-a-relative-namespace": (  # which C14N refuses
+        "<contact-info xmlns:x='example.org/' x:a='1'><!-- c --><x:n>kept</x:n></contact-info>",
+        lambda a: (
+            a.other_elements[0].xml
+            == '<contact-info xmlns:x="example.org/" x:a="1"><x:n>kept</x:n></contact-info>'
+        ),
+    ),
     "extension-attributes-met-out-of-schema-order": (
         "<description><narrative x:n='1' xmlns:x='urn:x'>D</narrative></description>"
         "<activity-date type='1' iso-date='2012-04-15' x:a='2' xmlns:x='urn:x'/>",
