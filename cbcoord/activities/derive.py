@@ -12,6 +12,22 @@ from typing import Any, NamedTuple
 
 from cbcoord.core.narratives import pick
 
+# What the columns hold (see activities.models): a value past these stays in the content
+# (``data``) but not in its column, for the database would refuse the whole batch of activities
+# (PostgreSQL), or fail every page that reads the column back (SQLite).
+STATUS_MAX_LENGTH = 10
+HIERARCHY_MAX = 32767  # PositiveSmallIntegerField
+TOTAL_LIMIT = Decimal(10) ** 18  # DecimalField(max_digits=20, decimal_places=2)
+PERCENTAGE_LIMIT = Decimal(1000)  # DecimalField(max_digits=6, decimal_places=3)
+
+_CENT, _MILLI = Decimal("0.01"), Decimal("0.001")
+
+
+def _fits(value: Decimal, limit: Decimal, places: Decimal) -> bool:
+    """Whether ``value``, rounded to ``places`` as its column rounds it, is below ``limit``."""
+    return value.is_finite() and abs(value) < limit and abs(value.quantize(places)) < limit
+
+
 # IATI ActivityDateType codes.
 PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"
 COMMITMENT_TYPES = {"2"}
@@ -62,8 +78,10 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
             continue
         fractional = value if fractional is None else fractional + value
     if fractional is None:
-        return Decimal(whole) if whole_seen else None
-    return fractional + whole if whole_seen else fractional
+        total = Decimal(whole) if whole_seen else None
+    else:
+        total = fractional + whole if whole_seen else fractional
+    return total if total is None or _fits(total, TOTAL_LIMIT, _CENT) else None
 
 
 class _Transactions(NamedTuple):
@@ -136,23 +154,33 @@ def columns(data: dict[str, Any], found: _Transactions | None = None) -> dict[st
     title = pick(data.get("title"), "en")[:500]
     return {
         "title_text": title,
-        "status": data.get("activity_status") or "",
+        "status": (data.get("activity_status") or "")[:STATUS_MAX_LENGTH],
         **dates,
         "start_date": dates["actual_start"] or dates["planned_start"],
         "end_date": dates["actual_end"] or dates["planned_end"],
         "default_currency": (data.get("default_currency") or "")[:3],
-        "hierarchy": data.get("hierarchy"),
+        "hierarchy": _hierarchy(data.get("hierarchy")),
         "last_updated_datetime": data.get("last_updated_datetime"),
         **totals(data, found),
     }
 
 
+def _hierarchy(raw: Any) -> int | None:
+    return raw if type(raw) is int and 0 <= raw <= HIERARCHY_MAX else None
+
+
 def _percentage(raw: Any) -> str | None:
     """A percentage as decimal text (what the database stores for a decimal column)."""
-    if type(raw) is str and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
+    if (
+        type(raw) is str
+        and raw.isdigit()
+        and raw.isascii()
+        and len(raw) <= 3
+        and (raw[0] != "0" or len(raw) == 1)
+    ):
         return raw  # a whole number as str(Decimal(raw)) writes it
     value = _decimal(raw)
-    return None if value is None else str(value)
+    return str(value) if value is not None and _fits(value, PERCENTAGE_LIMIT, _MILLI) else None
 
 
 def country_rows(

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
 from cbcoord.core.models import DemoFlagged, TimeStampedModel
+from cbcoord.iati.model import IDENTIFIER_MAX_LENGTH
 
 
 class Visibility(models.TextChoices):
@@ -31,7 +32,9 @@ class Origin(models.TextChoices):
 
 
 class Activity(TimeStampedModel, DemoFlagged):
-    iati_identifier = models.CharField(_("IATI identifier"), max_length=255, unique=True)
+    iati_identifier = models.CharField(
+        _("IATI identifier"), max_length=IDENTIFIER_MAX_LENGTH, unique=True
+    )
     reporting_org = models.ForeignKey(
         "registry.Organisation",
         on_delete=models.PROTECT,

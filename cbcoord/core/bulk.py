@@ -37,8 +37,9 @@ def bulk_insert(
     table = connection.ops.quote_name(model._meta.db_table)
     if connection.vendor == "postgresql":
         # COPY streams the rows in one round trip; executemany sends a statement per row.
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        # Errors of the psycopg cursor under Django's wrapper raised as Django's (DataError...).
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            raw = cursor.cursor
             with raw.copy(f"COPY {table} ({_columns(model, fields)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

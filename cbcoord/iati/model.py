@@ -382,6 +382,9 @@ class DocumentLink(_Record):
     document_date: dt.date | None
 
 
+#: The longest iati-identifier stored (the schema sets none; the database column holds this).
+IDENTIFIER_MAX_LENGTH = 255
+
 #: Children of iati-activity in the order of the 2.03 schema.
 ACTIVITY_CHILD_ORDER: tuple[str, ...] = (
     "iati-identifier",
@@ -573,6 +576,7 @@ def _orjson_default(value: Any) -> Any:
 __all__ = [
     "ACTIVITY_CHILD_ORDER",
     "ACTIVITY_CHILD_POSITION",
+    "IDENTIFIER_MAX_LENGTH",
     "ActivityContent",
     "ActivityDate",
     "Administrative",

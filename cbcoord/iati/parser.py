@@ -46,6 +46,7 @@ from lxml import etree
 
 from cbcoord.iati.model import (
     ACTIVITY_CHILD_POSITION,
+    IDENTIFIER_MAX_LENGTH,
     ActivityContent,
     DataQualityWarning,
     FileInfo,
@@ -416,7 +417,7 @@ def _parse_generated(raw: str | None) -> tuple[dt.datetime | None, str | None]:
     try:
         value, note = _parse_datetime(raw)
     except ValueError:
-        return None, f"generated-datetime '{raw}' is not a date-time; ignored"
+        return None, f"generated-datetime '{raw}' is not a date-time (or is out of range); ignored"
     return value, note
 
 
@@ -630,6 +631,10 @@ def _parse_datetime(raw: str) -> tuple[dt.datetime, str | None]:
         tzinfo = dt.UTC
         note = (note + ", UTC") if note else f"'{raw}' has no time zone; read as UTC"
     value = dt.datetime(int(year), int(month), int(day), hour, minute, second, micro, tzinfo=tzinfo)
+    try:
+        value.astimezone(dt.UTC)  # what the database stores: 9999-12-31T23:00-05:00 is not one
+    except OverflowError:
+        raise ValueError(raw) from None
     return value, note
 
 
@@ -960,7 +965,7 @@ class _ActivityReader:
                     raise _Refuse(
                         "iati-activity/@last-updated-datetime",
                         line,
-                        f"last-updated-datetime '{raw}' is not a date-time",
+                        f"last-updated-datetime '{raw}' is not a date-time (or is out of range)",
                     ) from None
                 known = (value.isoformat(), note)
                 if len(_DATETIMES) < _DATES_MAX:
@@ -1003,6 +1008,13 @@ class _ActivityReader:
                 else "the activity has no iati-identifier"
             )
             raise _Refuse("iati-activity/iati-identifier", line, reason)
+        if len(activity["iati_identifier"]) > IDENTIFIER_MAX_LENGTH:
+            raise _Refuse(
+                "iati-activity/iati-identifier",
+                line,
+                f"iati-identifier is {len(activity['iati_identifier'])} characters long; "
+                f"at most {IDENTIFIER_MAX_LENGTH} are stored",
+            )
         if "reporting-org" not in seen:
             raise _Refuse("iati-activity/reporting-org", line, "the activity has no reporting-org")
         org = activity["reporting_org"]

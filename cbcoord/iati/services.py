@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+_COUNTERS = ("added", "updated", "unchanged", "held_back", "refused", "with_warnings")
 # Columns written by imports, as attnames; UPDATE_FIELDS leaves what users own (visibility,
 # origin, hand edits) and the creation stamp alone.
 UPDATE_FIELDS = (
@@ -405,7 +406,56 @@ class _Importer:
                     "reporting_org_id",
                 )
             }
-            self._write(latest, existing, refusals)
+            counters = self._counters()
+            try:
+                with transaction.atomic():  # a savepoint: a refused batch is taken back whole
+                    self._write(latest, existing, list(refusals))
+            except DatabaseError as error:
+                logger.warning("import run %s: a batch was refused (%s)", self.run.pk, error)
+                self._restore(counters)
+                self._write_one_by_one(latest, existing, refusals)
+
+    def _counters(self) -> dict[str, int]:
+        return {name: getattr(self.run, name) for name in _COUNTERS}
+
+    def _restore(self, counters: dict[str, int]) -> None:
+        for name, value in counters.items():
+            setattr(self.run, name, value)
+
+    def _write_one_by_one(
+        self,
+        latest: dict[str, Prepared],
+        existing: dict[str, _Existing],
+        refusals: list[ImportRefusal],
+    ) -> None:
+        """Write a batch the database refused activity by activity, and refuse (with the
+        database's reason) only the activities it will not store: a value no check foresaw must
+        not lose the rest of the batch, nor end the run."""
+        # Organisations created in the failed attempt were taken back with it.
+        self.organisations = OrganisationMatcher()
+        for identifier, parsed in latest.items():
+            old = existing.get(identifier)
+            counters = self._counters()
+            try:
+                with transaction.atomic():
+                    self._write({identifier: parsed}, {identifier: old} if old else {}, [])
+            except DatabaseError as error:
+                self._restore(counters)
+                self.organisations = OrganisationMatcher()
+                refusals.append(
+                    ImportRefusal(
+                        run=self.run,
+                        identifier=identifier[:255],
+                        line=parsed.source_line,
+                        element="iati-activity",
+                        reason=_("the database could not store this activity: %(error)s")
+                        % {"error": str(error).strip()[:500]},
+                    )
+                )
+        if refusals:
+            ImportRefusal.objects.bulk_create(refusals)
+            self.run.refused += len(refusals)
+            self.run.save(update_fields=["refused"])
 
     def _db_stamp(self, value: Any) -> Any:
         """``db_datetime``, remembered: publishers stamp many activities alike."""

@@ -358,3 +358,103 @@ def test_a_long_organisation_identifier_met_twice_is_one_organisation(
     )
     assert run.status == "completed" and run.added == 2, run.message
     assert Organisation.objects.filter(iati_org_id=ref[:150]).count() == 1
+
+
+def _odd_file(path: Path, *bodies: tuple[str, str, str]) -> Path:
+    """Activities ``(identifier, attributes of iati-activity, children)`` of XM-DAC-909."""
+    activities = "\n".join(
+        f"<iati-activity {attributes}><iati-identifier>{identifier}</iati-identifier>"
+        '<reporting-org ref="XM-DAC-909" type="40"><narrative>IDB</narrative></reporting-org>'
+        f"<title><narrative>{identifier[:40]}</narrative></title>{children}</iati-activity>"
+        for identifier, attributes, children in bodies
+    )
+    path.write_text(
+        f'<iati-activities version="2.03">{activities}</iati-activities>', encoding="utf-8"
+    )
+    return path
+
+
+def _budget(value: str) -> str:
+    return (
+        '<budget type="1" status="1"><period-start iso-date="2020-01-01"/>'
+        '<period-end iso-date="2020-12-31"/>'
+        f'<value currency="USD" value-date="2020-01-01">{value}</value></budget>'
+    )
+
+
+def test_values_past_what_the_columns_hold_stay_in_the_content(
+    tmp_path: Path, reference: None, client: Any
+) -> None:
+    """One value a column cannot hold used to fail its whole batch (PostgreSQL), fail the run
+    on a CHECK (SQLite, a negative hierarchy), or every page reading the column back."""
+    path = _odd_file(
+        tmp_path / "odd.xml",
+        ("XM-DAC-909-HIER-NEG", 'hierarchy="-1"', ""),
+        ("XM-DAC-909-HIER-BIG", 'hierarchy="100000"', ""),
+        ("XM-DAC-909-STATUS", "", '<activity-status code="ABCDEFGHIJKLMNOP"/>'),
+        (
+            "XM-DAC-909-PCT",
+            "",
+            '<recipient-country code="MX" percentage="123456.5"/>'
+            '<sector code="33120" percentage="999.9999"/>',
+        ),
+        ("XM-DAC-909-HUGE", 'default-currency="USD"', _budget("1" + "0" * 29)),
+        ("XM-DAC-909-" + "X" * 300, "", ""),
+        ("XM-DAC-909-STAMP", 'last-updated-datetime="9999-12-31T23:00:00-05:00"', ""),
+    )
+    run = run_import(path)
+    assert (run.status, run.added, run.refused) == ("completed", 5, 2), run.message
+    reasons = sorted(run.refusals.values_list("reason", flat=True))
+    assert reasons[0].startswith("iati-identifier is 311 characters long; at most 255")
+    assert "'9999-12-31T23:00:00-05:00' is not a date-time (or is out of range)" in reasons[1]
+    stored = {a.iati_identifier.rsplit("-", 1)[-1]: a for a in Activity.objects.all()}
+    assert stored["NEG"].hierarchy is None and stored["NEG"].data["hierarchy"] == -1
+    assert stored["BIG"].hierarchy is None and stored["BIG"].data["hierarchy"] == 100000
+    assert stored["STATUS"].status == "ABCDEFGHIJ"
+    assert stored["STATUS"].data["activity_status"] == "ABCDEFGHIJKLMNOP"
+    assert stored["HUGE"].total_budget is None
+    assert ActivityCountry.objects.get(activity=stored["PCT"]).percentage is None
+    assert stored["PCT"].sectors.get().percentage is None  # rounds to 1000.000
+    assert client.get(reverse("activity-list")).status_code == 200
+    for activity in stored.values():
+        url = reverse("activity-detail", args=[activity.iati_identifier])
+        assert client.get(url).status_code == 200
+    assert client.get("/api/activities?limit=50").status_code == 200
+
+
+def test_a_batch_the_database_refuses_is_written_activity_by_activity(
+    tmp_path: Path, reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value no check foresaw costs its own activity, with the database's reason, not the
+    batch or the run (simulated: the hierarchy column's bound is switched off)."""
+    from cbcoord.activities import derive
+
+    monkeypatch.setattr(derive, "_hierarchy", lambda raw: raw)
+    path = _odd_file(
+        tmp_path / "odd.xml",
+        (
+            "XM-DAC-909-ONE",
+            'hierarchy="1"',
+            '<participating-org role="4"><narrative>New A</narrative></participating-org>',
+        ),
+        (
+            "XM-DAC-909-TWO",
+            'hierarchy="-1"',
+            '<participating-org role="4"><narrative>New B</narrative></participating-org>',
+        ),
+        ("XM-DAC-909-THREE", 'hierarchy="2"', ""),
+    )
+    run = run_import(path)
+    assert (run.status, run.added, run.refused) == ("completed", 2, 1), run.message
+    (refusal,) = run.refusals.all()
+    assert refusal.identifier == "XM-DAC-909-TWO"
+    assert refusal.reason.startswith("the database could not store this activity: ")
+    assert sorted(Activity.objects.values_list("iati_identifier", flat=True)) == [
+        "XM-DAC-909-ONE",
+        "XM-DAC-909-THREE",
+    ]
+    # the organisation met only in the refused activity was taken back with it
+    assert Organisation.objects.filter(name="New A").exists()
+    assert not Organisation.objects.filter(name="New B").exists()
+    again = run_import(path)
+    assert (again.added, again.unchanged, again.refused) == (0, 2, 1)
