@@ -20,6 +20,7 @@ HIERARCHY_MAX = 32767  # PositiveSmallIntegerField
 TOTAL_LIMIT = Decimal(10) ** 18  # DecimalField(max_digits=20, decimal_places=2)
 PERCENTAGE_LIMIT = Decimal(1000)  # DecimalField(max_digits=6, decimal_places=3)
 
+_WHOLE_LIMIT = int(TOTAL_LIMIT)
 _CENT, _MILLI = Decimal("0.01"), Decimal("0.001")
 
 
@@ -77,11 +78,10 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
         if value is None:
             continue
         fractional = value if fractional is None else fractional + value
-    if fractional is None:
-        total = Decimal(whole) if whole_seen else None
-    else:
-        total = fractional + whole if whole_seen else fractional
-    return total if total is None or _fits(total, TOTAL_LIMIT, _CENT) else None
+    if fractional is None:  # the usual case: whole numbers only
+        return Decimal(whole) if whole_seen and -_WHOLE_LIMIT < whole < _WHOLE_LIMIT else None
+    total = fractional + whole if whole_seen else fractional
+    return total if _fits(total, TOTAL_LIMIT, _CENT) else None
 
 
 class _Transactions(NamedTuple):

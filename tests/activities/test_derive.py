@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from cbcoord.activities import derive
 
 
@@ -203,3 +205,40 @@ def test_whole_percentages_keep_their_text_and_others_are_normalised() -> None:
         )
     )
     assert rows.countries[:4] == [("GT", "100"), ("HN", "50"), ("SV", "0"), ("BZ", "12.50")]
+
+
+@pytest.mark.parametrize(
+    ("values", "total"),
+    [
+        (["999999999999999999"], Decimal("999999999999999999")),
+        (["1000000000000000000"], None),
+        (["999999999999999999.99"], Decimal("999999999999999999.99")),
+        (["999999999999999999.996"], None),  # the column rounds it to 10^18
+        (["999999999999999999", "0.5"], Decimal("999999999999999999.5")),
+    ],
+)
+def test_totals_past_the_column_are_left_out(values: list[str], total: Decimal | None) -> None:
+    data = {"budgets": [{"value": v, "period_start": str(i)} for i, v in enumerate(values)]}
+    assert derive.totals(data)["total_budget"] == total
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("100", "100"),
+        ("999.999", "999.999"),
+        ("999.9996", None),  # rounds to 1000.000
+        ("1000", None),
+        ("-5", "-5"),
+        ("33.33333333", "33.33333333"),
+        ("0100", "100"),
+    ],
+)
+def test_percentages_past_the_column_are_left_out(raw: str, stored: str | None) -> None:
+    data = {"recipient_countries": [{"code": "MX", "percentage": raw}]}
+    assert derive.country_rows(data) == [("MX", stored)]
+
+
+@pytest.mark.parametrize(("raw", "stored"), [(1, 1), (32767, 32767), (32768, None), (-1, None)])
+def test_hierarchy_past_the_column_is_left_out(raw: int, stored: int | None) -> None:
+    assert derive.columns({"hierarchy": raw})["hierarchy"] == stored
