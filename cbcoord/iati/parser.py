@@ -222,6 +222,12 @@ def _syntax_error(name: str, exc: etree.XMLSyntaxError, head: bytes) -> IatiFile
     ):
         return IatiFileError(f"{name} is empty: it contains no XML element.", line=line)
     if msg.startswith("Start tag expected") and line == 1:
+        if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+            return IatiFileError(
+                f"{name} is encoded in UTF-32, which the importer does not read: "
+                "save it as UTF-8 (or UTF-16) and import it again.",
+                line=line,
+            )
         what = _what_is_it(head)
         suffix = f"; it looks like {what}" if what else ""
         return IatiFileError(f"{name} is not an XML file{suffix}.", line=line)

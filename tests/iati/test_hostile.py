@@ -319,6 +319,21 @@ def test_utf8_bom(tmp_path: Path) -> None:
     assert a.title["fr"] == "Modernisation douanière au Pérou"
 
 
+@pytest.mark.parametrize(
+    ("encoding", "codec"),
+    [("windows-1252", "cp1252"), ("UTF-16BE", "utf-16-be"), ("GB18030", "gb18030")],
+)
+def test_other_declared_encodings(tmp_path: Path, encoding: str, codec: str) -> None:
+    a = _roundtrip_encoding(tmp_path, encoding, codec)
+    assert a.title["es"] == "Modernización aduanera en Perú"
+
+
+def test_utf32_is_refused_saying_so(tmp_path: Path) -> None:
+    path = tmp_path / "utf-32.xml"
+    path.write_bytes(VALID.format(encoding="UTF-32").encode("utf-32"))  # with its BOM
+    assert "is encoded in UTF-32, which the importer does not read" in str(refuse(path))
+
+
 def test_many_generators_at_once(tmp_path: Path) -> None:
     """Imports running in several threads at once do not mix their results."""
     path = tmp_path / "ok.xml"
