@@ -103,6 +103,7 @@ def activity_create(
             % {"organisation": reporting_org.name}
         )
     data = dict(data)
+    _check_characters(data)
     identifier = _check_identifier(data.pop("iati_identifier", ""), reporting_org)
     _refuse_unknown(data, CONTENT_FIELDS)
     _check_visibility(visibility)
@@ -145,6 +146,7 @@ def activity_update(*, user: Any, activity: Activity, changes: Mapping[str, Any]
     _require_editor(user, activity)
     changes = dict(changes)
     _refuse_unknown(changes, UPDATE_FIELDS)
+    _check_characters(changes)
     visibility = changes.pop("visibility", None)
     visible_to = changes.pop("visible_to", None)
     if visibility is not None or visible_to is not None:
@@ -325,6 +327,39 @@ def _check_percentages(values: Sequence[Decimal | None], field: str) -> None:
 
 
 # --------------------------------------------------------------------------- value parsing
+
+# What XML 1.0 cannot hold (C0 controls but tab, newline and return; lone surrogates; U+FFFE and
+# U+FFFF): pasted from a word processor (a vertical tab) they would make every export fail.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_characters(data: Mapping[str, Any]) -> None:
+    """Refuse text an IATI file could not hold, naming the field."""
+
+    def check(value: Any, field: str) -> None:
+        if isinstance(value, str):
+            found = _NOT_IN_XML.search(value)
+            if found:
+                raise ServiceError(
+                    _(
+                        "%(field)s contains a character that an IATI file cannot hold "
+                        "(U+%(code)04X); remove it."
+                    )
+                    % {"field": field, "code": ord(found.group())},
+                    field=field,
+                )
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                check(key, field)
+                check(item, field)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                check(item, field)
+
+    for field, value in data.items():
+        check(field, "data")
+        check(value, field)
+
 
 
 def _text(value: Any) -> str:

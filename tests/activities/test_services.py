@@ -227,6 +227,12 @@ def test_create_stores_iati_content_columns_and_index_rows(
         ({"title": {"en": ""}}, "title"),
         ({"title": {"de": "Titel"}}, "title"),
         ({"unknown_field": 1}, "unknown_field"),
+        ({"title": {"en": "Pasted\x0bfrom a word processor"}}, "title"),
+        ({"description": {"en": "A lone surrogate \ud800"}}, "description"),
+        (
+            {"transactions": [{"type": "3", "date": "2025-01-01", "value": "1", "ref": "\x01"}]},
+            "transactions",
+        ),
     ],
 )
 def test_create_refuses_bad_data(
@@ -389,3 +395,13 @@ def test_hand_edit_survives_the_next_import(
     assert activity.title_text == "Edited by hand"
     assert second.held_back == 1
     assert activity.publisher_data["title"] == {"en": "Publisher title"}
+
+
+def test_update_refuses_what_an_iati_file_cannot_hold(secretariat: Any, idb: Organisation) -> None:
+    activity = make_activity("XM-DAC-909-CTL", idb, title={"en": "Clean"})
+    with pytest.raises(ServiceError, match=r"title contains a character .* \(U\+000C\)"):
+        services.activity_update(
+            user=secretariat, activity=activity, changes={"title": {"en": "Form\x0cfeed"}}
+        )
+    activity.refresh_from_db()
+    assert activity.data["title"] == {"en": "Clean"}
