@@ -361,7 +361,6 @@ def _check_characters(data: Mapping[str, Any]) -> None:
         check(value, field)
 
 
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
