@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,32 @@ def check_declared_size(content_length: str | None) -> None:
         raise ServiceError(too_large_message(), field="file")
 
 
+# Temporary files of imports: removed when their import ends, or, if the process ended first (a
+# crash, a restart of the server), by a later import once they are this old.
+TEMP_PREFIXES = ("cbcoord-upload-", "cbcoord-url-")
+LEFTOVER_SECONDS = 24 * 3600
+
+
+def remove_leftover_files(*, now: float | None = None) -> int:
+    """Remove the temporary files of imports that ended with their process; how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    directory = Path(tempfile.gettempdir())
+    for path in directory.glob("cbcoord-*.xml"):
+        if not path.name.startswith(TEMP_PREFIXES):
+            continue
+        try:
+            if now - path.stat().st_mtime > LEFTOVER_SECONDS:
+                path.unlink()
+                removed += 1
+        except OSError:  # removed meanwhile, or not ours to remove
+            continue
+    return removed
+
+
 def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> ImportRun:
     require_importer(user)
+    remove_leftover_files()
     limit: int = settings.CBCOORD_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
         raise ServiceError(too_large_message(limit), field="file")
@@ -72,6 +97,7 @@ def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> I
 
 def import_url(*, user: Any, url: str, strict: bool = False) -> ImportRun:
     require_importer(user)
+    remove_leftover_files()
     url = check_url(url)  # a refusal the user can act on at once; the download comes later
     name = (os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml")[:300]
     if settings.CBCOORD_IMPORT_IN_BACKGROUND:

@@ -173,3 +173,33 @@ def test_fetch_limits(iati_server: str, settings: Any) -> None:
     settings.CBCOORD_URL_IMPORT_MAX_BYTES = 100
     with pytest.raises(ServiceError, match="larger than"):
         fetch_url_to_tempfile(f"{iati_server}/big.xml")
+
+
+def test_a_new_import_removes_files_left_by_imports_that_died(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    client_for: Callable[[Any], Client],
+    partner_editor: Any,
+) -> None:
+    """A server restart mid-import leaves its temporary file; the next import removes it once a
+    day old, and leaves young files (imports running now) and other programs' files alone."""
+    import os
+    import tempfile
+    import time
+
+    from cbcoord.iati import imports
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    day_old = time.time() - imports.LEFTOVER_SECONDS - 60
+    old_upload = tmp_path / "cbcoord-upload-abc.xml"
+    old_download = tmp_path / "cbcoord-url-def.xml"
+    young = tmp_path / "cbcoord-upload-running.xml"
+    other = tmp_path / "cbcoord-something-else.xml"
+    for path in (old_upload, old_download, young, other):
+        path.write_text("<x/>")
+    for path in (old_upload, old_download, other):
+        os.utime(path, (day_old, day_old))
+    assert _upload(client_for(partner_editor), IATI_FILE).status_code == 302
+    assert not old_upload.exists() and not old_download.exists()
+    assert young.exists() and other.exists()
+    assert [p.name for p in tmp_path.glob("cbcoord-upload-*")] == ["cbcoord-upload-running.xml"]
