@@ -17,10 +17,14 @@ from cbcoord.core.narratives import pick
 # (PostgreSQL), or fail every page that reads the column back (SQLite).
 STATUS_MAX_LENGTH = 10
 HIERARCHY_MAX = 32767  # PositiveSmallIntegerField
-TOTAL_LIMIT = Decimal(10) ** 18  # DecimalField(max_digits=20, decimal_places=2)
+# DecimalField(max_digits=20, decimal_places=2) holds 18 digits before the point, but SQLite
+# reads decimals back through a float (15 significant digits): 999999999999999999 comes back
+# as 1E+18, which overflows the field. One digit of margin.
+TOTAL_LIMIT = Decimal(10) ** 17
 PERCENTAGE_LIMIT = Decimal(1000)  # DecimalField(max_digits=6, decimal_places=3)
 
 _WHOLE_LIMIT = int(TOTAL_LIMIT)
+_WHOLE_DIGITS = len(str(_WHOLE_LIMIT))
 _CENT, _MILLI = Decimal("0.01"), Decimal("0.001")
 
 
@@ -63,6 +67,7 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
     whole = 0
     whole_seen = False
     fractional: Decimal | None = None
+    too_long = False
     for entry in entries:
         raw = entry.get("value")
         if raw is None or raw == "":
@@ -71,6 +76,9 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
         if value_currency and currency and value_currency != currency:
             continue
         if type(raw) is str and raw.isdigit() and raw.isascii():
+            if len(raw) > _WHOLE_DIGITS:  # past the column whatever else is added
+                too_long = True
+                continue
             whole += int(raw)
             whole_seen = True
             continue
@@ -78,6 +86,8 @@ def _total(entries: Iterable[dict[str, Any]], currency: str) -> Decimal | None:
         if value is None:
             continue
         fractional = value if fractional is None else fractional + value
+    if too_long:
+        return None
     if fractional is None:  # the usual case: whole numbers only
         return Decimal(whole) if whole_seen and -_WHOLE_LIMIT < whole < _WHOLE_LIMIT else None
     total = fractional + whole if whole_seen else fractional
@@ -180,7 +190,12 @@ def _percentage(raw: Any) -> str | None:
     ):
         return raw  # a whole number as str(Decimal(raw)) writes it
     value = _decimal(raw)
-    return str(value) if value is not None and _fits(value, PERCENTAGE_LIMIT, _MILLI) else None
+    if value is None or not _fits(value, PERCENTAGE_LIMIT, _MILLI):
+        return None
+    # Rounded as the column rounds it: SQLite would store all the digits and read them back
+    # through a float, which can round 999.9995 up to 1000.000, past the field.
+    exponent = value.as_tuple().exponent
+    return str(value.quantize(_MILLI) if isinstance(exponent, int) and exponent < -3 else value)
 
 
 def country_rows(

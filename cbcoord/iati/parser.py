@@ -1179,7 +1179,7 @@ class _ActivityReader:
     def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
         """The number as its canonical ``xsd:decimal`` text (``decimal_to_str``)."""
         if raw.isdigit() and raw.isascii():
-            return raw if raw[0] != "0" or len(raw) == 1 else str(int(raw))
+            return raw if raw[0] != "0" or len(raw) == 1 else (raw.lstrip("0") or "0")
         s = raw.strip()
         if not _RE_DECIMAL.match(s):
             raise _Refuse(
@@ -1223,12 +1223,15 @@ class _ActivityReader:
 
     def _int(self, raw: str, el: etree._Element, path: str, rel: str) -> int:
         s = raw.strip()
-        if not _RE_INT.match(s):
+        # xsd:int, the type of the attributes read here; a longer number is not one (and Python
+        # refuses to convert one of over 4,300 digits).
+        value = int(s) if _RE_INT.match(s) and len(s) <= 11 else None
+        if value is None or not -(2**31) <= value < 2**31:
             where = f"{path}/{rel}" if path else rel
             raise _Refuse(
                 _full(where), el.sourceline, f"{_last_name(rel)} '{raw}' is not a whole number"
             )
-        return int(s)
+        return value
 
     def _narratives(self, el: etree._Element, path: str) -> Narratives:
         """The ``narrative`` children by language, in sorted order: the order of the stored

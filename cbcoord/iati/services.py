@@ -373,6 +373,8 @@ class _Importer:
         self.organisations = OrganisationMatcher()
         self.region_of_country = indexing.region_of_country_map()
         self.source_keys: set[str] = set()
+        # Identifiers in the file whose activity was refused: present, so never withdrawn.
+        self.refused_identifiers: set[str] = set()
         self.restricted_to = None if user is None or is_secretariat(user) else user.organisation_id
         self._stamps: dict[Any, Any] = {}
 
@@ -393,6 +395,9 @@ class _Importer:
             ):
                 latest[parsed.iati_identifier] = parsed
         refusals = [self._refusal(item) for item in batch.refused]
+        self.refused_identifiers.update(
+            item.identifier for item in batch.refused if item.identifier
+        )
         with transaction.atomic():  # what exists is read in the batch's own transaction
             existing = {
                 row[0]: _Existing(*row[1:])
@@ -442,6 +447,7 @@ class _Importer:
             except DatabaseError as error:
                 self._restore(counters)
                 self.organisations = OrganisationMatcher()
+                self.refused_identifiers.add(identifier)
                 refusals.append(
                     ImportRefusal(
                         run=self.run,
@@ -640,7 +646,21 @@ class _Importer:
         gone = Activity.objects.filter(
             source_key__in=self.source_keys, withdrawn_at__isnull=True
         ).exclude(import_run=self.run)
-        self.run.withdrawn = gone.update(withdrawn_at=timezone.now(), import_run=self.run)
+        if self.refused_identifiers:  # few, usually: filtered here rather than in the query
+            pks = [
+                pk
+                for pk, identifier in gone.values_list("pk", "iati_identifier")
+                if identifier not in self.refused_identifiers
+            ]
+            now = timezone.now()
+            self.run.withdrawn = sum(
+                Activity.objects.filter(pk__in=pks[i : i + 10_000]).update(
+                    withdrawn_at=now, import_run=self.run
+                )
+                for i in range(0, len(pks), 10_000)
+            )
+        else:
+            self.run.withdrawn = gone.update(withdrawn_at=timezone.now(), import_run=self.run)
         self.run.save(update_fields=["withdrawn"])
 
 

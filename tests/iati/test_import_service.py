@@ -4,6 +4,7 @@ permissions, organisations, and files that must be refused with nothing written.
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -401,18 +402,29 @@ def test_values_past_what_the_columns_hold_stay_in_the_content(
         ("XM-DAC-909-HUGE", 'default-currency="USD"', _budget("1" + "0" * 29)),
         ("XM-DAC-909-" + "X" * 300, "", ""),
         ("XM-DAC-909-STAMP", 'last-updated-datetime="9999-12-31T23:00:00-05:00"', ""),
+        # SQLite reads decimals back through a float: these came back past their fields
+        ("XM-DAC-909-NEAR", 'default-currency="USD"', _budget("999999999999999999")),
+        ("XM-DAC-909-ROUND", "", '<recipient-country code="MX" percentage="999.99949999999999"/>'),
+        # more digits than Python turns into an int
+        ("XM-DAC-909-LONG", 'default-currency="USD"', _budget("0" + "9" * 5000)),
+        ("XM-DAC-909-DEEP", 'hierarchy="' + "9" * 5000 + '"', ""),
     )
     run = run_import(path)
-    assert (run.status, run.added, run.refused) == ("completed", 5, 2), run.message
+    assert (run.status, run.added, run.refused) == ("completed", 8, 3), run.message
     reasons = sorted(run.refusals.values_list("reason", flat=True))
-    assert reasons[0].startswith("iati-identifier is 311 characters long; at most 255")
-    assert "'9999-12-31T23:00:00-05:00' is not a date-time (or is out of range)" in reasons[1]
+    assert reasons[0].startswith("hierarchy '999") and reasons[0].endswith("is not a whole number")
+    assert reasons[1].startswith("iati-identifier is 311 characters long; at most 255")
+    assert "'9999-12-31T23:00:00-05:00' is not a date-time (or is out of range)" in reasons[2]
     stored = {a.iati_identifier.rsplit("-", 1)[-1]: a for a in Activity.objects.all()}
     assert stored["NEG"].hierarchy is None and stored["NEG"].data["hierarchy"] == -1
     assert stored["BIG"].hierarchy is None and stored["BIG"].data["hierarchy"] == 100000
     assert stored["STATUS"].status == "ABCDEFGHIJ"
     assert stored["STATUS"].data["activity_status"] == "ABCDEFGHIJKLMNOP"
     assert stored["HUGE"].total_budget is None
+    assert stored["NEAR"].total_budget is None
+    assert stored["LONG"].total_budget is None
+    assert stored["LONG"].data["budgets"][0]["value"] == "9" * 5000
+    assert ActivityCountry.objects.get(activity=stored["ROUND"]).percentage == Decimal("999.999")
     assert ActivityCountry.objects.get(activity=stored["PCT"]).percentage is None
     assert stored["PCT"].sectors.get().percentage is None  # rounds to 1000.000
     assert client.get(reverse("activity-list")).status_code == 200
@@ -458,3 +470,31 @@ def test_a_batch_the_database_refuses_is_written_activity_by_activity(
     assert not Organisation.objects.filter(name="New B").exists()
     again = run_import(path)
     assert (again.added, again.unchanged, again.refused) == (0, 2, 1)
+
+
+def test_an_activity_refused_in_a_later_version_of_its_source_is_not_withdrawn(
+    tmp_path: Path, reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It is still in the file: refused (unreadable, or not storable) is not gone."""
+    from cbcoord.activities import derive
+
+    path = tmp_path / "idb.xml"
+    _odd_file(
+        path,
+        ("XM-DAC-909-ONE", 'hierarchy="1"', ""),
+        ("XM-DAC-909-TWO", 'hierarchy="1"', ""),
+        ("XM-DAC-909-THREE", 'hierarchy="1"', ""),
+    )
+    assert run_import(path).added == 3
+    _odd_file(
+        path,
+        ("XM-DAC-909-ONE", 'hierarchy="1"', ""),
+        ("XM-DAC-909-TWO", 'hierarchy="-1"', ""),  # the database refuses it (below)
+        ("XM-DAC-909-THREE", 'last-updated-datetime="yesterday"', ""),  # unreadable
+    )
+    monkeypatch.setattr(derive, "_hierarchy", lambda raw: raw)
+    run = run_import(path)
+    assert (run.status, run.refused, run.withdrawn) == ("completed", 2, 0), run.message
+    assert not Activity.objects.filter(withdrawn_at__isnull=False).exists()
+    _odd_file(path, ("XM-DAC-909-ONE", 'hierarchy="1"', ""))
+    assert run_import(path).withdrawn == 2  # gone from the file now
