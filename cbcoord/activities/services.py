@@ -44,6 +44,7 @@ from cbcoord.activities.indexing import content_hash, write_index_rows
 from cbcoord.activities.models import Activity, Origin, Visibility
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import save_as
+from cbcoord.core.validators import NOT_IN_XML
 from cbcoord.iati.model import (
     ActivityDate,
     Budget,
@@ -328,17 +329,13 @@ def _check_percentages(values: Sequence[Decimal | None], field: str) -> None:
 
 # --------------------------------------------------------------------------- value parsing
 
-# What XML 1.0 cannot hold (C0 controls but tab, newline and return; lone surrogates; U+FFFE and
-# U+FFFF): pasted from a word processor (a vertical tab) they would make every export fail.
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
 
 def _check_characters(data: Mapping[str, Any]) -> None:
     """Refuse text an IATI file could not hold, naming the field."""
 
     def check(value: Any, field: str) -> None:
         if isinstance(value, str):
-            found = _NOT_IN_XML.search(value)
+            found = NOT_IN_XML.search(value)
             if found:
                 raise ServiceError(
                     _(

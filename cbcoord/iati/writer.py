@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lxml import etree
 
+from cbcoord.core.validators import NOT_IN_XML
 from cbcoord.iati.model import (
     ACTIVITY_CHILD_ORDER,
     ACTIVITY_CHILD_POSITION,
@@ -559,8 +560,24 @@ def _parse_fragment(xml: str) -> etree._Element:
 
 
 def activity_element(activity: ParsedActivity) -> etree._Element:
-    """The ``iati-activity`` element for one activity (schema order, extras put back)."""
-    return _Builder(activity).build()
+    """The ``iati-activity`` element for one activity (schema order, extras put back).
+
+    Text XML cannot hold (a control character typed into the registry before it was refused,
+    say) is written as U+FFFD rather than failing the whole export."""
+    try:
+        return _Builder(activity).build()
+    except ValueError:  # lxml: "All strings must be XML compatible"
+        return _Builder(ParsedActivity.from_dict(_xml_safe(activity.to_dict()))).build()
+
+
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return NOT_IN_XML.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_xml_safe(key): _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(item) for item in value]
+    return value
 
 
 def write_activities(

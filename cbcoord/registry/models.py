@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from cbcoord.core.i18n import current_language, localized
 from cbcoord.core.models import DemoFlagged, TimeStampedModel
+from cbcoord.core.validators import validate_xml_text
 
 
 class Region(TimeStampedModel):
@@ -51,8 +52,10 @@ class Organisation(TimeStampedModel, DemoFlagged):
     """Any organisation cbcoord knows: partners, the WCO, member administrations."""
 
     key = models.SlugField(_("key"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=300)
-    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=300, validators=[validate_xml_text])
+    acronym = models.CharField(
+        _("acronym"), max_length=40, blank=True, validators=[validate_xml_text]
+    )
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
     iati_org_id = models.CharField(
         _("IATI organisation identifier"), max_length=150, blank=True, db_index=True
@@ -70,7 +73,7 @@ class Organisation(TimeStampedModel, DemoFlagged):
         help_text=_("Code from the IATI OrganisationType codelist."),
     )
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[validate_xml_text])
     active_regions = models.ManyToManyField(
         Region, blank=True, related_name="active_organisations", verbose_name=_("active in regions")
     )
@@ -119,7 +122,12 @@ class Member(TimeStampedModel):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="members", verbose_name=_("region")
     )
-    name = models.CharField(_("member name"), max_length=200, help_text=_("As the WCO lists it."))
+    name = models.CharField(
+        _("member name"),
+        max_length=200,
+        help_text=_("As the WCO lists it."),
+        validators=[validate_xml_text],
+    )
     iso_code = models.CharField(
         _("ISO 3166 code"),
         max_length=2,

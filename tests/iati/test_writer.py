@@ -293,3 +293,19 @@ def test_odd_activities_read_back_the_same(case: str, tmp_path: Path) -> None:
         write_activities([first], fh, generated_datetime=WHEN)
     (second,) = read_all(out)
     assert second.content_dict() == first.content_dict()
+
+
+def test_text_xml_cannot_hold_is_written_as_a_replacement_character() -> None:
+    """Stored before such text was refused (an organisation name copied into an activity): the
+    export writes U+FFFD instead of failing as a whole."""
+    activity = ParsedActivity(
+        iati_identifier="XM-DAC-909-CTL",
+        reporting_org=OrgRef("XM-DAC-909", "40", {"en": "Inter-American\x0bBank"}),
+        default_language="en",
+        title={"en": "Tab\x01bed"},
+    )
+    out = io.BytesIO()
+    write_activities([activity], out, generated_datetime=WHEN)
+    root = etree.fromstring(out.getvalue())
+    assert root.findtext("iati-activity/reporting-org/narrative") == "Inter-American\ufffdBank"
+    assert root.findtext("iati-activity/title/narrative") == "Tab\ufffdbed"

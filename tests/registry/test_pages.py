@@ -160,3 +160,17 @@ def test_healthz_503_when_database_unreachable(
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_names_an_iati_file_cannot_hold_are_refused(partner_editor, reference: None) -> None:  # type: ignore[no-untyped-def]
+    """An organisation's name goes into the activities it enters, and from there into exports."""
+    from cbcoord.core.errors import ServiceError
+    from cbcoord.registry import services
+
+    idb = Organisation.objects.get(key="idb")
+    with pytest.raises(ServiceError, match=r"cannot hold \(U\+000B\)"):
+        services.organisation_update(
+            user=partner_editor, organisation=idb, data={"name": "Inter-American\x0bBank"}
+        )
+    idb.refresh_from_db()
+    assert "\x0b" not in idb.name
