@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.activities import services
@@ -16,6 +16,7 @@ from cbcoord.activities.params import filters_from
 from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
 from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.errors import ServiceError
+from cbcoord.core.pagination import Pagination
 from cbcoord.registry.models import Organisation
 from cbcoord.registry.selectors import organisation_get
 
@@ -185,7 +186,7 @@ def _detail(user: Any, iati_identifier: str) -> Activity:
 
 
 @router.get("/activities", response=list[ActivityOut], auth=READ_AUTH)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_activities(
     request: HttpRequest,
     filters: Query[ActivityFiltersIn],

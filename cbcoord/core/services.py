@@ -42,6 +42,13 @@ def apply_changes(instance: M, data: Mapping[str, Any], *, allowed: Iterable[str
     for field, value in data.items():
         if field not in allowed_set:
             raise ServiceError(f"{field}: this field cannot be changed here.", field=field)
+        if value is None:
+            model_field = instance._meta.get_field(field)
+            if isinstance(model_field, models.Field) and not model_field.null:
+                # A text field is cleared with null as with ""; other fields need a value.
+                if not isinstance(model_field, models.CharField | models.TextField):
+                    raise ServiceError(f"{field}: this field cannot be empty.", field=field)
+                value = ""
         if getattr(instance, field) != value:
             setattr(instance, field, value)
             changed.append(field)

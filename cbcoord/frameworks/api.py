@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH
+from cbcoord.core.pagination import Pagination
 from cbcoord.frameworks import selectors
 from cbcoord.frameworks.models import Instrument, Provision
 
@@ -80,7 +81,7 @@ def get_instrument(request: HttpRequest, code: str) -> Instrument:
 
 
 @router.get("/provisions", response=list[ProvisionOut], auth=READ_AUTH)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_provisions(
     request: HttpRequest,
     instrument: str | None = None,

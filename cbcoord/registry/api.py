@@ -6,10 +6,11 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.core.api_errors import ErrorOut
+from cbcoord.core.pagination import Pagination
 from cbcoord.registry import selectors, services
 from cbcoord.registry.models import Member, Organisation, Person, Region
 
@@ -113,7 +114,7 @@ def get_region(request: HttpRequest, code: str) -> Region:
 
 
 @router.get("/members", response=list[MemberOut], auth=READ_AUTH)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_members(
     request: HttpRequest,
     region: str | None = None,
@@ -129,7 +130,7 @@ def get_member(request: HttpRequest, member_id: int) -> Member:
 
 
 @router.get("/organisations", response=list[OrganisationOut], auth=READ_AUTH)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_organisations(
     request: HttpRequest,
     kind: str | None = None,

@@ -159,3 +159,54 @@ def test_page_size_is_capped(client: Client, reference: None, path: str) -> None
     assert response.status_code in (200, 422)
     if response.status_code == 200:
         assert len(response.json()["items"]) <= 500
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/provisions", "/api/organisations", "/api/members", "/api/activities"]
+)
+def test_page_numbers_past_any_page_are_refused_not_a_server_error(
+    client: Client, reference: None, url: str
+) -> None:
+    """A page number whose offset overflows 64 bits answered 500 (found by schemathesis)."""
+    huge = client.get(url, {"page": "14770111440829468901376"})
+    assert huge.status_code == 422
+    assert client.get(url, {"page": "10000000"}).status_code in (200, 404)
+    assert client.get(url, {"page": "1", "page_size": "99999999999"}).status_code == 422
+
+
+def test_null_clears_a_text_field_and_is_refused_elsewhere(
+    client: Client, secretariat: Any
+) -> None:
+    """``{"acronym": null}`` answered 500 (a NOT NULL constraint; found by schemathesis)."""
+    headers = _bearer(secretariat)
+    response = client.patch(
+        "/api/organisations/idb",
+        {"acronym": None},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 200, response.content
+    assert Organisation.objects.get(key="idb").acronym == ""
+    response = client.patch(
+        "/api/organisations/idb",
+        {"is_published": None},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "is_published"
+
+
+def test_a_multipart_body_without_boundary_is_a_client_error(
+    client: Client, secretariat: Any
+) -> None:
+    """It answered 500 (found by schemathesis)."""
+    response = client.generic(
+        "POST",
+        "/api/imports",
+        b"garbage",
+        content_type="multipart/form-data",
+        headers=_bearer(secretariat),
+    )
+    assert response.status_code == 400
+    assert "multipart" in response.json()["detail"]
