@@ -15,4 +15,5 @@ MAX_PAGE = 10_000_000
 class Pagination(PageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE)
+        # Larger sizes are capped at NINJA_MAX_PER_PAGE_SIZE; bounded here against overflow.
         page_size: int | None = Field(None, ge=1, le=MAX_PAGE)

@@ -2029,10 +2029,12 @@ def _schema_refusal(
 
 
 def _identifier_of(el: etree._Element) -> str | None:
-    text = el.findtext("iati-identifier")
-    if text is None:
+    """The identifier of a refused activity, read as the reader reads it (a comment inside
+    does not cut it short), so that it names the stored activity."""
+    child = el.find("iati-identifier")
+    if child is None:
         return None
-    return text.strip() or None
+    return (_text_of(child) or "").strip() or None
 
 
 def _refused(el: etree._Element, refusal: _Refuse) -> RefusedActivity:

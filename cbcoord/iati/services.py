@@ -512,11 +512,13 @@ class _Importer:
                         reason="no reporting organisation",
                     )
                 )
+                self.refused_identifiers.add(identifier)
                 continue
             old = existing.get(identifier)
             refusal = self._permission_refusal(parsed, organisation.pk, old)
             if refusal:
                 refusals.append(refusal)
+                self.refused_identifiers.add(identifier)
                 continue
             source_key = source_key_for(
                 source_kind=self.source_kind,

@@ -58,7 +58,11 @@ class Organisation(TimeStampedModel, DemoFlagged):
     )
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
     iati_org_id = models.CharField(
-        _("IATI organisation identifier"), max_length=150, blank=True, db_index=True
+        _("IATI organisation identifier"),
+        max_length=150,
+        blank=True,
+        db_index=True,
+        validators=[validate_xml_text],
     )
     iati_org_aliases = models.JSONField(
         _("other IATI identifiers"),
@@ -71,6 +75,7 @@ class Organisation(TimeStampedModel, DemoFlagged):
         max_length=10,
         blank=True,
         help_text=_("Code from the IATI OrganisationType codelist."),
+        validators=[validate_xml_text],
     )
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True, validators=[validate_xml_text])

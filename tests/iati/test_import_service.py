@@ -498,3 +498,34 @@ def test_an_activity_refused_in_a_later_version_of_its_source_is_not_withdrawn(
     assert not Activity.objects.filter(withdrawn_at__isnull=False).exists()
     _odd_file(path, ("XM-DAC-909-ONE", 'hierarchy="1"', ""))
     assert run_import(path).withdrawn == 2  # gone from the file now
+
+
+def test_activities_refused_to_a_partner_editor_are_not_withdrawn(
+    tmp_path: Path, partner_editor: Any
+) -> None:
+    """A later version of the file names another reporting organisation for one activity: the
+    editor may not import it, but it is still in the file."""
+    path = iati_file(
+        tmp_path / "idb.xml", {"identifier": "XM-DAC-909-A"}, {"identifier": "XM-DAC-909-B"}
+    )
+    assert run_import(path, user=partner_editor).added == 2
+    iati_file(
+        path,
+        {"identifier": "XM-DAC-909-A"},
+        {"identifier": "XM-DAC-909-B", "org": "XM-DAC-43000", "updated": "2020-01-01T00:00:00Z"},
+    )
+    run = run_import(path, user=partner_editor)
+    assert (run.refused, run.withdrawn) == (1, 0)
+    assert not Activity.objects.filter(withdrawn_at__isnull=False).exists()
+
+
+def test_a_refused_activity_is_named_as_it_is_stored(tmp_path: Path, reference: None) -> None:
+    """An identifier with a comment inside was named by its text before the comment when
+    refused, so the stored activity it names was withdrawn."""
+    path = _odd_file(tmp_path / "idb.xml", ("XM-DAC-909-<!-- c -->C", "", ""))
+    assert run_import(path).added == 1
+    assert Activity.objects.get().iati_identifier == "XM-DAC-909-C"
+    _odd_file(path, ("XM-DAC-909-<!-- c -->C", 'hierarchy="x"', ""))
+    run = run_import(path)
+    assert run.refused == 1 and run.withdrawn == 0
+    assert run.refusals.get().identifier == "XM-DAC-909-C"

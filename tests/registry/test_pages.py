@@ -174,3 +174,15 @@ def test_names_an_iati_file_cannot_hold_are_refused(partner_editor, reference: N
         )
     idb.refresh_from_db()
     assert "\x0b" not in idb.name
+
+
+def test_identifiers_an_iati_file_cannot_hold_are_refused(secretariat, reference: None) -> None:  # type: ignore[no-untyped-def]
+    """The organisation identifier prefixes every activity it enters, and is its reporting-org."""
+    from cbcoord.core.errors import ServiceError
+    from cbcoord.registry import services
+
+    idb = Organisation.objects.get(key="idb")
+    with pytest.raises(ServiceError, match=r"cannot hold \(U\+000B\)"):
+        services.organisation_update(
+            user=secretariat, organisation=idb, data={"iati_org_id": "XM-DAC\x0b-909"}
+        )

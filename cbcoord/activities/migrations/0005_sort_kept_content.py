@@ -19,8 +19,18 @@ import orjson
 from django.db import migrations
 from django.db.models import Q
 
-from cbcoord.iati.model import ACTIVITY_CHILD_POSITION
-
+# The children of iati-activity in the 2.03 schema's order, as the reader sorted them when this
+# migration was written (a copy: a later change to the reader must not change what it does).
+_ORDER = (
+    "iati-identifier", "reporting-org", "title", "description", "participating-org",
+    "other-identifier", "activity-status", "activity-date", "contact-info", "activity-scope",
+    "recipient-country", "recipient-region", "location", "sector", "tag",
+    "country-budget-items", "humanitarian-scope", "policy-marker", "collaboration-type",
+    "default-flow-type", "default-finance-type", "default-aid-type", "default-tied-status",
+    "budget", "planned-disbursement", "capital-spend", "transaction", "document-link",
+    "related-activity", "legacy-data", "conditions", "result", "crs-add", "fss",
+)  # fmt: skip
+ACTIVITY_CHILD_POSITION = {tag: i for i, tag in enumerate(_ORDER)}
 _LAST = len(ACTIVITY_CHILD_POSITION)
 
 
