@@ -1870,6 +1870,10 @@ def _canonical(el: etree._Element) -> str:
     C14N refuses a relative namespace URI (``xmlns:x="example.org/"``), which XML allows: such
     an element is kept as lxml serialises it, comments left out, which is as stable for the same
     input (and also escapes ``<`` in text and attribute values).
+
+    A namespace declared again further down under another prefix (``ns0`` inside ``ns1`` for
+    one URI) is serialised as the writer will put it back: lxml, placing the element in the
+    exported document, reuses the outer prefix, so the text stored is the text read back.
     """
     try:
         data = etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
@@ -1877,7 +1881,17 @@ def _canonical(el: etree._Element) -> str:
         clone = copy.deepcopy(el)
         etree.strip_elements(clone, etree.Comment, with_tail=False)
         data = etree.tostring(clone, encoding="utf-8", with_tail=False)
+    else:
+        if data.count(b"xmlns") > 1:  # declarations below the top: as the writer places them
+            holder = etree.Element("holder")
+            holder.append(etree.fromstring(data, _FRAGMENT_PARSER))
+            data = etree.tostring(holder[0], method="c14n", exclusive=True, with_comments=False)
     return _RE_BLANK_BETWEEN_TAGS.sub("><", data.decode("utf-8"))
+
+
+_FRAGMENT_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+)
 
 
 # =========================================================================== streaming

@@ -264,6 +264,13 @@ _ODD = {
             == '<contact-info xmlns:x="example.org/" x:a="1"><x:n>kept</x:n></contact-info>'
         ),
     ),
+    "one-namespace-under-two-prefixes": (  # the writer's lxml reuses the outer prefix
+        "<contact-info xmlns:a='urn:x' a:k='1'><b:email xmlns:b='urn:x'>e</b:email></contact-info>",
+        lambda a: (
+            a.other_elements[0].xml
+            == '<contact-info xmlns:a="urn:x" a:k="1"><a:email>e</a:email></contact-info>'
+        ),
+    ),
     "extension-attributes-met-out-of-schema-order": (
         "<description><narrative x:n='1' xmlns:x='urn:x'>D</narrative></description>"
         "<activity-date type='1' iso-date='2012-04-15' x:a='2' xmlns:x='urn:x'/>",
