@@ -194,8 +194,8 @@ def _percentage(raw: Any) -> str | None:
         return None
     # Rounded as the column rounds it: SQLite would store all the digits and read them back
     # through a float, which can round 999.9995 up to 1000.000, past the field.
-    exponent = value.as_tuple().exponent
-    return str(value.quantize(_MILLI) if isinstance(exponent, int) and exponent < -3 else value)
+    rounded = value.quantize(_MILLI)
+    return str(value if rounded == value else rounded)
 
 
 def country_rows(

@@ -1889,9 +1889,7 @@ def _canonical(el: etree._Element) -> str:
     return _RE_BLANK_BETWEEN_TAGS.sub("><", data.decode("utf-8"))
 
 
-_FRAGMENT_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-)
+_FRAGMENT_PARSER = etree.XMLParser(**_SAFE)
 
 
 # =========================================================================== streaming
