@@ -59,7 +59,7 @@ def import_into(corpus: Path, database_url: str) -> dict[str, float]:
 
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     started = time.perf_counter()
     run = iati_import(user=None, path=corpus, source=str(corpus), source_kind="path")

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from cbcoord.activities.api import router as activities_router
 from cbcoord.core.api_errors import install_error_handlers
 from cbcoord.frameworks.api import router as frameworks_router
-from cbcoord.iati.api import router as iati_router
+from cbcoord.imports.api import router as imports_router
 from cbcoord.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -24,4 +24,4 @@ install_error_handlers(api)
 api.add_router("/", registry_router)
 api.add_router("/", frameworks_router)
 api.add_router("/", activities_router)
-api.add_router("/", iati_router)
+api.add_router("/", imports_router)

@@ -36,7 +36,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "cbcoord.core.admin_config.CbcoordAdminConfig",
+    "cbcoord.accounts.admin_config.CbcoordAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,12 +46,17 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "ninja",
+    # cbcoord's own apps, from the ground floor up (see README, "Layout"): an app imports only
+    # from the apps listed before it, and load_reference runs their loaders in this order.
+    "cbcoord.iati",
     "cbcoord.core",
     "cbcoord.accounts",
     "cbcoord.registry",
     "cbcoord.frameworks",
-    "cbcoord.iati",
     "cbcoord.activities",
+    "cbcoord.imports",
+    "cbcoord.dashboard",
+    "cbcoord.demo",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cbcoord.core.context_processors.site",
+                "cbcoord.accounts.context_processors.site",
             ],
         },
     }

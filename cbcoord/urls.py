@@ -7,13 +7,15 @@ from cbcoord.activities import views as activity_views
 from cbcoord.api import api
 from cbcoord.core import converters
 from cbcoord.core import views as core_views
+from cbcoord.dashboard import views as dashboard_views
 from cbcoord.frameworks import views as frameworks_views
+from cbcoord.imports import views as import_views
 from cbcoord.registry import views as registry_views
 
 converters.register()  # before the API's routes are made into patterns, below
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -70,9 +72,9 @@ urlpatterns = [
         activity_views.activity_detail,
         name="activity-detail",
     ),
-    path("imports/", activity_views.import_list, name="import-list"),
-    path("imports/new/", activity_views.import_new, name="import-new"),
-    path("imports/<int:pk>/", activity_views.import_detail, name="import-detail"),
+    path("imports/", import_views.import_list, name="import-list"),
+    path("imports/new/", import_views.import_new, name="import-new"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from cbcoord.accounts.admin_site import SecretariatAdmin
 from cbcoord.accounts.models import ApiToken, User
-from cbcoord.core.admin_site import SecretariatAdmin
 
 
 @admin.register(User)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
+from cbcoord.accounts.admin_site import SecretariatAdmin
 from cbcoord.activities import derive
 from cbcoord.activities.models import Activity, ActivityProvision
-from cbcoord.core.admin_site import SecretariatAdmin
 
 
 class ActivityProvisionInline(admin.TabularInline):

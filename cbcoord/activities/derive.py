@@ -6,11 +6,13 @@ No Django here: the importer's reader process derives them as it reads.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from cbcoord.core.narratives import pick
+from cbcoord.iati.narratives import pick
+from cbcoord.iati.pipeline import Derivation
 
 # What the columns hold (see activities.models): a value past these stays in the content
 # (``data``) but not in its column, for the database would refuse the whole batch of activities
@@ -278,3 +280,28 @@ def derive(data: dict[str, Any]) -> tuple[dict[str, Any], IndexRows]:
     """``columns(data)`` and ``index_rows(data)``, going through the transactions once."""
     found = _transactions(data)
     return columns(data, found), index_rows(data, found)
+
+
+def _for_pipeline(content: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """The columns (in ``COLUMN_NAMES`` order) and index rows of ``content``, as the reader
+    processes send them (JSON types; decimals go as text)."""
+    columns, index = derive(content)
+    return [columns[name] for name in COLUMN_NAMES], list(index)
+
+
+_DECIMAL_COLUMNS = frozenset({"total_budget", "total_commitment", "total_spend"})
+
+
+def _from_pipeline(values: list[Any], index: list[Any]) -> tuple[dict[str, Any], IndexRows]:
+    """What ``_for_pipeline`` sent, as the importer writes it."""
+    columns = dict(zip(COLUMN_NAMES, values, strict=True))
+    for key in _DECIMAL_COLUMNS:
+        if columns[key] is not None:
+            columns[key] = Decimal(columns[key])
+    stamp = columns["last_updated_datetime"]  # as the parser writes it: isoformat()
+    columns["last_updated_datetime"] = dt.datetime.fromisoformat(stamp) if stamp else None
+    return columns, IndexRows(*index)
+
+
+#: How the importer's reader processes derive the columns and index rows of what they read.
+PIPELINE = Derivation(_for_pipeline, _from_pipeline)

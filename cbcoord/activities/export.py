@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.selectors import ActivityFilters, activity_list
-from cbcoord.iati.model import ParsedActivity
+from cbcoord.iati.records import ParsedActivity
 from cbcoord.iati.writer import iter_activities_xml, write_activities
 
 

@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from cbcoord.accounts.permissions import PARTNER_KINDS, is_secretariat
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.services import DATE_FIELDS, LANGUAGES
-from cbcoord.core.i18n import pick_narrative
-from cbcoord.iati.models import CodelistItem
+from cbcoord.core.i18n import codelist_choices, pick_narrative
 from cbcoord.registry.models import Organisation
 
 LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish"), "fr": _("French"), "pt": _("Portuguese")}
@@ -28,12 +27,6 @@ DATE_LABELS = {
     "planned_end": _("Planned end"),
     "actual_end": _("Actual end"),
 }
-
-
-def codelist_choices(name: str, *, blank: bool = True) -> list[tuple[str, str]]:
-    items = CodelistItem.objects.filter(codelist__name=name, is_withdrawn=False).order_by("code")
-    choices = [(item.code, f"{item.code} · {item.name}"[:120]) for item in items]
-    return ([("", "—")] if blank else []) + choices
 
 
 class DateInput(forms.DateInput):
@@ -310,30 +303,6 @@ def edit_changes(
         if rows or editing:
             changes[key] = rows
     return changes
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("IATI activity file (XML)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
-    )
-    url = forms.URLField(
-        label=_("…or the address of a published IATI file"),
-        required=False,
-        assume_scheme="https",
-        max_length=1000,
-    )
-    strict = forms.BooleanField(
-        label=_("Strict: refuse every activity that deviates from the IATI schema"),
-        required=False,
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if bool(cleaned.get("file")) == bool(cleaned.get("url")):
-            raise forms.ValidationError(_("Choose a file or give an address (one of the two)."))
-        return cleaned
 
 
 def partner_choices() -> Any:

@@ -19,8 +19,8 @@ from cbcoord.activities.models import (
     ActivitySector,
 )
 from cbcoord.core.bulk import bulk_insert
-from cbcoord.iati import model
-from cbcoord.iati.organisations import OrganisationMatcher
+from cbcoord.iati import records as model
+from cbcoord.registry.matching import OrganisationMatcher
 from cbcoord.registry.models import Member
 
 

@@ -1,6 +1,6 @@
 """Capacity-building activities, shaped like IATI activities.
 
-The full IATI content lives in ``data`` (``cbcoord.iati.model.ParsedActivity.to_dict()``), so an
+The full IATI content lives in ``data`` (``cbcoord.iati.records.ParsedActivity.to_dict()``), so an
 export gives back everything that was imported or entered. What pages filter on is also kept in
 columns and small index tables (countries, regions, sectors, participants), written together
 with ``data`` by the services, never apart.
@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
 from cbcoord.core.models import DemoFlagged, TimeStampedModel
-from cbcoord.iati.model import IDENTIFIER_MAX_LENGTH
+from cbcoord.iati.records import IDENTIFIER_MAX_LENGTH
 
 
 class Visibility(models.TextChoices):
@@ -95,7 +95,7 @@ class Activity(TimeStampedModel, DemoFlagged):
 
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
     import_run = models.ForeignKey(
-        "iati.ImportRun",
+        "imports.ImportRun",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from cbcoord.core import i18n
 from cbcoord.frameworks.models import Instrument
-from cbcoord.iati.models import CodelistItem
+from cbcoord.iati.codelists import Label
 from cbcoord.registry.models import Member, Organisation, Region
 
 LABELLED = (
@@ -23,14 +24,8 @@ LABELLED = (
 )
 
 
-def codelist_labels(names: tuple[str, ...] = LABELLED) -> dict[str, dict[str, str]]:
-    labels: dict[str, dict[str, str]] = {name: {} for name in names}
-    rows = CodelistItem.objects.filter(codelist__name__in=names).values_list(
-        "codelist__name", "code", "name"
-    )
-    for codelist, code, name in rows:
-        labels[codelist][code] = name
-    return labels
+def codelist_labels(names: tuple[str, ...] = LABELLED) -> dict[str, dict[str, Label]]:
+    return i18n.codelist_labels(*names)
 
 
 def filter_choices() -> dict[str, Any]:
@@ -44,8 +39,6 @@ def filter_choices() -> dict[str, Any]:
         "regions": Region.objects.order_by("sort_order", "code"),
         "members": Member.objects.exclude(iso_code="").order_by("name"),
         "partners": partners,
-        "statuses": list(
-            CodelistItem.objects.filter(codelist__name="ActivityStatus").values_list("code", "name")
-        ),
+        "statuses": list(i18n.codelist_labels("ActivityStatus")["ActivityStatus"].items()),
         "instruments": Instrument.objects.order_by("code"),
     }

@@ -45,7 +45,8 @@ from cbcoord.activities.models import Activity, Origin, Visibility
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import save_as
 from cbcoord.core.validators import NOT_IN_XML
-from cbcoord.iati.model import (
+from cbcoord.iati import codelists
+from cbcoord.iati.records import (
     ActivityDate,
     Budget,
     Description,
@@ -267,12 +268,9 @@ def _check_identifier(raw: Any, reporting_org: Organisation) -> str:
     return identifier
 
 
-def _codes(codelist: str) -> set[str] | None:
-    """The codes of a codelist in the database, or None when the codelist is not loaded."""
-    from cbcoord.iati.models import CodelistItem
-
-    codes = set(CodelistItem.objects.filter(codelist__name=codelist).values_list("code", flat=True))
-    return codes or None
+def _codes(codelist: str) -> frozenset[str] | None:
+    """The codes of a shipped codelist, or None when it is not shipped."""
+    return codelists.codes(codelist) or None
 
 
 def _check_code(value: str | None, codelist: str, field: str) -> None:

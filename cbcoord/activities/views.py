@@ -1,4 +1,4 @@
-"""Activity pages (list, detail, create, edit, export) and IATI import pages.
+"""Activity pages (list, detail, create, edit, export).
 
 Views parse, call a selector or service, render. Imported IATI text is hostile: templates
 auto-escape everything and only http(s) document URLs become links.
@@ -18,24 +18,21 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cbcoord.accounts.permissions import (
     is_secretariat,
     may_create_activity_for,
     may_edit_activity,
-    may_import,
 )
 from cbcoord.activities import services
 from cbcoord.activities.export import export_queryset, export_response
-from cbcoord.activities.forms import ActivityForm, ImportForm, build_formsets, edit_changes
+from cbcoord.activities.forms import ActivityForm, build_formsets, edit_changes
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.presentation import codelist_labels, filter_choices
 from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
 from cbcoord.core.errors import ServiceError
-from cbcoord.iati import imports
-from cbcoord.iati import selectors as import_selectors
+from cbcoord.imports import selectors as import_selectors
 from cbcoord.registry.models import Organisation
 from cbcoord.registry.selectors import history_for
 
@@ -187,73 +184,3 @@ def activity_export(request: HttpRequest) -> HttpResponseBase:
         all_visibilities=request.GET.get("visibility") == "all",
     )
     return export_response(queryset)
-
-
-# --------------------------------------------------------------------------- imports
-
-
-@csrf_exempt  # the CSRF check runs in _import_form, after the declared size is checked
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_new(request: HttpRequest) -> HttpResponse:
-    if not may_import(request.user):
-        raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
-    if request.method == "POST":
-        try:
-            imports.check_declared_size(request.META.get("CONTENT_LENGTH"))
-        except ServiceError as error:
-            # Not a byte of the body was read: answer at once.
-            return render(
-                request,
-                "activities/import_form.html",
-                {"form": ImportForm(), "too_large": error.message},
-                status=413,
-            )
-    return csrf_protect(_import_form)(request)
-
-
-def _import_form(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        strict = form.cleaned_data["strict"]
-        try:
-            if form.cleaned_data["file"]:
-                run = imports.import_upload(
-                    user=request.user, upload=form.cleaned_data["file"], strict=strict
-                )
-            else:
-                run = imports.import_url(
-                    user=request.user, url=form.cleaned_data["url"], strict=strict
-                )
-        except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            return redirect("import-detail", pk=run.pk)
-    return render(request, "activities/import_form.html", {"form": form}, status=200)
-
-
-@login_required
-@require_safe
-def import_list(request: HttpRequest) -> HttpResponse:
-    if not may_import(request.user):
-        raise PermissionDenied(_("Only the secretariat and partner editors may see imports."))
-    runs = import_selectors.import_run_visible(request.user)
-    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "activities/import_list.html", {"page": page})
-
-
-@login_required
-@require_safe
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = import_selectors.import_run_get(user=request.user, pk=pk)
-    refusals = Paginator(import_selectors.import_run_refusals(run), PAGE_SIZE).get_page(
-        request.GET.get("refusals_page")
-    )
-    warned = Paginator(
-        import_selectors.import_run_warned_activities(user=request.user, run=run), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "activities/import_detail.html",
-        {"run": run, "refusals": refusals, "page": warned},
-    )

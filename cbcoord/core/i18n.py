@@ -6,7 +6,9 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from cbcoord.core.narratives import pick
+from cbcoord.iati import codelists
+from cbcoord.iati.codelists import Label
+from cbcoord.iati.narratives import pick
 
 SUPPORTED = ("en", "es", "fr", "pt")
 
@@ -29,3 +31,19 @@ def pick_narrative(narratives: dict[str, str] | None, language: str | None = Non
     Preference: the active language, then English, then the text without a language, then any.
     """
     return pick(narratives, language or current_language())
+
+
+def codelist_labels(*names: str) -> dict[str, dict[str, Label]]:
+    """The names of the given IATI codelists' codes in the active language (see
+    ``cbcoord.iati.codelists.labels``): ``{codelist: {code: label}}``."""
+    language = current_language()
+    return {name: codelists.labels(name, language) for name in names}
+
+
+def codelist_choices(name: str, *, blank: bool = True) -> list[tuple[str, str]]:
+    """Choices for a form field: the codelist's active codes, "code · name" in the active
+    language."""
+    names = codelists.labels(name, current_language())
+    active = codelists.codes(name, include_withdrawn=False)
+    choices = [(code, f"{code} · {names[code]}"[:120]) for code in names if code in active]
+    return ([("", "—")] if blank else []) + choices

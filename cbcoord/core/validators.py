@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# What XML 1.0 cannot hold: C0 controls but tab, newline and return; lone surrogates; U+FFFE/F.
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from cbcoord.iati.text import NOT_IN_XML
+
+__all__ = ["NOT_IN_XML", "validate_xml_text"]
 
 
 def validate_xml_text(value: str) -> None:

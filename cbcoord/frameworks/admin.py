@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cbcoord.core.admin_site import SecretariatAdmin
+from cbcoord.accounts.admin_site import SecretariatAdmin
 from cbcoord.frameworks.models import Instrument, Provision, ProvisionLink
 
 

@@ -1,12 +1,15 @@
 """The IATI codelists shipped in ``data/codelists`` (see its SOURCES.md), read without Django.
 
 ``load_codelist("Sector")`` parses ``Sector.xml`` once and caches it; ``available_codelists()``
-names every shipped list. The database loader copies them into its tables; the validator uses
-them to flag codes that are not on a list.
+names every shipped list. This is the one place codes and their names are looked up: the
+validator flags codes that are not on a list, forms offer ``codes``, pages show ``labels`` in
+the reader's language (IATI's own French names where it publishes them, else cbcoord's
+unofficial translations in ``data/translations``, marked as such, else English).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import functools
 from collections.abc import Iterator
@@ -18,11 +21,12 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "codelists"
 EMBEDDED_DIR = DATA_DIR / "embedded-version-2.03" / "xml"
 NON_EMBEDDED_DIR = DATA_DIR / "non-embedded-master" / "xml"
 MAPPING_FILE = DATA_DIR / "mapping.xml"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "data" / "translations"
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-#: The codelists the database loads; all of them are shipped (a test checks it).
-DATABASE_CODELISTS: tuple[str, ...] = (
+#: The codelists cbcoord validates with and labels; all of them are shipped (a test checks it).
+USED_CODELISTS: tuple[str, ...] = (
     "Sector",
     "SectorCategory",
     "Country",
@@ -187,11 +191,76 @@ def load_codelist(name: str) -> Codelist:
     )
 
 
+class Label(str):
+    """A code's name in one language; ``official`` is False for cbcoord's own translations
+    (pages mark them), True for IATI's names (English, and French where IATI gives it)."""
+
+    official: bool
+
+    def __new__(cls, text: str, *, official: bool = True) -> Label:
+        label = super().__new__(cls, text)
+        label.official = official
+        return label
+
+
+@functools.cache
+def _translations(language: str) -> dict[tuple[str, str], str]:
+    """cbcoord's unofficial names in ``language``: (codelist, code) -> name."""
+    path = TRANSLATIONS_DIR / f"{language}.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {
+            (row["codelist"], row["code"]): row["name"]
+            for row in csv.DictReader(handle)
+            if row.get("name")
+        }
+
+
+@functools.cache
+def labels(name: str, language: str = "en") -> dict[str, Label]:
+    """Code -> name of the shipped codelist ``name`` in ``language``: IATI's own name in that
+    language, else cbcoord's unofficial translation, else IATI's English name. Cached."""
+    try:
+        codelist = load_codelist(name)
+    except CodelistNotFound:
+        return {}
+    ours = _translations(language) if language != "en" else {}
+    result: dict[str, Label] = {}
+    for code, item in codelist.items.items():
+        if language in item.name:
+            result[code] = Label(item.name[language])
+        elif (name, code) in ours:
+            result[code] = Label(ours[(name, code)], official=False)
+        else:
+            result[code] = Label(item.name_in("en"))
+    return result
+
+
+def label(name: str, code: str, language: str = "en") -> Label | None:
+    """The name of ``code`` in codelist ``name`` (see ``labels``), or None if not on it."""
+    return labels(name, language).get(code)
+
+
+@functools.cache
+def codes(name: str, *, include_withdrawn: bool = True) -> frozenset[str]:
+    """The codes of the shipped codelist ``name`` (empty if it is not shipped)."""
+    try:
+        codelist = load_codelist(name)
+    except CodelistNotFound:
+        return frozenset()
+    return frozenset(codelist.items) if include_withdrawn else codelist.active_codes
+
+
 __all__ = [
-    "DATABASE_CODELISTS",
+    "USED_CODELISTS",
     "Codelist",
     "CodelistItem",
     "CodelistNotFound",
+    "Label",
     "available_codelists",
+    "codes",
+    "label",
+    "labels",
     "load_codelist",
 ]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from cbcoord.iati.model import (
+from cbcoord.iati.records import (
     ActivityDate,
     Budget,
     CodeVocabulary,

@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from cbcoord.iati.model import (
+from cbcoord.iati.records import (
     ACTIVITY_CHILD_POSITION,
     IDENTIFIER_MAX_LENGTH,
     ActivityContent,

@@ -11,23 +11,20 @@ imports Django; the worker is a fresh interpreter (``spawn``), not a fork of a s
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import gc
 import hashlib
 import logging
 import multiprocessing
 import queue as queue_module
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
-from cbcoord.activities import derive
-from cbcoord.core.narratives import pick
-from cbcoord.iati.model import ActivityContent, IatiFileError, RefusedActivity
+from cbcoord.iati.narratives import pick
 from cbcoord.iati.parser import (
     PIECE_BYTES,
     PIECE_END,
@@ -37,6 +34,7 @@ from cbcoord.iati.parser import (
     iter_piece_content,
     plan_pieces,
 )
+from cbcoord.iati.records import ActivityContent, IatiFileError, RefusedActivity
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +82,29 @@ def few_collections() -> Iterator[None]:
                 gc.unfreeze()
 
 
+class Derivation(NamedTuple):
+    """What the caller derives from each activity's content where it is read (in the reader
+    process), so that the writing process only writes. ``encode(content)`` returns
+    ``(columns, index_rows)`` as JSON types (decimals are sent as text); ``decode(columns,
+    index_rows)`` turns them back into what the writer wants. Both must be module-level
+    functions: the reader processes receive them by reference (``spawn``)."""
+
+    encode: Callable[[dict[str, Any]], tuple[Any, Any]]
+    decode: Callable[[Any, Any], tuple[Any, Any]]
+
+
+def _nothing(content: dict[str, Any]) -> tuple[Any, Any]:
+    return None, None
+
+
+def _unchanged(columns: Any, index_rows: Any) -> tuple[Any, Any]:
+    return columns, index_rows
+
+
+#: Derives nothing: ``Prepared.columns`` and ``index_rows`` stay None.
+NO_DERIVATION = Derivation(_nothing, _unchanged)
+
+
 class Prepared(NamedTuple):
     """An activity ready for the database: its content as canonical JSON and everything derived
     from it, computed where it is read (the worker), so that the writing process only writes."""
@@ -91,8 +112,8 @@ class Prepared(NamedTuple):
     iati_identifier: str
     content_json: str
     content_hash: str
-    columns: dict[str, Any]  # derive.columns(); last_updated_datetime an aware datetime
-    index_rows: derive.IndexRows
+    columns: Any  # what the Derivation's decode made of its encode's output
+    index_rows: Any
     reporting_ref: str | None
     reporting_name: str
     reporting_type: str | None
@@ -107,8 +128,6 @@ Item = Prepared | RefusedActivity
 # cost more than a tenth of an import).
 Encoded = tuple[bytes, bytes]
 _ACTIVITY, _REFUSED = 1, 0
-_COLUMNS = tuple(derive.COLUMN_NAMES)
-_DECIMAL_COLUMNS = frozenset({"total_budget", "total_commitment", "total_spend"})
 
 
 def _as_text(value: Any) -> str:
@@ -117,7 +136,9 @@ def _as_text(value: Any) -> str:
     raise TypeError(f"cannot send {type(value).__name__}")
 
 
-def encode(items: list[ActivityContent | RefusedActivity]) -> Encoded:
+def encode(
+    items: list[ActivityContent | RefusedActivity], derivation: Derivation = NO_DERIVATION
+) -> Encoded:
     """A batch as read, with its JSON, hashes, columns and index rows, as bytes."""
     rows: list[list[Any]] = []
     contents: list[bytes] = []
@@ -127,7 +148,7 @@ def encode(items: list[ActivityContent | RefusedActivity]) -> Encoded:
             continue
         content = item.content
         content_json = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)  # = canonical_json()
-        columns, index = derive.derive(content)
+        columns, index = derivation.encode(content)
         reporting = content["reporting_org"]
         rows.append(
             [
@@ -135,8 +156,8 @@ def encode(items: list[ActivityContent | RefusedActivity]) -> Encoded:
                 content["iati_identifier"],
                 len(content_json),
                 hashlib.sha256(content_json).hexdigest(),
-                [columns[name] for name in _COLUMNS],
-                list(index),
+                columns,
+                index,
                 reporting["ref"],
                 pick(reporting["name"], "en"),
                 reporting["type"],
@@ -148,7 +169,7 @@ def encode(items: list[ActivityContent | RefusedActivity]) -> Encoded:
     return orjson.dumps(rows, default=_as_text), b"".join(contents)
 
 
-def decode(encoded: Encoded) -> list[Item]:
+def decode(encoded: Encoded, derivation: Derivation = NO_DERIVATION) -> list[Item]:
     header, contents = encoded
     items: list[Item] = []
     offset = 0
@@ -159,19 +180,14 @@ def decode(encoded: Encoded) -> list[Item]:
         _, identifier, size, content_hash, values, index, ref, name, type_, warnings, line = row
         content_json = contents[offset : offset + size].decode()
         offset += size
-        columns = dict(zip(_COLUMNS, values, strict=True))
-        for key in _DECIMAL_COLUMNS:
-            if columns[key] is not None:
-                columns[key] = Decimal(columns[key])
-        stamp = columns["last_updated_datetime"]  # as the parser writes it: isoformat()
-        columns["last_updated_datetime"] = dt.datetime.fromisoformat(stamp) if stamp else None
+        columns, index_rows = derivation.decode(values, index)
         items.append(
             Prepared(
                 identifier,
                 content_json,
                 content_hash,
                 columns,
-                derive.IndexRows(*index),
+                index_rows,
                 ref,
                 name,
                 type_,
@@ -189,6 +205,7 @@ def _encoded_batches(
     batch_size: int,
     share: tuple[int, int] = (0, 1),
     skip: int = 0,
+    derivation: Derivation = NO_DERIVATION,
 ) -> Iterator[Encoded]:
     """Encoded batches of ``batch_size`` activities; with ``share=(k, n)``, the k-th of every n;
     ``skip`` activities at the start of the file left out."""
@@ -199,26 +216,32 @@ def _encoded_batches(
     for item in items:
         batch.append(item)
         if len(batch) >= batch_size:
-            yield encode(batch)
+            yield encode(batch, derivation)
             batch = []
     if batch:
-        yield encode(batch)
+        yield encode(batch, derivation)
 
 
 def _encoded_piece_batches(
-    path: Path, plan: PiecePlan, indexes: range, *, strict: bool, batch_size: int
+    path: Path,
+    plan: PiecePlan,
+    indexes: range,
+    *,
+    strict: bool,
+    batch_size: int,
+    derivation: Derivation = NO_DERIVATION,
 ) -> Iterator[tuple[Encoded, bool]]:
     """Encoded batches of the pieces ``indexes``, each with whether it ends its piece."""
     batch: list[ActivityContent | RefusedActivity] = []
     items = iter_piece_content(path, plan, indexes, strict=strict, batch_size=batch_size)
     for item in items:
         if item is PIECE_END:
-            yield encode(batch), True
+            yield encode(batch, derivation), True
             batch = []
             continue
         batch.append(item)
         if len(batch) >= batch_size:
-            yield encode(batch), False
+            yield encode(batch, derivation), False
             batch = []
 
 
@@ -229,6 +252,7 @@ def _batches(
     batch_size: int,
     skip: int = 0,
     piece_bytes: int = PIECE_BYTES,
+    derivation: Derivation = NO_DERIVATION,
 ) -> Iterator[list[Item]]:
     """Batches read in this process: piece by piece when the file can be cut (libxml2 counts
     lines past 65,535 one too many for some elements; a piece's lines stay below that), else,
@@ -237,18 +261,25 @@ def _batches(
     if plan is not None:
         received = 0
         pieces = _encoded_piece_batches(
-            path, plan, range(len(plan.pieces)), strict=strict, batch_size=batch_size
+            path,
+            plan,
+            range(len(plan.pieces)),
+            strict=strict,
+            batch_size=batch_size,
+            derivation=derivation,
         )
         try:
             for encoded, _ in pieces:
-                items = decode(encoded)
+                items = decode(encoded, derivation)
                 received += len(items)
                 yield items
             return
         except PieceError:
             skip = received  # a false cut: the rest as one whole
-    for encoded in _encoded_batches(path, strict=strict, batch_size=batch_size, skip=skip):
-        yield decode(encoded)
+    for encoded in _encoded_batches(
+        path, strict=strict, batch_size=batch_size, skip=skip, derivation=derivation
+    ):
+        yield decode(encoded, derivation)
 
 
 def _worker(
@@ -258,6 +289,7 @@ def _worker(
     share: tuple[int, int],
     out: Any,
     piece_bytes: int = PIECE_BYTES,
+    derivation: Derivation = NO_DERIVATION,
 ) -> None:
     """Read a share of the file into ``out`` as ``(kind, payload, ends_turn)`` messages.
 
@@ -273,7 +305,11 @@ def _worker(
             out.put((_PLAN, plan.digest() if plan is not None else None, False))
             if plan is None:
                 for batch in _encoded_batches(
-                    Path(path), strict=strict, batch_size=batch_size, share=share
+                    Path(path),
+                    strict=strict,
+                    batch_size=batch_size,
+                    share=share,
+                    derivation=derivation,
                 ):
                     out.put(("batch", batch, True))
             else:
@@ -283,6 +319,7 @@ def _worker(
                     range(index, len(plan.pieces), count),
                     strict=strict,
                     batch_size=batch_size,
+                    derivation=derivation,
                 ):
                     out.put(("batch", batch, ends_piece))
         out.put((_DONE, "whole" if plan is None else "pieces", True))
@@ -313,8 +350,10 @@ class PreparedReader:
         use_worker: bool | None = None,
         workers: int = DEFAULT_WORKERS,
         piece_bytes: int = PIECE_BYTES,
+        derivation: Derivation = NO_DERIVATION,
     ) -> None:
         self.path = path
+        self.derivation = derivation
         self.piece_bytes = piece_bytes
         self.read_in_pieces = False  # known at the end: whether the workers cut the file
         self.strict = strict
@@ -343,6 +382,7 @@ class PreparedReader:
                         (index, self.workers),
                         out,
                         self.piece_bytes,
+                        self.derivation,
                     ),
                     daemon=True,
                 )
@@ -373,6 +413,7 @@ class PreparedReader:
                 strict=self.strict,
                 batch_size=self.batch_size,
                 piece_bytes=self.piece_bytes,
+                derivation=self.derivation,
             )
             return
         received = 0  # activities (and refusals) received, in document order
@@ -406,7 +447,7 @@ class PreparedReader:
             if kind == "batch":
                 if ends_turn:
                     index = (index + 1) % self.workers
-                items = decode(payload)
+                items = decode(payload, self.derivation)
                 received += len(items)
                 yield items
             elif kind == _DONE:
@@ -432,6 +473,7 @@ class PreparedReader:
             batch_size=self.batch_size,
             skip=skip,
             piece_bytes=self.piece_bytes,
+            derivation=self.derivation,
         )
 
     def close(self) -> None:

@@ -17,8 +17,8 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from cbcoord.core.validators import NOT_IN_XML
-from cbcoord.iati.model import (
+from cbcoord.iati.parser import SINGLE_CHILDREN
+from cbcoord.iati.records import (
     ACTIVITY_CHILD_ORDER,
     ACTIVITY_CHILD_POSITION,
     CodeVocabulary,
@@ -32,7 +32,7 @@ from cbcoord.iati.model import (
     TransactionOrg,
     decimal_to_str,
 )
-from cbcoord.iati.parser import SINGLE_CHILDREN
+from cbcoord.iati.text import NOT_IN_XML
 from cbcoord.iati.validation import safe_parser
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

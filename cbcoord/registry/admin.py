@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cbcoord.core.admin_site import SecretariatAdmin
+from cbcoord.accounts.admin_site import SecretariatAdmin
 from cbcoord.registry.models import Member, Organisation, Person, Region, RegionalRole
 
 

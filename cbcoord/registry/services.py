@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cbcoord.accounts.permissions import require_organisation_editor, require_secretariat
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import apply_changes, full_clean_or_raise, save_as
+from cbcoord.iati import codelists
 from cbcoord.registry.models import Member, Organisation, Person, Region, RegionalRole
 
 # What an organisation's own editors may change; identity and trust fields stay with
@@ -43,12 +44,9 @@ REGIONAL_ROLE_FIELDS = ("role", "start_date", "end_date", "note")
 
 
 def _check_org_type(code: str) -> None:
-    from cbcoord.iati.models import CodelistItem
-
     if not code:
         return
-    known = CodelistItem.objects.filter(codelist__name="OrganisationType")
-    if known.exists() and not known.filter(code=code).exists():
+    if code not in codelists.codes("OrganisationType"):
         raise ServiceError(
             _("iati_org_type: %(code)s is not a code of the IATI OrganisationType codelist.")
             % {"code": code},

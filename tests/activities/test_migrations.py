@@ -10,7 +10,7 @@ from django.apps import apps
 
 from cbcoord.activities.indexing import content_hash
 from cbcoord.activities.models import Activity
-from cbcoord.iati.services import iati_import
+from cbcoord.imports.importer import iati_import
 from cbcoord.registry.models import Organisation
 from tests.activities.helpers import make_activity
 

@@ -320,7 +320,7 @@ def test_export_is_schema_valid_and_reimports_to_the_same_content(
     client: Client, secretariat: Any, idb: Organisation, shared_dir: Path, tmp_path: Path
 ) -> None:
     from cbcoord.activities import services
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
     reference = shared_dir / "reference/iati"
@@ -399,7 +399,7 @@ def test_every_imported_activity_page_renders(
 ) -> None:
     """Optional parts missing (a transaction without a provider-org, say) must not break the
     page: a template filter's argument that does not resolve raises, unlike a plain variable."""
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     if source is None:
         path = tmp_path / "corpus-like.xml"

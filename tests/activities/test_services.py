@@ -23,9 +23,9 @@ from cbcoord.activities.models import (
     Visibility,
 )
 from cbcoord.core.errors import ServiceError
-from cbcoord.iati import imports
-from cbcoord.iati.model import ParsedActivity
-from cbcoord.iati.models import ImportRun
+from cbcoord.iati.records import ParsedActivity
+from cbcoord.imports import services as imports
+from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Organisation
 from tests.activities.helpers import make_activity
 
@@ -94,7 +94,7 @@ def _imported_with_publisher_version(idb: Organisation) -> Activity:
 def _import(user: Any, tmp_path: Path) -> Any:
     """The importer itself takes None for the operator at the command line: the matrix's
     anonymous user is Django's AnonymousUser here."""
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     user = user if user is not None else AnonymousUser()
     path = tmp_path / "matrix.xml"
@@ -386,7 +386,7 @@ def test_hand_edit_survives_the_next_import(
         "Matrix import", "Publisher title"
     )
     (tmp_path / "matrix.xml").write_text(newer, encoding="utf-8")
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     second = iati_import(
         user=partner_editor, path=tmp_path / "matrix.xml", source="matrix.xml", source_kind="upload"

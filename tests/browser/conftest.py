@@ -54,7 +54,7 @@ def page(browser: Any) -> Iterator[Any]:
 def demo_passwords(transactional_db: None) -> dict[str, str]:
     from django.core.management import call_command
 
-    from cbcoord.core.demo import demo_load
+    from cbcoord.demo.loader import demo_load
 
     call_command("load_reference", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     return demo_load().passwords

@@ -9,8 +9,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from cbcoord.core.admin_site import SecretariatAdmin
-from cbcoord.iati.services import iati_import
+from cbcoord.accounts.admin_site import SecretariatAdmin
+from cbcoord.imports.importer import iati_import
 
 ACTIVITY_FILE = """<?xml version="1.0" encoding="UTF-8"?>
 <iati-activities version="2.03">

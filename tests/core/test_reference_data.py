@@ -10,8 +10,6 @@ import pytest
 from django.core.management import call_command
 
 from cbcoord.frameworks.models import Instrument, Provision, ProvisionLink
-from cbcoord.iati.models import Codelist, CodelistItem
-from cbcoord.iati.reference import LOADED_CODELISTS
 from cbcoord.registry.models import Member, Region
 
 PACKAGE = Path(__file__).resolve().parents[2] / "cbcoord"
@@ -28,7 +26,6 @@ def test_counts_equal_the_source_files(reference: None) -> None:
     assert Instrument.objects.count() == len(_rows(PACKAGE / "frameworks/data/instruments.csv"))
     assert Provision.objects.count() == len(_rows(PACKAGE / "frameworks/data/provisions.csv"))
     assert ProvisionLink.objects.count() == len(_rows(PACKAGE / "frameworks/data/crosswalk.csv"))
-    assert set(Codelist.objects.values_list("name", flat=True)) == set(LOADED_CODELISTS)
 
 
 def test_catalogue_has_the_required_codes(reference: None) -> None:
@@ -75,7 +72,6 @@ def test_loading_twice_changes_nothing(reference: None) -> None:
             Organisation.objects.count(),
             Provision.objects.count(),
             ProvisionLink.objects.count(),
-            CodelistItem.objects.count(),
             Provision.history.count(),
             Member.history.count(),
             Organisation.history.count(),
@@ -139,7 +135,7 @@ def test_loaded_values_fit_their_columns(reference: None) -> None:
 
     from cbcoord.registry.models import Organisation
 
-    for model in (Region, Member, Organisation, Instrument, Provision, ProvisionLink, CodelistItem):
+    for model in (Region, Member, Organisation, Instrument, Provision, ProvisionLink):
         limited = [
             f
             for f in model._meta.concrete_fields

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cbcoord.iati.corpus import generate_corpus
-from cbcoord.iati.model import ParsedActivity
 from cbcoord.iati.parser import iter_activities
+from cbcoord.iati.records import ParsedActivity
 
 
 def _reference(activity: ParsedActivity) -> str:
@@ -50,7 +50,7 @@ def test_real_publishers_and_example(shared_dir: Path) -> None:
     "text", ["\u2028 line separator", 'quote " and \\ backslash', "\x1f control"]
 )
 def test_awkward_strings(text: str) -> None:
-    from cbcoord.iati.model import OrgRef
+    from cbcoord.iati.records import OrgRef
 
     activity = ParsedActivity(
         iati_identifier="X-1",
@@ -63,8 +63,8 @@ def test_awkward_strings(text: str) -> None:
 def test_content_read_straight_is_the_dataclass_content(tmp_path: Path, shared_dir: Path) -> None:
     """What the importer stores (dicts built by the reader, no dataclasses) is exactly
     ``ParsedActivity.content_dict()``: same keys, canonical numbers and dates, same JSON."""
-    from cbcoord.iati.model import ActivityContent, IatiFileError
     from cbcoord.iati.parser import iter_activity_content
+    from cbcoord.iati.records import ActivityContent, IatiFileError
 
     iati = shared_dir / "reference" / "iati"
     corpus = tmp_path / "corpus.xml"

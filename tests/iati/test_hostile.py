@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cbcoord.iati.model import IatiFileError, ParsedActivity
 from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.records import IatiFileError, ParsedActivity
 
 VALID = """<?xml version="1.0" encoding="{encoding}"?>
 <iati-activities version="2.03" generated-datetime="2024-05-01T10:00:00Z">

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cbcoord.activities.models import Activity, ActivityCountry, ActivityParticipant
-from cbcoord.iati.models import ImportRun
-from cbcoord.iati.services import iati_import
+from cbcoord.imports.importer import iati_import
+from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Organisation
 
 ACTIVITY = """<iati-activity last-updated-datetime="{updated}" xml:lang="en" default-currency="USD">

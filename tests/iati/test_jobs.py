@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cbcoord.activities.models import Activity
-from cbcoord.iati import jobs
-from cbcoord.iati.imports import import_upload
-from cbcoord.iati.models import ImportRun
+from cbcoord.imports import jobs
+from cbcoord.imports.models import ImportRun
+from cbcoord.imports.services import import_upload
 from tests.iati.test_import_service import ACTIVITY
 
 FILE = (
@@ -96,7 +96,7 @@ def test_the_temporary_file_goes_and_a_crash_marks_the_run_failed(
         assert path.exists()
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("cbcoord.iati.services.run_import", explode)
+    monkeypatch.setattr("cbcoord.imports.importer.run_import", explode)
     run = import_upload(user=secretariat, upload=_upload())
     assert jobs.wait(run.pk, timeout=60)
     run.refresh_from_db()
@@ -154,7 +154,7 @@ def test_an_import_waits_for_the_one_running_and_stays_alive_meanwhile(
 ) -> None:
     """One import at a time per database; a waiting run's progress stamp moves, so that its
     page does not call it interrupted."""
-    from cbcoord.iati import services
+    from cbcoord.imports import importer as services
 
     monkeypatch.setattr(services, "_LOCK_POLL_SECONDS", 0.01)
     monkeypatch.setattr(services, "_HEARTBEAT_SECONDS", 0.05)
@@ -195,7 +195,7 @@ def test_a_report_polled_after_the_session_ended_sends_the_browser_to_log_in(
 
 
 def test_a_thread_that_holds_the_turn_may_import_again(reference: None) -> None:
-    from cbcoord.iati import services
+    from cbcoord.imports import importer as services
 
     run = ImportRun.objects.create(source="outer.xml", source_kind="path")
     entered: list[str] = []
@@ -218,7 +218,7 @@ def test_inside_a_transaction_the_turn_lasts_until_it_ends(reference: None) -> N
     import cannot start on rows not yet committed (and a failed transaction cannot keep it)."""
     from django.db import transaction
 
-    from cbcoord.iati import services
+    from cbcoord.imports import importer as services
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's advisory locks")
@@ -248,7 +248,7 @@ def test_started_inside_a_transaction_the_import_runs_at_once(
 ) -> None:
     from django.db import transaction
 
-    from cbcoord.iati.services import create_run
+    from cbcoord.imports.importer import create_run
 
     path = tmp_path / "inside.xml"
     path.write_text(FILE, encoding="utf-8")
@@ -263,7 +263,7 @@ def test_started_inside_a_transaction_the_import_runs_at_once(
 def test_a_url_is_downloaded_in_the_background(
     in_background: None, reference: None, secretariat: Any, iati_server: str
 ) -> None:
-    from cbcoord.iati.imports import import_url
+    from cbcoord.imports.services import import_url
 
     run = import_url(user=secretariat, url=f"{iati_server}/idb/activities.xml")
     assert jobs.wait(run.pk, timeout=60)

@@ -28,10 +28,10 @@ from django.urls import reverse
 from cbcoord.activities.export import write_export
 from cbcoord.activities.models import Activity
 from cbcoord.iati import pipeline
-from cbcoord.iati.model import IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.parser import check_file, iter_activities, iter_activity_content
-from cbcoord.iati.services import iati_import
+from cbcoord.iati.records import IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.writer import write_activities
+from cbcoord.imports.importer import iati_import
 from tests.iati.mutations import mutated, sources
 
 pytestmark = pytest.mark.skipif(not sources(), reason="shared/reference/iati is absent")

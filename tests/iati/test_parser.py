@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cbcoord.iati.codelists import DATABASE_CODELISTS, available_codelists, load_codelist
-from cbcoord.iati.model import ActivityContent, IatiFileError, ParsedActivity, RefusedActivity
+from cbcoord.iati.codelists import USED_CODELISTS, available_codelists, load_codelist
 from cbcoord.iati.parser import XML_LANG, check_file, iter_activities, iter_activity_content
+from cbcoord.iati.records import ActivityContent, IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.validation import codelist_checker, rewrite_message
 from cbcoord.iati.writer import activity_element
 
@@ -497,7 +497,7 @@ def test_unknown_and_withdrawn_codes_warn(tmp_path: Path) -> None:
 
 def test_codelists_shipped_and_loaded() -> None:
     names = available_codelists()
-    assert set(DATABASE_CODELISTS) <= set(names)
+    assert set(USED_CODELISTS) <= set(names)
     for rule_list in codelist_checker().rules.values():
         for rule in rule_list:
             assert rule.codelist in names, rule.codelist

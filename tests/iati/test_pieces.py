@@ -11,7 +11,6 @@ import pytest
 from lxml import etree
 
 from cbcoord.iati.corpus import generate_corpus
-from cbcoord.iati.model import ActivityContent, RefusedActivity
 from cbcoord.iati.parser import (
     PIECE_END,
     PieceError,
@@ -19,6 +18,7 @@ from cbcoord.iati.parser import (
     iter_piece_content,
     plan_pieces,
 )
+from cbcoord.iati.records import ActivityContent, RefusedActivity
 from tests.iati.helpers import with_false_cuts
 
 PIECE = 8_000  # bytes: the test file (about 250 kB) makes some thirty pieces

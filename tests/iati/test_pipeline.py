@@ -140,7 +140,7 @@ def test_more_workers_than_batches(corpus: Path) -> None:
 
 
 def test_worker_reports_a_broken_file(tmp_path: Path, corpus: Path) -> None:
-    from cbcoord.iati.model import IatiFileError
+    from cbcoord.iati.records import IatiFileError
 
     broken = tmp_path / "broken.xml"
     broken.write_bytes(corpus.read_bytes()[: corpus.stat().st_size // 2])
@@ -159,7 +159,7 @@ def test_close_stops_workers_nobody_reads(corpus: Path) -> None:
 
 def test_import_through_the_worker(corpus: Path, reference: None) -> None:
     from cbcoord.activities.models import Activity
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     first = iati_import(
         user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=True
@@ -176,7 +176,7 @@ def test_truncated_file_refused_before_the_worker_writes_anything(
     tmp_path: Path, corpus: Path, reference: None
 ) -> None:
     from cbcoord.activities.models import Activity
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     broken = tmp_path / "cut.xml"
     broken.write_bytes(corpus.read_bytes()[:-300])
@@ -232,7 +232,7 @@ def test_no_reader_processes_when_configured_so(
 ) -> None:
     import multiprocessing.context
 
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     def forbidden(self: object) -> None:
         raise AssertionError("no reader process should start")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from cbcoord.iati.model import IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.records import IatiFileError, ParsedActivity, RefusedActivity
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
 SUITE = REFERENCE / "schemas-2.03" / "tests"

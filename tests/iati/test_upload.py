@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from cbcoord.activities.models import Activity
 from cbcoord.core.errors import ServiceError
-from cbcoord.iati.fetch import fetch_url_to_tempfile
-from cbcoord.iati.models import ImportRun
+from cbcoord.imports.fetch import fetch_url_to_tempfile
+from cbcoord.imports.models import ImportRun
 from tests.activities.test_services import IATI_FILE
 
 # Schema-invalid (activity-status before participating-org) but readable.
@@ -187,7 +187,7 @@ def test_a_new_import_removes_files_left_by_imports_that_died(
     import tempfile
     import time
 
-    from cbcoord.iati import imports
+    from cbcoord.imports import services as imports
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     day_old = time.time() - imports.LEFTOVER_SECONDS - 60

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from cbcoord.iati.model import (
+from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.records import (
     ExtraContent,
     OrgRef,
     OtherElement,
     ParsedActivity,
 )
-from cbcoord.iati.parser import check_file, iter_activities
 from cbcoord.iati.validation import validate_file
 from cbcoord.iati.writer import ACTIVITY_CHILD_ORDER, write_activities
 
@@ -142,7 +142,7 @@ def test_modelled_content_written_from_scratch_is_valid(tmp_path: Path) -> None:
             ExtraContent("title/narrative[2]", {"{urn:x}checked": "1"}, []),
         ],
     )
-    from cbcoord.iati.model import ActivityDate, Budget, Description, ParticipatingOrg
+    from cbcoord.iati.records import ActivityDate, Budget, Description, ParticipatingOrg
 
     activity.descriptions.append(Description("1", {"en": "Customs."}))
     activity.participating_orgs.append(ParticipatingOrg(None, "10", "4", None, None, {"es": "SAT"}))

@@ -12,8 +12,9 @@ from ninja import Router, Schema, Status
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.errors import ServiceError
-from cbcoord.iati import imports, selectors
-from cbcoord.iati.models import ImportRun
+from cbcoord.imports import selectors
+from cbcoord.imports import services as imports
+from cbcoord.imports.models import ImportRun
 
 router = Router(tags=["imports"])
 REFUSALS_SHOWN = 1000

@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class CbcoordAdminConfig(AdminConfig):
-    default_site = "cbcoord.core.admin_site.CbcoordAdminSite"
+    default_site = "cbcoord.accounts.admin_site.CbcoordAdminSite"

@@ -59,7 +59,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent / "data"
 
 
 class DemoDataError(Exception):
@@ -151,7 +151,7 @@ def _load_demo_activities(result: DemoResult) -> None:
     """Import the illustrative activities like any IATI file, then flag and tag them."""
     from cbcoord.activities.models import Activity, ActivityProvision, Visibility
     from cbcoord.frameworks.models import Provision
-    from cbcoord.iati.services import iati_import
+    from cbcoord.imports.importer import iati_import
 
     path = DEMO_DIR / "activities.xml"
     run = iati_import(user=None, path=path, source="cbcoord demo data", source_kind="path")

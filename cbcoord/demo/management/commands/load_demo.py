@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cbcoord.core.demo import DEMO_ACCOUNTS, DemoDataError, demo_load
+from cbcoord.demo.loader import DEMO_ACCOUNTS, DemoDataError, demo_load
 
 
 class Command(BaseCommand):

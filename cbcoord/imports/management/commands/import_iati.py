@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cbcoord.accounts.models import User
-from cbcoord.iati.models import ImportStatus
-from cbcoord.iati.services import iati_import
+from cbcoord.imports.importer import iati_import
+from cbcoord.imports.models import ImportStatus
 
 
 class Command(BaseCommand):
@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def _import(self, source: str, *, user: Any, strict: bool) -> Any:
         scheme = urlparse(source).scheme.lower()
         if scheme in {"http", "https"}:
-            from cbcoord.iati.fetch import UrlFetchError, fetch_url_to_tempfile
+            from cbcoord.imports.fetch import UrlFetchError, fetch_url_to_tempfile
 
             try:
                 path = fetch_url_to_tempfile(source)

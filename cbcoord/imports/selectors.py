@@ -10,7 +10,7 @@ from django.http import Http404
 from cbcoord.accounts.permissions import is_secretariat, is_signed_in
 from cbcoord.activities.models import Activity
 from cbcoord.activities.selectors import activity_visible
-from cbcoord.iati.models import ImportRefusal, ImportRun
+from cbcoord.imports.models import ImportRefusal, ImportRun
 
 
 def import_run_visible(user: Any) -> QuerySet[ImportRun]:

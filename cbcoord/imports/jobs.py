@@ -22,9 +22,9 @@ from django.db import connection
 from django.utils import timezone
 
 from cbcoord.core.errors import ServiceError
-from cbcoord.iati import services
-from cbcoord.iati.fetch import fetch_url_to_tempfile
-from cbcoord.iati.models import ImportRun, ImportStage, ImportStatus
+from cbcoord.imports import importer as services
+from cbcoord.imports.fetch import fetch_url_to_tempfile
+from cbcoord.imports.models import ImportRun, ImportStage, ImportStatus
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Imports started from the web pages and the API: an uploaded file or a URL.
 
 Both check the user's right first, bring the file to a temporary path (in chunks, never
-whole in memory) and hand it to the importer (``cbcoord.iati.services.run_import``), in a
-background thread unless ``CBCOORD_IMPORT_IN_BACKGROUND`` is off (see ``cbcoord.iati.jobs``).
+whole in memory) and hand it to the importer (``cbcoord.imports.importer.run_import``), in a
+background thread unless ``CBCOORD_IMPORT_IN_BACKGROUND`` is off (see ``cbcoord.imports.jobs``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from cbcoord.accounts.permissions import may_import
 from cbcoord.core.errors import ServiceError
-from cbcoord.iati import jobs
-from cbcoord.iati.fetch import check_url, fetch_url_to_tempfile
-from cbcoord.iati.models import ImportRun
-from cbcoord.iati.services import create_run, run_import
+from cbcoord.imports import jobs
+from cbcoord.imports.fetch import check_url, fetch_url_to_tempfile
+from cbcoord.imports.importer import create_run, run_import
+from cbcoord.imports.models import ImportRun
 
 
 def require_importer(user: Any) -> None:

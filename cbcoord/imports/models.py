@@ -1,4 +1,6 @@
-"""IATI codelists loaded from the shipped data, and the record of every import run."""
+"""The record of every IATI import run, and of the activities it refused.
+
+The tables keep the names they had when these models lived in the ``iati`` app."""
 
 from __future__ import annotations
 
@@ -8,41 +10,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-
-class Codelist(models.Model):
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    embedded = models.BooleanField(_("embedded in the standard"), default=False)
-    source = models.CharField(_("source"), max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("IATI codelist")
-        verbose_name_plural = _("IATI codelists")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CodelistItem(models.Model):
-    codelist = models.ForeignKey(Codelist, on_delete=models.CASCADE, related_name="items")
-    code = models.CharField(_("code"), max_length=40)
-    name = models.CharField(_("name"), max_length=500, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=500, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    category = models.CharField(_("category"), max_length=40, blank=True)
-    is_withdrawn = models.BooleanField(_("withdrawn"), default=False)
-
-    class Meta:
-        ordering = ["codelist", "code"]
-        verbose_name = _("codelist item")
-        verbose_name_plural = _("codelist items")
-        constraints = [
-            models.UniqueConstraint(fields=["codelist", "code"], name="unique_code_in_codelist")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
 
 
 class ImportStatus(models.TextChoices):
@@ -107,6 +74,7 @@ class ImportRun(models.Model):
     file_warnings = models.JSONField(_("file warnings"), default=list, blank=True)
 
     class Meta:
+        db_table = "iati_importrun"
         ordering = ["-started_at"]
         verbose_name = _("import run")
         verbose_name_plural = _("import runs")
@@ -135,6 +103,7 @@ class ImportRefusal(models.Model):
     reason = models.TextField(_("reason"))
 
     class Meta:
+        db_table = "iati_importrefusal"
         ordering = ["line", "pk"]
         verbose_name = _("refused activity")
         verbose_name_plural = _("refused activities")

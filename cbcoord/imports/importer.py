@@ -37,11 +37,11 @@ from cbcoord.activities.models import (
     Visibility,
 )
 from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetime
-from cbcoord.iati.model import DataQualityWarning, IatiFileError, RefusedActivity
-from cbcoord.iati.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
-from cbcoord.iati.organisations import OrganisationMatcher
 from cbcoord.iati.parser import check_file
 from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
+from cbcoord.iati.records import DataQualityWarning, IatiFileError, RefusedActivity
+from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
+from cbcoord.registry.matching import OrganisationMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ def run_import(
         batch_size=batch_size,
         use_worker=use_worker,
         workers=max(1, readers),
+        derivation=derive.PIPELINE,
     )
     with import_turn(run), few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
