@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy cbcoord
+	$(BIN)/lint-imports
 	$(BIN)/cbcoord makemigrations --check --dry-run
 
 bench: install

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.models import ApiToken, User, hash_token
 from cbcoord.accounts.permissions import is_secretariat, require_signed_in
 from cbcoord.core.errors import ServiceError
 
 
-def api_token_create(*, user: Any, owner: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: Actor, owner: User, name: str) -> tuple[ApiToken, str]:
     """Create a bearer token for ``owner``; returns the token and its raw value (shown once).
 
     Users create tokens for themselves; the secretariat may create them for anyone.
@@ -29,7 +28,7 @@ def api_token_create(*, user: Any, owner: User, name: str) -> tuple[ApiToken, st
     return token, raw
 
 
-def api_token_revoke(*, user: Any, token: ApiToken) -> None:
+def api_token_revoke(*, user: Actor, token: ApiToken) -> None:
     require_signed_in(user, _("revoke API tokens"))
     if token.user_id != user.pk and not is_secretariat(user):
         raise ServiceError(_("You may only revoke your own API tokens."), field="token")

@@ -8,12 +8,18 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.activities import services
 from cbcoord.activities.export import export_queryset, export_response
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.params import filters_from
-from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
+from cbcoord.activities.selectors import (
+    activity_get,
+    activity_get_for_edit,
+    activity_list,
+    activity_rows,
+)
 from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.pagination import Pagination
@@ -169,7 +175,7 @@ def _changes(payload: ActivityPatch, *, unset: bool) -> dict[str, Any]:
     return changes
 
 
-def _organisations(user: Any, keys: list[str]) -> list[Organisation]:
+def _organisations(user: Actor | None, keys: list[str]) -> list[Organisation]:
     organisations = []
     for key in keys:
         try:
@@ -181,7 +187,7 @@ def _organisations(user: Any, keys: list[str]) -> list[Organisation]:
     return organisations
 
 
-def _detail(user: Any, iati_identifier: str) -> Activity:
+def _detail(user: Actor | None, iati_identifier: str) -> Activity:
     return activity_get(user=user, iati_identifier=iati_identifier)
 
 
@@ -226,7 +232,8 @@ def export_activities(
 )
 def take_publisher_version(request: HttpRequest, iati_identifier: str) -> object:
     user = api_user(request)
-    services.activity_take_publisher_version(user=user, activity=_detail(user, iati_identifier))
+    activity = activity_get_for_edit(user=user, iati_identifier=iati_identifier)
+    services.activity_take_publisher_version(user=user, activity=activity)
     return Status(200, _detail(user, iati_identifier))
 
 
@@ -267,7 +274,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> object:
 )
 def patch_activity(request: HttpRequest, iati_identifier: str, payload: ActivityPatch) -> object:
     user = api_user(request)
-    activity = _detail(user, iati_identifier)
+    activity = activity_get_for_edit(user=user, iati_identifier=iati_identifier)
     changes = _changes(payload, unset=True)
     if "visible_to" in changes:
         changes["visible_to"] = _organisations(user, changes["visible_to"] or [])

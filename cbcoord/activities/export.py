@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.selectors import ActivityFilters, activity_list
@@ -19,7 +20,7 @@ from cbcoord.iati.writer import iter_activities_xml, write_activities
 
 
 def export_queryset(
-    *, user: Any, filters: ActivityFilters, all_visibilities: bool = False
+    *, user: Actor | None, filters: ActivityFilters, all_visibilities: bool = False
 ) -> QuerySet[Activity]:
     """The activities to export: public ones, or (secretariat only) every one it may see."""
     if all_visibilities and not is_secretariat(user):

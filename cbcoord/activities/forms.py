@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from cbcoord.accounts.permissions import PARTNER_KINDS, is_secretariat
+from cbcoord.accounts.actors import Actor
+from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.services import DATE_FIELDS, LANGUAGES
 from cbcoord.core.i18n import codelist_choices, pick_narrative
-from cbcoord.registry.models import Organisation
+from cbcoord.registry.models import Organisation, OrganisationKind
 
 LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish"), "fr": _("French"), "pt": _("Portuguese")}
 DATE_LABELS = {
@@ -56,7 +56,9 @@ class ActivityForm(forms.Form):
         help_text=_("For the level “Named organisations”."),
     )
 
-    def __init__(self, *args: Any, user: Any, activity: Activity | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, user: Actor | None, activity: Activity | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.activity = activity
         for language in LANGUAGES:
@@ -76,7 +78,9 @@ class ActivityForm(forms.Form):
         status_field = self.fields["activity_status"]
         assert isinstance(status_field, forms.ChoiceField)
         status_field.choices = codelist_choices("ActivityStatus")
-        organisations = Organisation.objects.filter(kind__in=PARTNER_KINDS).order_by("name")
+        organisations = Organisation.objects.filter(
+            kind__in=OrganisationKind.partner_kinds()
+        ).order_by("name")
         if not is_secretariat(user):
             own: int | None = getattr(user, "organisation_id", None)
             organisations = organisations.filter(pk=own) if own else organisations.none()
@@ -303,13 +307,3 @@ def edit_changes(
         if rows or editing:
             changes[key] = rows
     return changes
-
-
-def partner_choices() -> Any:
-    return (
-        Organisation.objects.filter(
-            Q(kind__in=PARTNER_KINDS) | Q(reported_activities__isnull=False)
-        )
-        .distinct()
-        .order_by("name")
-    )

@@ -17,13 +17,18 @@ from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
 from cbcoord.core.models import DemoFlagged, TimeStampedModel
 from cbcoord.iati.records import IDENTIFIER_MAX_LENGTH
+from cbcoord.registry.visibility import Visibility
 
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    COORDINATION = "coordination", _("Coordination group")
-    NAMED = "named", _("Named organisations")
-    WCO = "wco", _("WCO only")
+__all__ = [
+    "Activity",
+    "ActivityCountry",
+    "ActivityParticipant",
+    "ActivityProvision",
+    "ActivityRegion",
+    "ActivitySector",
+    "Origin",
+    "Visibility",
+]
 
 
 class Origin(models.TextChoices):

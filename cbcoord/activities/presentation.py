@@ -6,10 +6,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from cbcoord.accounts.actors import Actor
 from cbcoord.core import i18n
 from cbcoord.frameworks.models import Instrument
 from cbcoord.iati.codelists import Label
-from cbcoord.registry.models import Member, Organisation, Region
+from cbcoord.registry.models import Member, Organisation, OrganisationKind, Region
+from cbcoord.registry.selectors import organisation_visible
 
 LABELLED = (
     "ActivityStatus",
@@ -28,12 +30,12 @@ def codelist_labels(names: tuple[str, ...] = LABELLED) -> dict[str, dict[str, La
     return i18n.codelist_labels(*names)
 
 
-def filter_choices() -> dict[str, Any]:
-    """Choices of the activity list's filters."""
-    from cbcoord.accounts.permissions import PARTNER_KINDS
-
-    partners: QuerySet[Organisation] = Organisation.objects.filter(kind__in=PARTNER_KINDS).order_by(
-        "name"
+def filter_choices(user: Actor | None) -> dict[str, Any]:
+    """Choices of the activity list's filters: the partners ``user`` may see."""
+    partners: QuerySet[Organisation] = (
+        organisation_visible(user)
+        .filter(kind__in=OrganisationKind.partner_kinds())
+        .order_by("name")
     )
     return {
         "regions": Region.objects.order_by("sort_order", "code"),

@@ -5,69 +5,55 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from cbcoord.accounts.permissions import is_signed_in, is_wco_staff
+from cbcoord.accounts.actors import Actor
+from cbcoord.accounts.permissions import organisation_id_of
 from cbcoord.activities.models import (
     Activity,
     ActivityCountry,
     ActivityParticipant,
     ActivityProvision,
     ActivitySector,
-    Visibility,
 )
-from cbcoord.registry.models import Member, Organisation
+from cbcoord.activities.permissions import may_create_activity_for, may_edit_activity
+from cbcoord.registry.models import Organisation
+from cbcoord.registry.visibility import visibility_q
 
 
-def activity_visible(user: Any, *, include_withdrawn: bool = True) -> QuerySet[Activity]:
-    """Activities ``user`` may read.
-
-    - public: everyone;
-    - coordination group: signed-in users of the WCO, of the reporting or participating
-      organisations, of members in the activity's WCO regions, and of partners active there;
-    - named organisations: the WCO, the reporting organisation and the organisations named;
-    - WCO only: the WCO and the reporting organisation.
-    """
+def activity_visible(user: Actor | None, *, include_withdrawn: bool = True) -> QuerySet[Activity]:
+    """Activities ``user`` may read (``registry.visibility``): the reporting organisation
+    owns an activity; its participating organisations belong to its coordination group."""
     queryset = Activity.objects.all()
     if not include_withdrawn:
         queryset = queryset.filter(withdrawn_at__isnull=True)
-    if is_wco_staff(user):
-        return queryset
-    public = Q(visibility=Visibility.PUBLIC)
-    if not is_signed_in(user) or user.organisation_id is None:
-        return queryset.filter(public)
-    organisation_id = user.organisation_id
-    own = Q(reporting_org_id=organisation_id)
-    participant = Exists(
-        ActivityParticipant.objects.filter(activity=OuterRef("pk"), organisation_id=organisation_id)
-    )
-    region_ids = set(
-        Member.objects.filter(organisation_id=organisation_id).values_list("region_id", flat=True)
-    ) | set(
-        Organisation.active_regions.through.objects.filter(
-            organisation_id=organisation_id
-        ).values_list("region_id", flat=True)
-    )
-    in_region = Exists(
-        Activity.regions.through.objects.filter(
-            activity_id=OuterRef("pk"), region_id__in=region_ids
+    organisation_id = organisation_id_of(user)
+    participant = (
+        Exists(
+            ActivityParticipant.objects.filter(
+                activity=OuterRef("pk"), organisation_id=organisation_id
+            )
         )
+        if organisation_id is not None
+        else None
     )
-    coordination = Q(visibility=Visibility.COORDINATION) & (in_region | participant)
-    named = Q(visibility=Visibility.NAMED) & Exists(
-        Activity.visible_to.through.objects.filter(
-            activity_id=OuterRef("pk"), organisation_id=organisation_id
-        )
+    condition = visibility_q(
+        user,
+        model=Activity,
+        owner="reporting_org",
+        named="visible_to",
+        regions="regions",
+        concerned=participant,
     )
-    # Conditions on the row itself (EXISTS, no join): no duplicates to remove, and a list can
-    # walk an index in its order and stop at the page's end.
-    return queryset.filter(public | own | coordination | named)
+    return queryset if condition is None else queryset.filter(condition)
 
 
-def activity_get(*, user: Any, iati_identifier: str) -> Activity:
+def activity_get(*, user: Actor | None, iati_identifier: str) -> Activity:
+    """The activity, if ``user`` may read it (else 404)."""
     try:
         return (
             activity_visible(user)
@@ -76,6 +62,26 @@ def activity_get(*, user: Any, iati_identifier: str) -> Activity:
         )
     except Activity.DoesNotExist as error:
         raise Http404(f"No activity {iati_identifier!r} that you may see.") from error
+
+
+def activity_get_for_edit(*, user: Actor | None, iati_identifier: str) -> Activity:
+    """The door for changing an activity: 404 if ``user`` may not read it, 403 if they may
+    not edit it (the secretariat, or the reporting organisation's partner editors)."""
+    activity = activity_get(user=user, iati_identifier=iati_identifier)
+    if not may_edit_activity(user, activity):
+        raise PermissionDenied(_("You may edit only the activities your organisation reports."))
+    return activity
+
+
+def activity_create_allowed(*, user: Actor | None, organisation: Organisation) -> Organisation:
+    """The door for entering an activity reported by ``organisation``: returns it, or raises
+    PermissionDenied."""
+    if not may_create_activity_for(user, organisation):
+        raise PermissionDenied(
+            _("You may not enter activities for %(organisation)s.")
+            % {"organisation": organisation.name}
+        )
+    return organisation
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class ActivityFilters:
     import_run: int | None = None
 
 
-def activity_list(*, user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
+def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[Activity]:
     queryset = activity_visible(user, include_withdrawn=filters.include_withdrawn)
     if filters.region:  # Exists, not a join: a join would need DISTINCT over every column
         queryset = queryset.filter(

@@ -1,6 +1,7 @@
 """Writes on activities: hand edits, the publisher's held-back version, visibility.
 
-Every function checks the user's right first (``accounts.permissions``). Edits change
+Changes take the activity its door returned (``selectors.activity_get_for_edit``); entering
+one checks its door first (``selectors.activity_create_allowed``). Edits change
 ``Activity.data`` (the IATI content, ``ParsedActivity.to_dict()`` without warnings and source
 line), then recompute the columns (``derive.columns``) and the index rows
 (``indexing.write_index_rows``) in the same transaction, as the importer does.
@@ -32,16 +33,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from cbcoord.accounts.permissions import may_create_activity_for, may_edit_activity
+from cbcoord.accounts.actors import Actor, user_record
 from cbcoord.activities import derive
 from cbcoord.activities.indexing import content_hash, write_index_rows
 from cbcoord.activities.models import Activity, Origin, Visibility
+from cbcoord.activities.selectors import activity_create_allowed
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import save_as
 from cbcoord.core.validators import NOT_IN_XML
@@ -89,7 +90,7 @@ _T = TypeVar("_T")
 @transaction.atomic
 def activity_create(
     *,
-    user: Any,
+    user: Actor | None,
     reporting_org: Organisation,
     data: Mapping[str, Any],
     visibility: str = Visibility.COORDINATION,
@@ -99,11 +100,7 @@ def activity_create(
     edit keys of the module docstring; title, description, status and a start date are needed
     for a valid IATI activity. Without participating organisations the reporting organisation
     is recorded as the accountable one."""
-    if not may_create_activity_for(user, reporting_org):
-        raise PermissionDenied(
-            _("You may not enter activities for %(organisation)s.")
-            % {"organisation": reporting_org.name}
-        )
+    activity_create_allowed(user=user, organisation=reporting_org)
     data = dict(data)
     _check_characters(data)
     identifier = _check_identifier(data.pop("iati_identifier", ""), reporting_org)
@@ -133,7 +130,7 @@ def activity_create(
         reporting_org=reporting_org,
         origin=Origin.MANUAL,
         visibility=visibility,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=user_record(user),
     )
     _store(activity, parsed, user, new=True)
     if visible_to:
@@ -142,10 +139,12 @@ def activity_create(
 
 
 @transaction.atomic
-def activity_update(*, user: Any, activity: Activity, changes: Mapping[str, Any]) -> Activity:
-    """Apply a hand edit. Imported activities become ``hand_edited``: later imports hold the
-    publisher's newer versions back instead of overwriting the edit."""
-    _require_editor(user, activity)
+def activity_update(
+    *, user: Actor | None, activity: Activity, changes: Mapping[str, Any]
+) -> Activity:
+    """Apply a hand edit to ``activity`` (from ``selectors.activity_get_for_edit``). Imported
+    activities become ``hand_edited``: later imports hold the publisher's newer versions back
+    instead of overwriting the edit."""
     changes = dict(changes)
     _refuse_unknown(changes, UPDATE_FIELDS)
     _check_characters(changes)
@@ -166,9 +165,9 @@ def activity_update(*, user: Any, activity: Activity, changes: Mapping[str, Any]
 
 
 @transaction.atomic
-def activity_take_publisher_version(*, user: Any, activity: Activity) -> Activity:
-    """Apply the publisher's version that an import held back, dropping the hand edits."""
-    _require_editor(user, activity)
+def activity_take_publisher_version(*, user: Actor | None, activity: Activity) -> Activity:
+    """Apply the publisher's version that an import held back, dropping the hand edits
+    (``activity`` from ``selectors.activity_get_for_edit``)."""
     if not activity.publisher_data:
         raise ServiceError(
             _("There is no held-back publisher version of this activity."), field="publisher_data"
@@ -189,25 +188,20 @@ def activity_take_publisher_version(*, user: Any, activity: Activity) -> Activit
 @transaction.atomic
 def activity_set_visibility(
     *,
-    user: Any,
+    user: Actor | None,
     activity: Activity,
     visibility: str,
     visible_to: Iterable[Organisation] | None = None,
 ) -> Activity:
-    """Change who may read the activity; ``visible_to`` (None: unchanged) names the
-    organisations of the "named organisations" level."""
-    _require_editor(user, activity)
+    """Change who may read ``activity`` (from ``selectors.activity_get_for_edit``);
+    ``visible_to`` (None: unchanged) names the organisations of the "named organisations"
+    level."""
     _set_visibility(activity, visibility, visible_to)
     save_as(activity, user)
     return activity
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _require_editor(user: Any, activity: Activity) -> None:
-    if not may_edit_activity(user, activity):
-        raise PermissionDenied(_("You may edit only the activities your organisation reports."))
 
 
 def _refuse_unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
@@ -793,7 +787,7 @@ def _set_columns(activity: Activity, data: Mapping[str, Any]) -> None:
         setattr(activity, field, value)
 
 
-def _store(activity: Activity, parsed: ParsedActivity, user: Any, *, new: bool) -> None:
+def _store(activity: Activity, parsed: ParsedActivity, user: Actor | None, *, new: bool) -> None:
     parsed.last_updated_datetime = timezone.now().replace(microsecond=0)
     data = parsed.content_dict()
     activity.data = data

@@ -6,7 +6,6 @@ auto-escape everything and only http(s) document URLs become links.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,21 +19,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cbcoord.accounts.permissions import (
-    is_secretariat,
-    may_create_activity_for,
-    may_edit_activity,
-)
+from cbcoord.accounts.history import history_for
 from cbcoord.activities import services
 from cbcoord.activities.export import export_queryset, export_response
 from cbcoord.activities.forms import ActivityForm, build_formsets, edit_changes
 from cbcoord.activities.params import filters_from
+from cbcoord.activities.permissions import may_create_activities, may_edit_activity
 from cbcoord.activities.presentation import codelist_labels, filter_choices
-from cbcoord.activities.selectors import activity_get, activity_list, activity_rows
+from cbcoord.activities.selectors import (
+    activity_get,
+    activity_get_for_edit,
+    activity_list,
+    activity_rows,
+)
 from cbcoord.core.errors import ServiceError
-from cbcoord.imports import selectors as import_selectors
+from cbcoord.core.htmx import render_page
 from cbcoord.registry.models import Organisation
-from cbcoord.registry.selectors import history_for
 
 PAGE_SIZE = 50
 
@@ -52,20 +52,16 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": raw,
         "export_query": query,
-        "may_create": _may_create_any(request.user),
-        **filter_choices(),
+        "may_create": may_create_activities(request.user),
+        **filter_choices(request.user),
         "labels": codelist_labels(("ActivityStatus",)),
     }
-    if request.headers.get("HX-Target") == "activity-results":
-        return render(request, "activities/_activity_rows.html", context)
-    return render(request, "activities/activity_list.html", context)
-
-
-def _may_create_any(user: Any) -> bool:
-    if is_secretariat(user):
-        return True
-    organisation = getattr(user, "organisation", None) if user.is_authenticated else None
-    return organisation is not None and may_create_activity_for(user, organisation)
+    return render_page(
+        request,
+        "activities/activity_list.html",
+        {"activity-results": "activities/_activity_rows.html"},
+        context,
+    )
 
 
 @require_safe
@@ -84,10 +80,6 @@ def activity_detail(request: HttpRequest, iati_identifier: str) -> HttpResponse:
             "wco_regions": list(activity.regions.order_by("sort_order")),
             "provisions": list(activity.provision_links.select_related("provision")),
             "history": history_for(user=request.user, instance=activity),
-            "may_see_run": activity.import_run_id is not None
-            and import_selectors.import_run_visible(request.user)
-            .filter(pk=activity.import_run_id)
-            .exists(),
         },
     )
 
@@ -95,7 +87,7 @@ def activity_detail(request: HttpRequest, iati_identifier: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
-    if not _may_create_any(request.user):
+    if not may_create_activities(request.user):
         raise PermissionDenied(_("Only the secretariat and partner editors may enter activities."))
     form = ActivityForm(request.POST or None, user=request.user)
     formsets = build_formsets(request.POST or None, None)
@@ -129,9 +121,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, iati_identifier: str) -> HttpResponse:
-    activity = activity_get(user=request.user, iati_identifier=iati_identifier)
-    if not may_edit_activity(request.user, activity):
-        raise PermissionDenied(_("You may edit only the activities your organisation reports."))
+    activity = activity_get_for_edit(user=request.user, iati_identifier=iati_identifier)
     form = ActivityForm(request.POST or None, user=request.user, activity=activity)
     formsets = build_formsets(request.POST or None, activity)
     if (
@@ -165,7 +155,7 @@ def _form_error(form: ActivityForm, error: ServiceError) -> None:
 @login_required
 @require_POST
 def activity_take_publisher_version(request: HttpRequest, iati_identifier: str) -> HttpResponse:
-    activity = activity_get(user=request.user, iati_identifier=iati_identifier)
+    activity = activity_get_for_edit(user=request.user, iati_identifier=iati_identifier)
     try:
         services.activity_take_publisher_version(user=request.user, activity=activity)
     except ServiceError as error:

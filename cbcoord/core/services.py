@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -24,12 +25,23 @@ def full_clean_or_raise(instance: models.Model, *, exclude: Iterable[str] = ()) 
         raise ServiceError(" ".join(error.messages)) from error
 
 
-def save_as(instance: M, user: Any) -> M:
-    """Save and attribute the history entry to ``user`` (None for system loads)."""
-    if user is not None and getattr(user, "is_authenticated", False):
+def _attribute(instance: models.Model, user: Any) -> None:
+    # Only a user row can be the author of a history entry (not the system, not the public).
+    if isinstance(user, get_user_model()) and user.is_authenticated:
         instance._history_user = user  # type: ignore[attr-defined]
+
+
+def save_as(instance: M, user: Any) -> M:
+    """Save and attribute the history entry to ``user`` (none for the system or the public)."""
+    _attribute(instance, user)
     instance.save()
     return instance
+
+
+def delete_as(instance: models.Model, user: Any) -> None:
+    """Delete and attribute the history entry to ``user``."""
+    _attribute(instance, user)
+    instance.delete()
 
 
 def apply_changes(instance: M, data: Mapping[str, Any], *, allowed: Iterable[str]) -> list[str]:

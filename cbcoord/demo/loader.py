@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from cbcoord.accounts.actors import SYSTEM
 from cbcoord.accounts.models import Role, User
 from cbcoord.core.reference import LoadReport, upsert
 from cbcoord.registry.models import (
@@ -154,7 +155,7 @@ def _load_demo_activities(result: DemoResult) -> None:
     from cbcoord.imports.importer import iati_import
 
     path = DEMO_DIR / "activities.xml"
-    run = iati_import(user=None, path=path, source="cbcoord demo data", source_kind="path")
+    run = iati_import(user=SYSTEM, path=path, source="cbcoord demo data", source_kind="path")
     if run.status != "completed" or run.refused:
         raise DemoDataError(f"Demo activities did not import: {run.message or run.refused}")
     result.report["activity created"] += run.added

@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from cbcoord.accounts.history import history_for
+from cbcoord.core.htmx import render_page
 from cbcoord.frameworks import selectors
-from cbcoord.registry.selectors import history_for
 
 
 @require_safe
@@ -24,9 +25,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "results": results,
         "filters": {"q": search, "instrument": instrument},
     }
-    if request.headers.get("HX-Target") == "provision-results":
-        return render(request, "frameworks/_provision_results.html", context)
-    return render(request, "frameworks/catalogue.html", context)
+    return render_page(
+        request,
+        "frameworks/catalogue.html",
+        {"provision-results": "frameworks/_provision_results.html"},
+        context,
+    )
 
 
 @require_safe

@@ -101,7 +101,7 @@ def create_import(request: HttpRequest) -> object:
     the run as it starts, `status` "running"; `GET /api/imports/{id}` until it is "completed",
     "refused" or "failed"."""
     user = api_user(request)
-    imports.require_importer(user)
+    selectors.import_allowed(user)
     if request.content_type == "multipart/form-data":
         try:
             imports.check_declared_size(request.META.get("CONTENT_LENGTH"))

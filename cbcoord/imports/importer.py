@@ -23,13 +23,12 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cbcoord.accounts.permissions import is_secretariat, may_import
+from cbcoord.accounts.actors import SYSTEM, Actor, user_record
 from cbcoord.activities import derive, indexing
 from cbcoord.activities.models import (
     Activity,
@@ -41,6 +40,7 @@ from cbcoord.iati.parser import check_file
 from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
 from cbcoord.iati.records import DataQualityWarning, IatiFileError, RefusedActivity
 from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
+from cbcoord.imports.permissions import importing_for
 from cbcoord.registry.matching import OrganisationMatcher
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def source_key_for(*, source_kind: str, source: str, file_name: str, reporting_r
 
 def iati_import(
     *,
-    user: Any,
+    user: Actor | None,
     path: Path,
     source: str,
     source_kind: str,
@@ -122,8 +122,9 @@ def iati_import(
 ) -> ImportRun:
     """Import one IATI activity file and return its run record (never raises for bad data).
 
-    ``user`` None is the operator at the command line (all rights). Partner editors may import
-    only activities their organisation reports; the others are refused with the reason.
+    Callers have passed the door (``selectors.import_allowed``); ``user`` None is the system
+    (the command line). Partner editors may import only activities their organisation
+    reports; the others are refused with the reason (``permissions.importing_for``).
     """
     run = create_run(
         user=user,
@@ -138,29 +139,27 @@ def iati_import(
 
 def create_run(
     *,
-    user: Any,
+    user: Actor | None,
     path: Path,
     source: str,
     source_kind: str,
     file_name: str | None = None,
     strict: bool = False,
 ) -> ImportRun:
-    """The record of an import about to run (status running), after the user's right."""
-    if user is not None and not may_import(user):
-        raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
+    """The record of an import about to run (status running)."""
     return ImportRun.objects.create(
         source=source[:1000],
         source_kind=source_kind,
         file_name=(file_name or path.name)[:300],
         strict=strict,
-        user=user if user is not None and user.is_authenticated else None,
+        user=user_record(user),
     )
 
 
 def run_import(
     run: ImportRun,
     *,
-    user: Any,
+    user: Actor | None,
     path: Path,
     batch_size: int = BATCH_SIZE,
     use_worker: bool | None = None,
@@ -300,7 +299,7 @@ def _file_turn(path: Path) -> tuple[Callable[[], bool], Callable[[], None]]:
 
 
 def _run(
-    run: ImportRun, reader: PreparedReader, *, path: Path, user: Any, source_kind: str
+    run: ImportRun, reader: PreparedReader, *, path: Path, user: Actor | None, source_kind: str
 ) -> ImportRun:
     try:
         reader.start()
@@ -367,7 +366,7 @@ def finish_run(run: ImportRun, status: str, message: str) -> None:
 
 
 class _Importer:
-    def __init__(self, *, run: ImportRun, user: Any, source_kind: str) -> None:
+    def __init__(self, *, run: ImportRun, user: Actor | None, source_kind: str) -> None:
         self.run = run
         self.user = user
         self.source_kind = source_kind
@@ -376,7 +375,7 @@ class _Importer:
         self.source_keys: set[str] = set()
         # Identifiers in the file whose activity was refused: present, so never withdrawn.
         self.refused_identifiers: set[str] = set()
-        self.restricted_to = None if user is None or is_secretariat(user) else user.organisation_id
+        self.restricted_to = importing_for(SYSTEM if user is None else user)
         self._stamps: dict[Any, Any] = {}
 
     # -- one batch -------------------------------------------------------------------------

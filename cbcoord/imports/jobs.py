@@ -15,12 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
+from cbcoord.accounts.actors import Actor
 from cbcoord.core.errors import ServiceError
 from cbcoord.imports import importer as services
 from cbcoord.imports.fetch import fetch_url_to_tempfile
@@ -32,7 +32,9 @@ _lock = threading.Lock()
 _threads: dict[int, threading.Thread] = {}
 
 
-def start(run: ImportRun, *, user: Any, path: Path | None = None, url: str | None = None) -> None:
+def start(
+    run: ImportRun, *, user: Actor | None, path: Path | None = None, url: str | None = None
+) -> None:
     """Import ``path`` (a temporary file, removed when done) or the file at ``url`` under
     ``run``, in a new thread. Called inside a transaction (which may yet roll back, and whose
     run a new thread could not see), it imports here and now instead."""

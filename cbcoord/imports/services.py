@@ -1,8 +1,9 @@
 """Imports started from the web pages and the API: an uploaded file or a URL.
 
-Both check the user's right first, bring the file to a temporary path (in chunks, never
-whole in memory) and hand it to the importer (``cbcoord.imports.importer.run_import``), in a
-background thread unless ``CBCOORD_IMPORT_IN_BACKGROUND`` is off (see ``cbcoord.imports.jobs``).
+Callers have passed the door (``selectors.import_allowed``). Both bring the file to a
+temporary path (in chunks, never whole in memory) and hand it to the importer
+(``cbcoord.imports.importer.run_import``), in a background thread unless
+``CBCOORD_IMPORT_IN_BACKGROUND`` is off (see ``cbcoord.imports.jobs``).
 """
 
 from __future__ import annotations
@@ -11,25 +12,18 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from cbcoord.accounts.permissions import may_import
+from cbcoord.accounts.actors import Actor
 from cbcoord.core.errors import ServiceError
 from cbcoord.imports import jobs
 from cbcoord.imports.fetch import check_url, fetch_url_to_tempfile
 from cbcoord.imports.importer import create_run, run_import
 from cbcoord.imports.models import ImportRun
-
-
-def require_importer(user: Any) -> None:
-    if not may_import(user):
-        raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
 
 
 def too_large_message(limit: int | None = None) -> str:
@@ -70,8 +64,7 @@ def remove_leftover_files(*, now: float | None = None) -> int:
     return removed
 
 
-def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> ImportRun:
-    require_importer(user)
+def import_upload(*, user: Actor | None, upload: UploadedFile, strict: bool = False) -> ImportRun:
     remove_leftover_files()
     limit: int = settings.CBCOORD_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
@@ -95,8 +88,7 @@ def import_upload(*, user: Any, upload: UploadedFile, strict: bool = False) -> I
     )
 
 
-def import_url(*, user: Any, url: str, strict: bool = False) -> ImportRun:
-    require_importer(user)
+def import_url(*, user: Actor | None, url: str, strict: bool = False) -> ImportRun:
     remove_leftover_files()
     url = check_url(url)  # a refusal the user can act on at once; the download comes later
     name = (os.path.basename(url.split("?", 1)[0].rstrip("/")) or "download.xml")[:300]
@@ -111,7 +103,7 @@ def import_url(*, user: Any, url: str, strict: bool = False) -> ImportRun:
 
 
 def _import(
-    *, user: Any, path: Path, source: str, source_kind: str, name: str, strict: bool
+    *, user: Actor | None, path: Path, source: str, source_kind: str, name: str, strict: bool
 ) -> ImportRun:
     """Import the temporary file ``path`` (removed afterwards): in a background thread when so
     configured (the run is returned still running), else before returning."""

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from cbcoord.accounts.permissions import may_import
 from cbcoord.core.errors import ServiceError
 from cbcoord.imports import selectors as import_selectors
 from cbcoord.imports import services as imports
@@ -24,8 +21,7 @@ PAGE_SIZE = 50
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
-    if not may_import(request.user):
-        raise PermissionDenied(_("Only the secretariat and partner editors may import IATI files."))
+    import_selectors.import_allowed(request.user)
     if request.method == "POST":
         try:
             imports.check_declared_size(request.META.get("CONTENT_LENGTH"))
@@ -63,8 +59,7 @@ def _import_form(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def import_list(request: HttpRequest) -> HttpResponse:
-    if not may_import(request.user):
-        raise PermissionDenied(_("Only the secretariat and partner editors may see imports."))
+    import_selectors.import_allowed(request.user)
     runs = import_selectors.import_run_visible(request.user)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "imports/import_list.html", {"page": page})

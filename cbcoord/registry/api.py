@@ -56,7 +56,9 @@ class PersonOut(Schema):
     id: int
     name: str
     title: str
-    email: str
+    email: str | None = Field(
+        None, description="Only for signed-in callers (selectors.person_contact_visible)."
+    )
 
 
 class OrganisationDetailOut(OrganisationOut):
@@ -144,9 +146,19 @@ def list_organisations(
 
 
 @router.get("/organisations/{key}", response=OrganisationDetailOut, auth=READ_AUTH)
-def get_organisation(request: HttpRequest, key: str) -> Organisation:
-    organisation, people = selectors.organisation_with_people(user=api_user(request), key=key)
-    organisation.visible_people = people  # type: ignore[attr-defined]
+def get_organisation(request: HttpRequest, key: str) -> object:
+    user = api_user(request)
+    organisation, people = selectors.organisation_with_people(user=user, key=key)
+    contacts = selectors.person_contact_visible(user)
+    organisation.visible_people = [  # type: ignore[attr-defined]
+        PersonOut(
+            id=person.pk,
+            name=person.name,
+            title=person.title,
+            email=person.email if contacts else None,
+        )
+        for person in people
+    ]
     return organisation
 
 
@@ -157,7 +169,7 @@ def get_organisation(request: HttpRequest, key: str) -> Organisation:
 )
 def patch_organisation(request: HttpRequest, key: str, payload: OrganisationPatch) -> object:
     user = api_user(request)
-    organisation = selectors.organisation_get(user=user, key=key)
+    organisation = selectors.organisation_get_for_edit(user=user, key=key)
     services.organisation_update(
         user=user, organisation=organisation, data=payload.dict(exclude_unset=True)
     )
@@ -171,7 +183,7 @@ def patch_organisation(request: HttpRequest, key: str, payload: OrganisationPatc
 )
 def create_person(request: HttpRequest, key: str, payload: PersonIn) -> object:
     user = api_user(request)
-    organisation = selectors.organisation_get(user=user, key=key)
+    organisation = selectors.organisation_get_for_edit(user=user, key=key)
     person: Person = services.person_create(
         user=user, organisation=organisation, data=payload.dict()
     )

@@ -47,6 +47,29 @@ class OrganisationKind(models.TextChoices):
     IMPLEMENTER = "implementer", _("Implementer")
     MEMBER_ADMINISTRATION = "member_administration", _("Member customs administration")
 
+    @property
+    def is_wco(self) -> bool:
+        """The WCO secretariat or one of its regional offices."""
+        return self in (OrganisationKind.WCO_SECRETARIAT, OrganisationKind.WCO_REGIONAL_OFFICE)
+
+    @property
+    def is_partner(self) -> bool:
+        """A development partner or implementer: organisations that report activities."""
+        return self in (OrganisationKind.DEVELOPMENT_PARTNER, OrganisationKind.IMPLEMENTER)
+
+    @property
+    def is_member(self) -> bool:
+        """A member's customs administration."""
+        return self == OrganisationKind.MEMBER_ADMINISTRATION
+
+    @classmethod
+    def partner_kinds(cls) -> list[OrganisationKind]:
+        return [kind for kind in cls if kind.is_partner]
+
+    @classmethod
+    def wco_kinds(cls) -> list[OrganisationKind]:
+        return [kind for kind in cls if kind.is_wco]
+
 
 class Organisation(TimeStampedModel, DemoFlagged):
     """Any organisation cbcoord knows: partners, the WCO, member administrations."""

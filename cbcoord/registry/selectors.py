@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cbcoord.accounts.permissions import is_secretariat, is_signed_in
+from cbcoord.accounts.actors import Actor
+from cbcoord.accounts.permissions import is_signed_in
 from cbcoord.registry.models import (
     Member,
     Organisation,
@@ -19,8 +21,7 @@ from cbcoord.registry.models import (
     Region,
     RegionalRole,
 )
-
-PARTNER_KINDS = (OrganisationKind.DEVELOPMENT_PARTNER, OrganisationKind.IMPLEMENTER)
+from cbcoord.registry.permissions import may_edit_organisation
 
 
 def region_list() -> QuerySet[Region]:
@@ -34,7 +35,7 @@ def region_get(*, code: str) -> Region:
         raise Http404(f"No region with code {code!r}.") from error
 
 
-def organisation_visible(user: Any) -> QuerySet[Organisation]:
+def organisation_visible(user: Actor | None) -> QuerySet[Organisation]:
     """Organisations a user may see: the public sees published ones, signed-in users all."""
     queryset = Organisation.objects.all()
     if not is_signed_in(user):
@@ -44,7 +45,7 @@ def organisation_visible(user: Any) -> QuerySet[Organisation]:
 
 def organisation_list(
     *,
-    user: Any,
+    user: Actor | None,
     kind: str | None = None,
     region: str | None = None,
     search: str | None = None,
@@ -69,16 +70,47 @@ def organisation_list(
     return queryset.order_by("name")
 
 
-def organisation_get(*, user: Any, key: str) -> Organisation:
+def organisation_get(*, user: Actor | None, key: str) -> Organisation:
     try:
         return organisation_visible(user).get(key=key)
     except Organisation.DoesNotExist as error:
         raise Http404(f"No organisation {key!r}.") from error
 
 
-def person_visible(user: Any, organisation: Organisation) -> QuerySet[Person]:
+def organisation_get_for_edit(*, user: Actor | None, key: str) -> Organisation:
+    """The door for changing an organisation (its profile, its people): the organisation, if
+    ``user`` may see it (else 404) and edit it (else 403)."""
+    organisation = organisation_get(user=user, key=key)
+    if not may_edit_organisation(user, organisation):
+        raise PermissionDenied(_("You may only edit your own organisation."))
+    return organisation
+
+
+def person_visible(user: Actor | None, organisation: Organisation) -> QuerySet[Person]:
+    """The people of ``organisation`` that ``user`` may see: all of them when signed in, the
+    published ones for the public. Contact details follow ``person_contact_visible``."""
     people = organisation.people.all()
     return people if is_signed_in(user) else people.filter(is_published=True)
+
+
+def person_contact_visible(user: Actor | None) -> bool:
+    """Whether ``user`` may read people's e-mail addresses (pages and API alike): signed-in
+    users may; the public sees names and job titles of published people only."""
+    return is_signed_in(user)
+
+
+def person_get_for_edit(*, user: Actor | None, pk: int) -> Person:
+    """The door for changing or removing a person: 404 if ``user`` may not see them, 403 if
+    ``user`` may not edit their organisation."""
+    try:
+        person = Person.objects.select_related("organisation").get(pk=pk)
+    except Person.DoesNotExist as error:
+        raise Http404(f"No person {pk}.") from error
+    if not person_visible(user, person.organisation).filter(pk=pk).exists():
+        raise Http404(f"No person {pk}.")
+    if not may_edit_organisation(user, person.organisation):
+        raise PermissionDenied(_("You may only edit people of your own organisation."))
+    return person
 
 
 def member_list(
@@ -130,11 +162,13 @@ class RegionOverview:
     roles: list[RegionalRole]
 
 
-def region_overview(*, user: Any, code: str) -> RegionOverview:
+def region_overview(*, user: Actor | None, code: str) -> RegionOverview:
     region = region_get(code=code)
     members = list(member_list(region=region.code))
     partners = list(
-        organisation_list(user=user, region=region.code).filter(kind__in=[*PARTNER_KINDS])
+        organisation_list(user=user, region=region.code).filter(
+            kind__in=OrganisationKind.partner_kinds()
+        )
     )
     roles = list(roles_of_region(region=region))
     return RegionOverview(region=region, members=members, partners=partners, roles=roles)
@@ -144,16 +178,9 @@ def member_roles(*, member: Member) -> QuerySet[RegionalRole]:
     return member.organisation.regional_roles.select_related("region").order_by("-start_date")
 
 
-def organisation_with_people(*, user: Any, key: str) -> tuple[Organisation, list[Person]]:
+def organisation_with_people(*, user: Actor | None, key: str) -> tuple[Organisation, list[Person]]:
     organisation = organisation_get(user=user, key=key)
     return organisation, list(person_visible(user, organisation))
-
-
-def history_for(*, user: Any, instance: Any, limit: int = 50) -> list[Any]:
-    """The audit trail of a record, for the secretariat only (others get an empty list)."""
-    if not is_secretariat(user):
-        return []
-    return list(instance.history.select_related("history_user").order_by("-history_date")[:limit])
 
 
 def regions_with_members() -> QuerySet[Region]:

@@ -1,4 +1,10 @@
-"""Writes on the registry. Every function checks the user's right first (accounts.permissions)."""
+"""Writes on the registry.
+
+Changes to an existing record take what its door returned (``selectors.organisation_get_for_edit``,
+``person_get_for_edit``, ``member_get_for_edit``): the door has checked the user's right, so
+these functions do not check it again; which fields a user may change still depends on the
+role. Creating records and regional roles is the secretariat's: those functions check it first.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cbcoord.accounts.permissions import require_organisation_editor, require_secretariat
+from cbcoord.accounts.actors import Actor
+from cbcoord.accounts.permissions import is_secretariat, require_secretariat
 from cbcoord.core.errors import ServiceError
-from cbcoord.core.services import apply_changes, full_clean_or_raise, save_as
+from cbcoord.core.services import apply_changes, delete_as, full_clean_or_raise, save_as
 from cbcoord.iati import codelists
 from cbcoord.registry.models import Member, Organisation, Person, Region, RegionalRole
 
@@ -54,7 +61,7 @@ def _check_org_type(code: str) -> None:
         )
 
 
-def organisation_create(*, user: Any, data: Mapping[str, Any]) -> Organisation:
+def organisation_create(*, user: Actor | None, data: Mapping[str, Any]) -> Organisation:
     """Create an organisation. Secretariat only. Raises ServiceError naming the bad field."""
     require_secretariat(user, _("create organisations"))
     organisation = Organisation()
@@ -65,12 +72,10 @@ def organisation_create(*, user: Any, data: Mapping[str, Any]) -> Organisation:
 
 
 def organisation_update(
-    *, user: Any, organisation: Organisation, data: Mapping[str, Any]
+    *, user: Actor | None, organisation: Organisation, data: Mapping[str, Any]
 ) -> list[str]:
-    """Change an organisation's fields; editors may change only their own profile fields."""
-    require_organisation_editor(user, organisation, _("edit the organisation profile"))
-    from cbcoord.accounts.permissions import is_secretariat
-
+    """Change an organisation's fields (``organisation`` from ``organisation_get_for_edit``);
+    editors may change only the profile fields, the secretariat also identity and trust."""
     allowed = (
         ORGANISATION_SECRETARIAT_FIELDS if is_secretariat(user) else ORGANISATION_EDITOR_FIELDS
     )
@@ -82,16 +87,18 @@ def organisation_update(
     return changed
 
 
-def person_create(*, user: Any, organisation: Organisation, data: Mapping[str, Any]) -> Person:
-    require_organisation_editor(user, organisation, _("add people"))
+def person_create(
+    *, user: Actor | None, organisation: Organisation, data: Mapping[str, Any]
+) -> Person:
+    """Add a person to ``organisation`` (from ``organisation_get_for_edit``)."""
     person = Person(organisation=organisation)
     apply_changes(person, data, allowed=PERSON_FIELDS)
     full_clean_or_raise(person)
     return save_as(person, user)
 
 
-def person_update(*, user: Any, person: Person, data: Mapping[str, Any]) -> list[str]:
-    require_organisation_editor(user, person.organisation, _("edit people"))
+def person_update(*, user: Actor | None, person: Person, data: Mapping[str, Any]) -> list[str]:
+    """Change a person (from ``person_get_for_edit``)."""
     changed = apply_changes(person, data, allowed=PERSON_FIELDS)
     if changed:
         full_clean_or_raise(person)
@@ -99,18 +106,14 @@ def person_update(*, user: Any, person: Person, data: Mapping[str, Any]) -> list
     return changed
 
 
-def person_delete(*, user: Any, person: Person) -> None:
-    require_organisation_editor(user, person.organisation, _("remove people"))
-    if user is not None and user.is_authenticated:
-        person._history_user = user  # type: ignore[attr-defined]
-    person.delete()
+def person_delete(*, user: Actor | None, person: Person) -> None:
+    """Remove a person (from ``person_get_for_edit``)."""
+    delete_as(person, user)
 
 
-def member_update(*, user: Any, member: Member, data: Mapping[str, Any]) -> list[str]:
-    """Member editors may annotate their own member; the secretariat maintains the reference."""
-    require_organisation_editor(user, member.organisation, _("edit the member record"))
-    from cbcoord.accounts.permissions import is_secretariat
-
+def member_update(*, user: Actor | None, member: Member, data: Mapping[str, Any]) -> list[str]:
+    """Change a member's record (``member`` from ``member_get_for_edit``): its editors may
+    annotate it; the secretariat maintains the reference fields."""
     allowed = MEMBER_SECRETARIAT_FIELDS if is_secretariat(user) else MEMBER_EDITOR_FIELDS
     changed = apply_changes(member, data, allowed=allowed)
     if changed:
@@ -122,7 +125,7 @@ def member_update(*, user: Any, member: Member, data: Mapping[str, Any]) -> list
 @transaction.atomic
 def regional_role_create(
     *,
-    user: Any,
+    user: Actor | None,
     region: Region,
     organisation: Organisation,
     role: str,
@@ -147,7 +150,7 @@ def regional_role_create(
 
 
 def regional_role_update(
-    *, user: Any, regional_role: RegionalRole, data: Mapping[str, Any]
+    *, user: Actor | None, regional_role: RegionalRole, data: Mapping[str, Any]
 ) -> list[str]:
     require_secretariat(user, _("change regional roles"))
     changed = apply_changes(regional_role, data, allowed=REGIONAL_ROLE_FIELDS)
@@ -157,8 +160,6 @@ def regional_role_update(
     return changed
 
 
-def regional_role_delete(*, user: Any, regional_role: RegionalRole) -> None:
+def regional_role_delete(*, user: Actor | None, regional_role: RegionalRole) -> None:
     require_secretariat(user, _("remove regional roles"))
-    if user is not None and user.is_authenticated:
-        regional_role._history_user = user  # type: ignore[attr-defined]
-    regional_role.delete()
+    delete_as(regional_role, user)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cbcoord.accounts.permissions import may_edit_organisation
+from cbcoord.accounts.history import history_for
 from cbcoord.core.errors import ServiceError
+from cbcoord.core.htmx import render_page
 from cbcoord.registry import selectors, services
 from cbcoord.registry.forms import OrganisationProfileForm, PersonForm
-from cbcoord.registry.models import OrganisationKind, Person
+from cbcoord.registry.models import Organisation, OrganisationKind
+from cbcoord.registry.permissions import may_edit_organisation
 
 
 @require_safe
@@ -36,7 +38,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "region": overview.region,
             "current_roles": current_roles,
             "vice_chair_organisations": vice_chairs,
-            "history": selectors.history_for(user=request.user, instance=overview.region),
+            "history": history_for(user=request.user, instance=overview.region),
         },
     )
 
@@ -52,9 +54,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "organisation": member.organisation,
             "people": people,
+            "show_contacts": selectors.person_contact_visible(request.user),
             "roles": selectors.member_roles(member=member),
             "may_edit": may_edit_organisation(request.user, member.organisation),
-            "history": selectors.history_for(user=request.user, instance=member),
+            "history": history_for(user=request.user, instance=member),
         },
     )
 
@@ -68,14 +71,10 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         user=request.user, kind=kind, region=region, search=search
     )
     page = Paginator(organisations, 50).get_page(request.GET.get("page"))
-    template = (
-        "registry/_partner_rows.html"
-        if request.headers.get("HX-Target") == "partner-results"
-        else "registry/partner_list.html"
-    )
-    return render(
+    return render_page(
         request,
-        template,
+        "registry/partner_list.html",
+        {"partner-results": "registry/_partner_rows.html"},
         {
             "page": page,
             "kinds": [k for k in OrganisationKind.choices if k[0] != "member_administration"],
@@ -96,9 +95,10 @@ def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "organisation": organisation,
             "people": people,
+            "show_contacts": selectors.person_contact_visible(request.user),
             "roles": organisation.regional_roles.select_related("region"),
             "may_edit": may_edit_organisation(request.user, organisation),
-            "history": selectors.history_for(user=request.user, instance=organisation),
+            "history": history_for(user=request.user, instance=organisation),
         },
     )
 
@@ -106,15 +106,13 @@ def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request: HttpRequest, key: str) -> HttpResponse:
-    organisation = selectors.organisation_get(user=request.user, key=key)
-    if not may_edit_organisation(request.user, organisation):
-        raise PermissionDenied(_("You may only edit your own organisation."))
+    organisation = selectors.organisation_get_for_edit(user=request.user, key=key)
     form = OrganisationProfileForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(
                 user=request.user,
-                organisation=selectors.organisation_get(user=request.user, key=key),
+                organisation=selectors.organisation_get_for_edit(user=request.user, key=key),
                 data=form.cleaned_data,
             )
         except ServiceError as error:
@@ -127,21 +125,17 @@ def organisation_edit(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _organisation_url(organisation: object) -> str:
-    from django.urls import reverse
-
+def _organisation_url(organisation: Organisation) -> str:
     member = getattr(organisation, "member", None)
     if member is not None:
         return reverse("member-detail", args=[member.pk])
-    return reverse("organisation-detail", args=[organisation.key])  # type: ignore[attr-defined]
+    return reverse("organisation-detail", args=[organisation.key])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest, key: str) -> HttpResponse:
-    organisation = selectors.organisation_get(user=request.user, key=key)
-    if not may_edit_organisation(request.user, organisation):
-        raise PermissionDenied(_("You may only add people to your own organisation."))
+    organisation = selectors.organisation_get_for_edit(user=request.user, key=key)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -161,14 +155,14 @@ def person_create(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.select_related("organisation"), pk=pk)
-    if not may_edit_organisation(request.user, person.organisation):
-        raise PermissionDenied(_("You may only edit people of your own organisation."))
+    person = selectors.person_get_for_edit(user=request.user, pk=pk)
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(
-                user=request.user, person=Person.objects.get(pk=pk), data=form.cleaned_data
+                user=request.user,
+                person=selectors.person_get_for_edit(user=request.user, pk=pk),
+                data=form.cleaned_data,
             )
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -185,7 +179,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.select_related("organisation"), pk=pk)
+    person = selectors.person_get_for_edit(user=request.user, pk=pk)
     organisation = person.organisation
     services.person_delete(user=request.user, person=person)
     messages.success(request, _("Person removed."))

@@ -130,7 +130,9 @@ def test_filters(client: Client, idb: Organisation, imf: Organisation) -> None:
         assert found == expected, query
         assert f"{reverse('activity-export')}?{query}" in html  # the download keeps the filters
     partial = _get(
-        client, reverse("activity-list") + "?country=DO", **{"HX-Target": "activity-results"}
+        client,
+        reverse("activity-list") + "?country=DO",
+        **{"HX-Request": "true", "HX-Target": "activity-results"},
     )
     assert "<html" not in partial and "XM-DAC-909-DO" in partial
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cbcoord.activities import services
@@ -24,7 +20,6 @@ from cbcoord.activities.models import (
 )
 from cbcoord.core.errors import ServiceError
 from cbcoord.iati.records import ParsedActivity
-from cbcoord.imports import services as imports
 from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Organisation
 from tests.activities.helpers import make_activity
@@ -92,73 +87,11 @@ def _imported_with_publisher_version(idb: Organisation) -> Activity:
 
 
 def _import(user: Any, tmp_path: Path) -> Any:
-    """The importer itself takes None for the operator at the command line: the matrix's
-    anonymous user is Django's AnonymousUser here."""
     from cbcoord.imports.importer import iati_import
 
-    user = user if user is not None else AnonymousUser()
     path = tmp_path / "matrix.xml"
     path.write_text(IATI_FILE, encoding="utf-8")
     return iati_import(user=user, path=path, source="matrix.xml", source_kind="upload")
-
-
-WRITES: dict[str, tuple[Callable[[Any, dict[str, Any]], Any], set[str]]] = {
-    "create_for_idb": (
-        lambda user, ctx: services.activity_create(
-            user=user, reporting_org=ctx["idb"], data=new_activity_data()
-        ),
-        {"secretariat", "partner_editor"},
-    ),
-    "update_idb_activity": (
-        lambda user, ctx: services.activity_update(
-            user=user, activity=ctx["activity"], changes={"title": {"en": "Changed"}}
-        ),
-        {"secretariat", "partner_editor"},
-    ),
-    "take_publisher_version": (
-        lambda user, ctx: services.activity_take_publisher_version(user=user, activity=ctx["held"]),
-        {"secretariat", "partner_editor"},
-    ),
-    "set_visibility": (
-        lambda user, ctx: services.activity_set_visibility(
-            user=user, activity=ctx["activity"], visibility=Visibility.WCO
-        ),
-        {"secretariat", "partner_editor"},
-    ),
-    "import_file": (
-        lambda user, ctx: _import(user, ctx["tmp_path"]),
-        {"secretariat", "partner_editor", "other_partner_editor"},
-    ),
-    "upload_file": (
-        lambda user, ctx: imports.import_upload(
-            user=user, upload=SimpleUploadedFile("matrix.xml", IATI_FILE.encode())
-        ),
-        {"secretariat", "partner_editor", "other_partner_editor"},
-    ),
-}
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("write", list(WRITES))
-def test_permission_matrix(
-    personas: dict[str, Any], idb: Organisation, tmp_path: Path, role: str, write: str
-) -> None:
-    ctx = {
-        "idb": idb,
-        "activity": make_activity("XM-DAC-909-EXISTING", idb),
-        "held": _imported_with_publisher_version(idb),
-        "tmp_path": tmp_path,
-    }
-    action, allowed = WRITES[write]
-    user = personas[role]
-    before = _snapshot()
-    if role in allowed:
-        action(user, ctx)
-        assert _snapshot() != before
-    else:
-        with pytest.raises(PermissionDenied):
-            action(user, ctx)
-        assert _snapshot() == before
 
 
 def test_create_stores_iati_content_columns_and_index_rows(

@@ -96,7 +96,7 @@ def test_token_auth_refuses_other_organisation_with_403(
         headers=_bearer(partner_editor),
     )
     assert response.status_code == 403
-    assert "not your organisation" in response.json()["detail"]
+    assert "your own organisation" in response.json()["detail"]
     assert Organisation.objects.get(key="imf").website == before
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -172,16 +171,6 @@ def test_partner_editor_imports_only_own_activities(tmp_path: Path, partner_edit
     refusal = run.refusals.get()
     assert refusal.identifier == "44000-P1" and "not your organisation" in refusal.reason
     assert not Activity.objects.filter(iati_identifier="44000-P1").exists()
-
-
-@pytest.mark.parametrize("role", ["viewer", "member_editor"])
-def test_viewers_and_member_editors_cannot_import(
-    tmp_path: Path, personas: dict[str, Any], role: str
-) -> None:
-    path = iati_file(tmp_path / "f.xml", {"identifier": "XM-DAC-909-A"})
-    with pytest.raises(PermissionDenied):
-        run_import(path, user=personas[role])
-    assert not Activity.objects.exists() and not ImportRun.objects.exists()
 
 
 HOSTILE = {

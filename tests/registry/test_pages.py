@@ -77,7 +77,9 @@ def test_catalogue_search_finds_risk_management(client: Client, reference: None)
     response = client.get(reverse("catalogue"), {"q": "TFA-7.4"})
     assert "TFA-7.4" in response.content.decode()
     partial = client.get(
-        reverse("catalogue"), {"q": "single window"}, headers={"HX-Target": "provision-results"}
+        reverse("catalogue"),
+        {"q": "single window"},
+        headers={"HX-Request": "true", "HX-Target": "provision-results"},
     )
     body = partial.content.decode()
     assert "TFA-10.4" in body

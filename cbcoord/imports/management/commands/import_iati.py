@@ -8,9 +8,11 @@ from urllib.parse import urlparse
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cbcoord.accounts.actors import SYSTEM, Actor
 from cbcoord.accounts.models import User
 from cbcoord.imports.importer import iati_import
 from cbcoord.imports.models import ImportStatus
+from cbcoord.imports.selectors import import_allowed
 
 
 class Command(BaseCommand):
@@ -25,21 +27,23 @@ class Command(BaseCommand):
             "--strict", action="store_true", help="Refuse every activity the schema rejects."
         )
         parser.add_argument(
-            "--user", help="Import with this user's rights (default: operator, all rights)."
+            "--user", help="Import with this user's rights (default: the system, all rights)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = None
+        user: Actor = SYSTEM
         if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
+            found = User.objects.filter(username=options["user"]).first()
+            if found is None:
                 raise CommandError(f"No user {options['user']!r}.")
+            user = found
+        try:
+            import_allowed(user)
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from error
         failures = 0
         for source in options["sources"]:
-            try:
-                run = self._import(source, user=user, strict=options["strict"])
-            except PermissionDenied as error:
-                raise CommandError(str(error)) from error
+            run = self._import(source, user=user, strict=options["strict"])
             self.stdout.write(
                 f"{source}: {run.get_status_display()} — added {run.added}, updated {run.updated}, "
                 f"unchanged {run.unchanged}, refused {run.refused}, withdrawn {run.withdrawn}, "
@@ -60,7 +64,7 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{failures} file(s) could not be imported.")
 
-    def _import(self, source: str, *, user: Any, strict: bool) -> Any:
+    def _import(self, source: str, *, user: Actor | None, strict: bool) -> Any:
         scheme = urlparse(source).scheme.lower()
         if scheme in {"http", "https"}:
             from cbcoord.imports.fetch import UrlFetchError, fetch_url_to_tempfile

@@ -1,0 +1,53 @@
+"""The accounts' doors: API tokens are created and revoked by their owner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cbcoord.accounts.models import ApiToken
+from cbcoord.accounts.services import api_token_create
+from tests.doors import ROLES, Door, check, rows
+
+
+def _tables() -> Any:
+    return rows(ApiToken.objects.all())
+
+
+DOORS = [
+    Door(
+        "page: create an API token for oneself",
+        {"secretariat", "partner_editor", "other_partner_editor", "member_editor", "viewer"},
+        lambda client, ctx: client.post("/accounts/tokens/", {"name": "door token"}),
+        lambda ctx: ApiToken.objects.filter(name="door token").exists(),
+        _tables,
+    ),
+    Door(
+        "page: revoke the IDB editor's token",
+        {"partner_editor"},
+        lambda client, ctx: client.post(f"/accounts/tokens/{ctx['token'].pk}/revoke/"),
+        lambda ctx: ApiToken.objects.get(pk=ctx["token"].pk).revoked_at is not None,
+        _tables,
+    ),
+]
+
+
+@pytest.fixture
+def context(partner_editor: Any) -> dict[str, Any]:
+    token, _raw = api_token_create(user=partner_editor, owner=partner_editor, name="existing")
+    return {"token": token}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("door", DOORS, ids=str)
+def test_door(
+    door: Door,
+    role: str,
+    personas: dict[str, Any],
+    client_for: Callable[[Any], Client],
+    context: dict[str, Any],
+) -> None:
+    check(door, role, personas, client_for, context)
