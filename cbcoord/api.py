@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from cbcoord.activities.api import router as activities_router
 from cbcoord.core.api_errors import install_error_handlers
+from cbcoord.exports.api import router as exports_router
 from cbcoord.frameworks.api import router as frameworks_router
 from cbcoord.imports.api import router as imports_router
 from cbcoord.registry.api import router as registry_router
@@ -25,3 +26,4 @@ api.add_router("/", registry_router)
 api.add_router("/", frameworks_router)
 api.add_router("/", activities_router)
 api.add_router("/", imports_router)
+api.add_router("/", exports_router)

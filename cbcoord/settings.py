@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cbcoord.iati",
     "cbcoord.core",
     "cbcoord.accounts",
+    "cbcoord.exports",
     "cbcoord.registry",
     "cbcoord.frameworks",
     "cbcoord.activities",

@@ -8,6 +8,7 @@ from cbcoord.api import api
 from cbcoord.core import converters
 from cbcoord.core import views as core_views
 from cbcoord.dashboard import views as dashboard_views
+from cbcoord.exports import views as export_views
 from cbcoord.frameworks import views as frameworks_views
 from cbcoord.imports import views as import_views
 from cbcoord.registry import views as registry_views
@@ -17,6 +18,7 @@ converters.register()  # before the API's routes are made into patterns, below
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("exports/<slug:identifier>.<slug:fmt>", export_views.export_download, name="export"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

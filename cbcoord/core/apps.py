@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from cbcoord.core import checks  # noqa: F401  (registers the system checks)
+
+        # Each app declares its exports in exporters.py (cbcoord.core.exporters).
+        autodiscover_modules("exporters")
