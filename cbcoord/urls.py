@@ -42,6 +42,9 @@ urlpatterns = [
     path("regions/<str:code>/", registry_views.region_detail, name="region-detail"),
     path("members/<int:pk>/", registry_views.member_detail, name="member-detail"),
     path("partners/", registry_views.partner_list, name="partner-list"),
+    path("partners/review/", registry_views.review_queue, name="partner-review"),
+    path("partners/review/<slug:key>/accept/", registry_views.review_accept, name="partner-accept"),
+    path("partners/review/<slug:key>/merge/", registry_views.review_merge, name="partner-merge"),
     path(
         "organisations/<slug:key>/", registry_views.organisation_detail, name="organisation-detail"
     ),

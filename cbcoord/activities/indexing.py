@@ -60,7 +60,8 @@ def write_index_rows(
 
     ``replace``: primary keys whose existing rows are deleted first (activities that already
     existed). ``organisations`` and ``region_of_country`` are per-run caches; built when omitted.
-    Participating organisations not in the registry are created unverified, as on import.
+    Participating organisations not in the registry are held for review (unverified and
+    unpublished), as on import (``registry.matching``).
     """
     write_rows(
         [(activity.pk, derive.index_rows(activity.data)) for activity in activities],
@@ -104,8 +105,11 @@ def write_rows(
             regions.append((pk, code, vocabulary, percentage))
         for code, vocabulary, percentage in index.sectors:
             sectors.append((pk, code, vocabulary, percentage))
+        codes = [code for code, _percentage in index.countries]
         for ref, name, org_type, role in index.participants:
-            organisation = organisations.match(ref=ref, name=name, org_type=org_type, role=role)
+            organisation = organisations.match(
+                ref=ref, name=name, org_type=org_type, role=role, countries=codes
+            )
             participants.append(
                 (
                     pk,

@@ -499,9 +499,26 @@ class _Importer:
         for identifier, parsed in latest.items():
             content_hash = parsed.content_hash
             columns = parsed.columns
-            organisation = self.organisations.match(
-                ref=parsed.reporting_ref, name=parsed.reporting_name, org_type=parsed.reporting_type
+            countries = [code for code, _percentage in parsed.index_rows.countries]
+            # Found, not created: an organisation is created only for an activity written.
+            organisation = self.organisations.find(
+                ref=parsed.reporting_ref, name=parsed.reporting_name, countries=countries
             )
+            old = existing.get(identifier)
+            refusal = self._permission_refusal(
+                parsed, organisation.pk if organisation is not None else None, old
+            )
+            if refusal:
+                refusals.append(refusal)
+                self.refused_identifiers.add(identifier)
+                continue
+            if organisation is None:
+                organisation = self.organisations.match(
+                    ref=parsed.reporting_ref,
+                    name=parsed.reporting_name,
+                    org_type=parsed.reporting_type,
+                    countries=countries,
+                )
             if organisation is None:  # the parser refuses these; kept as a guard
                 refusals.append(
                     ImportRefusal(
@@ -512,12 +529,6 @@ class _Importer:
                         reason="no reporting organisation",
                     )
                 )
-                self.refused_identifiers.add(identifier)
-                continue
-            old = existing.get(identifier)
-            refusal = self._permission_refusal(parsed, organisation.pk, old)
-            if refusal:
-                refusals.append(refusal)
                 self.refused_identifiers.add(identifier)
                 continue
             source_key = source_key_for(
@@ -613,7 +624,7 @@ class _Importer:
         )
 
     def _permission_refusal(
-        self, parsed: Prepared, organisation_id: int, old: _Existing | None
+        self, parsed: Prepared, organisation_id: int | None, old: _Existing | None
     ) -> ImportRefusal | None:
         if self.restricted_to is None:
             return None

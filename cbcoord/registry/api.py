@@ -138,7 +138,7 @@ def list_organisations(
     kind: str | None = None,
     region: str | None = None,
     q: str | None = None,
-    verified: bool | None = None,
+    verified: bool = True,
 ) -> object:
     return selectors.organisation_list(
         user=api_user(request), kind=kind, region=region, search=q, verified=verified

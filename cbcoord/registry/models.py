@@ -46,6 +46,7 @@ class OrganisationKind(models.TextChoices):
     DEVELOPMENT_PARTNER = "development_partner", _("Development partner")
     IMPLEMENTER = "implementer", _("Implementer")
     MEMBER_ADMINISTRATION = "member_administration", _("Member customs administration")
+    OTHER = "other", _("Other organisation")
 
     @property
     def is_wco(self) -> bool:
@@ -93,6 +94,12 @@ class Organisation(TimeStampedModel, DemoFlagged):
         blank=True,
         help_text=_("Identifiers the organisation also publishes under; imports match them too."),
     )
+    name_aliases = models.JSONField(
+        _("other names"),
+        default=list,
+        blank=True,
+        help_text=_("Names the organisation is also given in IATI files; imports match them too."),
+    )
     iati_org_type = models.CharField(
         _("IATI organisation type"),
         max_length=10,
@@ -109,7 +116,8 @@ class Organisation(TimeStampedModel, DemoFlagged):
         _("verified"),
         default=True,
         help_text=_(
-            "Organisations created by an import stay unverified until the secretariat reviews them."
+            "Organisations named in an imported file stay unverified (and unpublished) until "
+            "the secretariat reviews them; only verified organisations are listed as partners."
         ),
     )
     is_published = models.BooleanField(_("published"), default=True)

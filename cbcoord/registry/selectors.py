@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
-from cbcoord.accounts.permissions import is_signed_in
+from cbcoord.accounts.permissions import is_secretariat, is_signed_in, require_secretariat
+from cbcoord.registry.matching import normalise_name
 from cbcoord.registry.models import (
     Member,
     Organisation,
@@ -36,10 +37,11 @@ def region_get(*, code: str) -> Region:
 
 
 def organisation_visible(user: Actor | None) -> QuerySet[Organisation]:
-    """Organisations a user may see: the public sees published ones, signed-in users all."""
+    """Organisations a user may see: the public sees published, verified ones; signed-in users
+    all (an activity's page names the organisations taking part, reviewed or not)."""
     queryset = Organisation.objects.all()
     if not is_signed_in(user):
-        queryset = queryset.filter(is_published=True)
+        queryset = queryset.filter(is_published=True, is_verified=True)
     return queryset
 
 
@@ -49,9 +51,14 @@ def organisation_list(
     kind: str | None = None,
     region: str | None = None,
     search: str | None = None,
-    verified: bool | None = None,
+    verified: bool | None = True,
 ) -> QuerySet[Organisation]:
+    """Partners and the WCO (not members' administrations). Only verified organisations are
+    listed, but the secretariat may ask for unverified ones (``verified=False``, or None for
+    both)."""
     queryset = organisation_visible(user).exclude(kind=OrganisationKind.MEMBER_ADMINISTRATION)
+    if not is_secretariat(user):
+        verified = True
     if kind:
         queryset = queryset.filter(kind=kind)
     if region:
@@ -187,3 +194,70 @@ def regions_with_members() -> QuerySet[Region]:
     return Region.objects.prefetch_related(
         Prefetch("members", queryset=Member.objects.order_by("name"))
     )
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """An organisation held for review, where it was met, and registry organisations whose
+    names are close to its own."""
+
+    organisation: Organisation
+    reported: int
+    participations: int
+    suggestions: list[Organisation]
+
+
+def organisations_for_review(*, user: Actor | None, limit: int = 200) -> list[ReviewItem]:
+    """The review queue (secretariat only): unverified organisations, the most mentioned
+    first, each with up to three suggested matches among verified organisations."""
+    require_secretariat(user, _("review organisations"))
+    pending = list(
+        Organisation.objects.filter(is_verified=False)
+        .annotate(
+            reported=Count("reported_activities", distinct=True),
+            mentioned=Count("participations", distinct=True),
+        )
+        .order_by("-mentioned", "-reported", "name")[:limit]
+    )
+    known = list(Organisation.objects.filter(is_verified=True).order_by("name"))
+    return [
+        ReviewItem(
+            organisation=organisation,
+            reported=organisation.reported,
+            participations=organisation.mentioned,
+            suggestions=_suggestions(organisation, known),
+        )
+        for organisation in pending
+    ]
+
+
+def _suggestions(organisation: Organisation, known: list[Organisation]) -> list[Organisation]:
+    words = set(normalise_name(organisation.name).split()) - _COMMON_WORDS
+    if not words:
+        return []
+    scored = []
+    for candidate in known:
+        names = [candidate.name, candidate.acronym, *(candidate.name_aliases or [])]
+        candidate_words = set(" ".join(normalise_name(name) for name in names).split())
+        overlap = len(words & candidate_words)
+        if overlap:
+            scored.append((overlap / len(words | candidate_words), candidate.name, candidate))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [candidate for _score, _name, candidate in scored[:3]]
+
+
+_COMMON_WORDS = frozenset(
+    {"of", "de", "del", "la", "the", "and", "y", "et", "e", "for", "pour", "para", "des", "du"}
+)
+
+
+def organisation_get_for_review(*, user: Actor | None, key: str) -> Organisation:
+    """The door to the review actions: the secretariat, and an organisation that exists."""
+    require_secretariat(user, _("review organisations"))
+    try:
+        return Organisation.objects.get(key=key)
+    except Organisation.DoesNotExist as error:
+        raise Http404(f"No organisation {key!r}.") from error

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
@@ -20,7 +20,14 @@ from cbcoord.accounts.permissions import is_secretariat, require_secretariat
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import apply_changes, delete_as, full_clean_or_raise, save_as
 from cbcoord.iati import codelists
-from cbcoord.registry.models import Member, Organisation, Person, Region, RegionalRole
+from cbcoord.registry.models import (
+    Member,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Region,
+    RegionalRole,
+)
 
 # What an organisation's own editors may change; identity and trust fields stay with
 # the secretariat.
@@ -163,3 +170,92 @@ def regional_role_update(
 def regional_role_delete(*, user: Actor | None, regional_role: RegionalRole) -> None:
     require_secretariat(user, _("remove regional roles"))
     delete_as(regional_role, user)
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+@transaction.atomic
+def organisation_accept(
+    *, user: Actor | None, organisation: Organisation, kind: str, publish: bool = True
+) -> Organisation:
+    """Accept an organisation held for review as a new one of ``kind``: verified, and
+    published unless said otherwise. Secretariat only."""
+    require_secretariat(user, _("review organisations"))
+    if kind not in OrganisationKind.values:
+        raise ServiceError(_("kind: choose what kind of organisation this is."), field="kind")
+    organisation.kind = kind
+    organisation.is_verified = True
+    organisation.is_published = publish
+    organisation._change_reason = "accepted in the review queue"  # type: ignore[attr-defined]
+    full_clean_or_raise(organisation)
+    return save_as(organisation, user)
+
+
+@transaction.atomic
+def organisation_merge(
+    *, user: Actor | None, source: Organisation, target: Organisation
+) -> Organisation:
+    """Merge ``source`` into ``target``: every link to ``source`` (activities it reports or
+    takes part in, visibility grants, users, people, roles, regions, …) moves to ``target``;
+    its identifiers and name become ``target``'s aliases, so imports match them from now on;
+    then ``source`` is deleted. Both keep their history (the merge is recorded on each).
+    Secretariat only."""
+    require_secretariat(user, _("merge organisations"))
+    if source.pk == target.pk:
+        raise ServiceError(_("An organisation cannot be merged into itself."), field="target")
+    if hasattr(source, "member") and hasattr(target, "member"):
+        raise ServiceError(
+            _("Two members' administrations cannot be merged: each is its own member."),
+            field="target",
+        )
+    _move_links(source, target)
+    aliases = list(target.iati_org_aliases or [])
+    for ref in (source.iati_org_id, *(source.iati_org_aliases or [])):
+        if ref and ref != target.iati_org_id and ref not in aliases:
+            aliases.append(ref)
+    names = list(target.name_aliases or [])
+    for name in (source.name, *(source.name_aliases or [])):
+        if name and name != target.name and name not in names:
+            names.append(name)
+    target.iati_org_aliases = aliases
+    target.name_aliases = names
+    reason = f"merged {source.name} ({source.key}) into this organisation"
+    target._change_reason = reason  # type: ignore[attr-defined]
+    save_as(target, user)
+    source._change_reason = f"merged into {target.name} ({target.key})"  # type: ignore[attr-defined]
+    # Its identifier is now the target's alias; free it before the row goes.
+    Organisation.objects.filter(pk=source.pk).update(iati_org_id="")
+    source.iati_org_id = ""
+    delete_as(source, user)
+    return target
+
+
+def _move_links(source: Organisation, target: Organisation) -> None:
+    """Point every relation that names ``source`` at ``target`` (whatever app declares it)."""
+    for relation in Organisation._meta.get_fields(include_hidden=True):
+        if relation.auto_created and not relation.concrete:  # reverse relations
+            related_model = relation.related_model
+            if not (isinstance(related_model, type) and issubclass(related_model, models.Model)):
+                continue
+            if (related_model._meta.model_name or "").startswith("historical"):
+                continue  # history keeps what was
+            if relation.many_to_many:
+                _move_many_to_many(relation, source, target)
+            elif relation.one_to_many or relation.one_to_one:
+                field_name = relation.field.name  # type: ignore[union-attr]
+                related_model._base_manager.filter(**{field_name: source}).update(
+                    **{field_name: target}
+                )
+        elif relation.many_to_many and relation.concrete:  # Organisation's own (regions)
+            getattr(target, relation.name).add(*getattr(source, relation.name).all())
+
+
+def _move_many_to_many(relation: Any, source: Organisation, target: Organisation) -> None:
+    field = relation.field
+    through = field.remote_field.through
+    own = field.m2m_field_name()  # the side of the model that declares the field
+    other = field.m2m_reverse_field_name()  # the organisation's side
+    already = through.objects.filter(**{other: target}).values_list(f"{own}_id", flat=True)
+    through.objects.filter(**{other: source, f"{own}_id__in": list(already)}).delete()
+    through.objects.filter(**{other: source}).update(**{other: target})

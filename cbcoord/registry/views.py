@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cbcoord.accounts.history import history_for
+from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.htmx import render_page
 from cbcoord.registry import selectors, services
@@ -80,6 +81,9 @@ def partner_list(request: HttpRequest) -> HttpResponse:
             "kinds": [k for k in OrganisationKind.choices if k[0] != "member_administration"],
             "regions": selectors.region_list(),
             "filters": {"kind": kind or "", "region": region or "", "q": search or ""},
+            "review_count": Organisation.objects.filter(is_verified=False).count()
+            if is_secretariat(request.user)
+            else 0,
         },
     )
 
@@ -184,3 +188,68 @@ def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.person_delete(user=request.user, person=person)
     messages.success(request, _("Person removed."))
     return redirect(_organisation_url(organisation))
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+@login_required
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Organisations named in imported files that the registry did not know, for the
+    secretariat to match to a known organisation or accept as new."""
+    items = selectors.organisations_for_review(user=request.user)
+    return render(
+        request,
+        "registry/review_queue.html",
+        {
+            "items": items,
+            "kinds": OrganisationKind.choices,
+            "targets": Organisation.objects.filter(is_verified=True).order_by("name"),
+            "pending": [item.organisation for item in items],
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_accept(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = selectors.organisation_get_for_review(user=request.user, key=key)
+    try:
+        services.organisation_accept(
+            user=request.user,
+            organisation=organisation,
+            kind=request.POST.get("kind", ""),
+            publish=request.POST.get("publish") == "on",
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(name)s is now in the registry.") % {"name": organisation.name}
+        )
+    return redirect("partner-review")
+
+
+@login_required
+@require_POST
+def review_merge(request: HttpRequest, key: str) -> HttpResponse:
+    source = selectors.organisation_get_for_review(user=request.user, key=key)
+    target_key = request.POST.get("target", "")
+    try:
+        target = selectors.organisation_get_for_review(user=request.user, key=target_key)
+    except Http404:
+        messages.error(request, _("Choose the organisation it is the same as."))
+        return redirect("partner-review")
+    name = source.name
+    try:
+        services.organisation_merge(user=request.user, source=source, target=target)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now %(target)s: its activities moved there.")
+            % {"name": name, "target": target.name},
+        )
+    return redirect("partner-review")

@@ -101,6 +101,24 @@ DOORS = [
         _tables,
     ),
     Door(
+        "page: accept an organisation held for review",
+        {"secretariat"},
+        lambda client, ctx: client.post(
+            f"/partners/review/{ctx['held'].key}/accept/", {"kind": "implementer", "publish": "on"}
+        ),
+        lambda ctx: Organisation.objects.get(pk=ctx["held"].pk).is_verified,
+        _tables,
+    ),
+    Door(
+        "page: match an organisation held for review to the IDB",
+        {"secretariat"},
+        lambda client, ctx: client.post(
+            f"/partners/review/{ctx['held'].key}/merge/", {"target": "idb"}
+        ),
+        lambda ctx: not Organisation.objects.filter(pk=ctx["held"].pk).exists(),
+        _tables,
+    ),
+    Door(
         "page: remove a person of the IMF",
         {"secretariat", "other_partner_editor"},
         lambda client, ctx: client.post(f"/people/{ctx['imf_person'].pk}/delete/"),
@@ -113,6 +131,13 @@ DOORS = [
 @pytest.fixture
 def context(reference: None) -> dict[str, Any]:
     return {
+        "held": Organisation.objects.create(
+            key="held-for-review",
+            name="Held for review",
+            kind="development_partner",
+            is_verified=False,
+            is_published=False,
+        ),
         "idb_person": Person.objects.create(
             organisation=Organisation.objects.get(key="idb"), name="IDB person", is_published=True
         ),
