@@ -14,7 +14,8 @@ sequence that terms are matched against, so that "rules of origin" and "origin r
 only by order and "ventanilla única de comercio exterior" contains "ventanilla única".
 
 A term is one or more phrases joined by `` + ``; all phrases must occur in the activity's texts.
-A phrase matches a run of consecutive (non-function-word) tokens. A phrase written with a leading
+A phrase matches a run of consecutive (non-function-word) tokens within one clause (it does
+not run across ``. : ; ! ? ( )``). A phrase written with a leading
 ``=``, or a term of language ``*``, is matched on folded words without stemming (for acronyms and
 for words whose stem would collide, such as "customs"/"customer").
 """
@@ -67,6 +68,7 @@ _DETECTION_WORDS: dict[str, frozenset[str]] = {
 }
 
 _WORD_RE = re.compile(r"[^\W_]+")
+_BREAK_RE = re.compile(r"[.:;!?()\[\]\n]")
 
 
 def fold(text: str) -> str:
@@ -152,7 +154,17 @@ class AnalysedText:
         self.text = text
         self.language = language
         all_tokens = tokenize(text)
-        self.tokens: list[Token] = [t for t in all_tokens if t.folded not in FUNCTION_WORDS]
+        # A phrase does not run across sentence or clause punctuation (". : ; ! ? ( )").
+        segment, previous_end = 0, 0
+        segments: list[int] = []
+        for tok in all_tokens:
+            if _BREAK_RE.search(text, previous_end, tok.start):
+                segment += 1
+            segments.append(segment)
+            previous_end = tok.end
+        kept = [i for i, t in enumerate(all_tokens) if t.folded not in FUNCTION_WORDS]
+        self.tokens: list[Token] = [all_tokens[i] for i in kept]
+        self._segments: list[int] = [segments[i] for i in kept]
         self._by_folded: dict[str, list[int]] = {}
         for i, tok in enumerate(self.tokens):
             self._by_folded.setdefault(tok.folded, []).append(i)
@@ -182,8 +194,10 @@ class AnalysedText:
         if phrase.exact or exact:
             words = phrase.words
             for i in self._by_folded.get(words[0], ()):
-                if i + n <= len(self.tokens) and all(
-                    self.tokens[i + k].folded == words[k] for k in range(1, n)
+                if (
+                    i + n <= len(self.tokens)
+                    and self._segments[i] == self._segments[i + n - 1]
+                    and all(self.tokens[i + k].folded == words[k] for k in range(1, n))
                 ):
                     found.append((i, i + n))
             return found
@@ -192,8 +206,10 @@ class AnalysedText:
         for s in phrase.parts[0]:
             starts.update(index.get(s, ()))
         for i in sorted(starts):
-            if i + n <= len(self.tokens) and all(
-                per_token[i + k] & phrase.parts[k] for k in range(1, n)
+            if (
+                i + n <= len(self.tokens)
+                and self._segments[i] == self._segments[i + n - 1]
+                and all(per_token[i + k] & phrase.parts[k] for k in range(1, n))
             ):
                 found.append((i, i + n))
         return found
