@@ -89,9 +89,29 @@ def _stemmer(language: str) -> _Stemmer:
 _PT_PLURAL_AO = re.compile(r"(?:õe|ãe|oe|ae)s$")
 
 
+# Words that Snowball would merge with a word of another meaning in this domain; they keep a
+# stem of their own ("customer" is not "customs", "integrated" is not "integrity", "transition"
+# is not "transit", "authority" is not "authorized", "original" is not "origin").
+_STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
+    "en": {
+        **dict.fromkeys(("customer", "customers"), "customer"),
+        **dict.fromkeys(("integrated", "integration", "integrating", "integrate"), "integrat"),
+        **dict.fromkeys(("transition", "transitions", "transitional"), "transition"),
+        **dict.fromkeys(("authority", "authorities"), "authority"),
+        **dict.fromkeys(("original", "originally", "originals"), "original"),
+        **dict.fromkeys(("selection", "selections", "selected", "select"), "selection"),
+        **dict.fromkeys(("publication", "publications"), "publication"),
+        **dict.fromkeys(("formality", "formalities"), "formality"),
+    },
+}
+
+
 @lru_cache(maxsize=200_000)
 def stems(language: str, word: str) -> frozenset[str]:
     """The stems a lower-case ``word`` may take in ``language`` (see the module docstring)."""
+    exception = _STEM_EXCEPTIONS.get(language, {}).get(fold(word))
+    if exception:
+        return frozenset({exception})
     if language == "pt":
         # Snowball leaves "-ões" and "-ão" apart ("decisões" / "decisão"); join them first.
         word = _PT_PLURAL_AO.sub("ão", word)
