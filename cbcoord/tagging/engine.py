@@ -49,7 +49,16 @@ from .data import (
     load_signals,
     load_vocabulary,
 )
-from .text import ANY_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, AnalysedText, Phrase
+from .text import (
+    ANY_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    AnalysedText,
+    Phrase,
+    best_language,
+    language_scores,
+    tokenize,
+)
 
 __all__ = [
     "Evidence",
@@ -262,9 +271,8 @@ class Tagger:
         cls, data_dir: str | Path | None = None, provisions_path: str | Path | None = None
     ) -> Tagger:
         """A tagger built from the CSV files in ``data_dir`` (default: the package's data/) and
-        the provision catalogue (default: cbcoord/frameworks/data/provisions.csv). Cached per
-        pair of paths: edit a file, then call ``Tagger.from_data.cache_clear()``... or
-        :meth:`clear_cache`."""
+        the provision catalogue (default: cbcoord/frameworks/data/provisions.csv). Loaded once
+        per pair of paths and cached; after editing a file, call :meth:`clear_cache`."""
         directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
         provisions = Path(provisions_path) if provisions_path else DEFAULT_PROVISIONS_CSV
         return _load_tagger(str(directory.resolve()), str(provisions.resolve()))
@@ -329,13 +337,13 @@ class Tagger:
             factor = PROVISION_RELEVANCE_FACTOR_BY_INSTRUMENT.get(
                 self.catalogue[tag.code].instrument, PROVISION_RELEVANCE_FACTOR
             )
+            best = next((e for e in tag.evidence if e.kind == "term" and e.weight > 0), None)
+            if best is None:
+                continue  # supported by codes only: those already counted above
             share = min(factor * tag.confidence, PROVISION_RELEVANCE_CAP - from_provisions)
             if share <= 0:
                 break
             from_provisions += share
-            best = next((e for e in tag.evidence if e.kind == "term" and e.weight > 0), None)
-            if best is None:
-                continue
             evidence.append(
                 Evidence(
                     kind="term",
@@ -367,8 +375,14 @@ class Tagger:
             if not text or not text.strip():
                 continue
             code = (language or "").strip().lower()[:2]
-            if code not in LANGUAGES:
-                code = AnalysedText.guess_language(text)
+            scores = language_scores(tokenize(text))
+            guess = best_language(scores)
+            # IATI narratives without xml:lang inherit the activity's default language, which is
+            # sometimes wrong: trust the text when it clearly says otherwise.
+            if code not in LANGUAGES or (
+                guess and guess != code and scores[guess] >= 3 and scores[code] == 0
+            ):
+                code = guess
             analysed.append(AnalysedText(text, code))
         known = [t.language for t in analysed if t.language]
         if known:

@@ -153,18 +153,28 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def detect_language(tokens: list[Token]) -> str:
-    """The language (en/es/fr/pt) whose function words occur most often, or "" if unclear."""
+def language_scores(tokens: list[Token]) -> dict[str, int]:
+    """How many frequent function words of each language (en/es/fr/pt) the tokens contain."""
     counts = dict.fromkeys(LANGUAGES, 0)
     for tok in tokens:
         for lang, words in _DETECTION_WORDS.items():
             if tok.folded in words:
                 counts[lang] += 1
+    return counts
+
+
+def best_language(counts: dict[str, int]) -> str:
+    """The language with the highest count, or "" when none or a tie."""
     best = max(counts.values())
     if best == 0:
         return ""
     winners = [lang for lang, n in counts.items() if n == best]
     return winners[0] if len(winners) == 1 else ""
+
+
+def detect_language(tokens: list[Token]) -> str:
+    """The language (en/es/fr/pt) whose function words occur most often, or "" if unclear."""
+    return best_language(language_scores(tokens))
 
 
 class AnalysedText:
@@ -190,10 +200,6 @@ class AnalysedText:
             self._by_folded.setdefault(tok.folded, []).append(i)
         self._stems: dict[str, list[frozenset[str]]] = {}
         self._by_stem: dict[str, dict[str, list[int]]] = {}
-
-    @staticmethod
-    def guess_language(text: str) -> str:
-        return detect_language(tokenize(text))
 
     def _stem_index(self, language: str) -> tuple[list[frozenset[str]], dict[str, list[int]]]:
         if language not in self._stems:

@@ -203,6 +203,18 @@ def test_unknown_language_is_detected(tagger: Tagger) -> None:
     assert detect_language(tokenize("ASYCUDA")) == ""
 
 
+def test_a_wrongly_declared_language_is_corrected(tagger: Tagger) -> None:
+    # IATI narratives without xml:lang inherit the activity's default language.
+    result = tag(
+        tagger,
+        "en",
+        "Apoyo a la aduana",
+        "Fortalecimiento de la gestión de riesgos en las aduanas del país.",
+    )
+    assert "es" in result.languages
+    assert "TFA-7.4" in codes(result)
+
+
 def test_fold_removes_accents_and_case() -> None:
     assert fold("Alfândega ÉCONOMIQUE") == "alfandega economique"
 
