@@ -1,0 +1,682 @@
+"""Rule-based tagger: is an activity customs / border-agency capacity building, and which
+provisions (TFA, RKC, SAFE, ECOM, themes, WCO strategic priorities) does it support?
+
+Pure Python; the data files are described in ``data/README.md``. How a decision is reached:
+
+**Terms.** Every vocabulary term (vocabulary.csv, per provision) and relevance term
+(relevance.csv) is matched against each text (see :mod:`cbcoord.tagging.text`). Where matches of
+different terms overlap in one text, the longest wins ("disaster risk management" hides "risk
+management"; "verification of certificates of origin" hides "certificate of origin"); matches of
+the same length on the same words are all kept, so one term listed for two provisions supports
+both. A term written in another language than the text's counts at ``CROSS_LANGUAGE_FACTOR`` of
+its weight; language-neutral terms (``*``, acronyms) count fully. A negative term (negative
+weight) only counts in a text of its own language.
+
+**Provisions.** A provision's confidence is the noisy-OR of its distinct matched terms' weights
+and of the support given by sector codes, tags and policy markers (sectors.csv, signals.csv):
+``1 - prod(1 - w)``, minus its matched negative terms, clipped to 0..1. A provision is suggested
+when its confidence reaches ``min_confidence``. When a provision and one of its descendants are
+both suggested, only the descendant is kept (the most specific provision the text supports).
+
+**Relevance.** A raw score adds up: the relevance terms found (each distinct term once, a little
+more when it recurs: ``x (1 + 0.25 (n - 1))``, at most x1.5), the strongest positive and the
+strongest negative rule of each kind of coded signal (sector, tag, policy marker), and
+``PROVISION_RELEVANCE_FACTOR`` x the confidence of each suggested provision (less for the broad
+THEME instrument; at most ``PROVISION_RELEVANCE_CAP`` in all). The activity is relevant when the raw
+score reaches ``relevance_threshold``; ``relevance_score`` is ``raw / (raw + threshold)``
+(0.5 at the threshold). Provisions are only returned for relevant activities.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .data import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_PROVISIONS_CSV,
+    Provision,
+    RelevanceTerm,
+    SignalRule,
+    VocabularyTerm,
+    load_codelist_names,
+    load_provisions,
+    load_relevance,
+    load_sectors,
+    load_signals,
+    load_vocabulary,
+)
+from .text import (
+    ANY_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    AnalysedText,
+    Phrase,
+    best_language,
+    language_scores,
+    tokenize,
+)
+
+__all__ = [
+    "Evidence",
+    "ProvisionTag",
+    "Tagger",
+    "TaggingInput",
+    "TaggingResult",
+]
+
+CROSS_LANGUAGE_FACTOR = 0.8
+PROVISION_RELEVANCE_FACTOR = 0.5
+# Themes are broad (integrity, gender, statistics...): they count for less.
+PROVISION_RELEVANCE_FACTOR_BY_INSTRUMENT = {"THEME": 0.25}
+PROVISION_RELEVANCE_CAP = 1.0
+REPEAT_BONUS = 0.25
+REPEAT_CAP = 1.5
+MARKER_SIGNIFICANCE_FACTOR = {"0": 0.0, "1": 0.5, "2": 1.0, "3": 1.0, "4": 1.0, "": 0.5}
+
+
+@dataclass
+class TaggingInput:
+    """What the tagger reads from one activity.
+
+    ``texts``: (language code or "" if unknown, text), titles and descriptions.
+    ``sectors``: (vocabulary, code); vocabulary "1" (or "") is DAC 5-digit, "2" DAC 3-digit.
+    ``tags``: (vocabulary, code) of IATI ``<tag>`` elements.
+    ``policy_markers``: (code, significance).
+    """
+
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    sectors: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    policy_markers: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason behind a decision, with its pieces kept apart so that a UI can translate.
+
+    ``kind``: "term", "sector", "tag" or "policy-marker". ``detail``: a short label such as
+    ``"ventanilla única" (es)`` or ``DAC sector 33120 Trade facilitation``. ``weight``: what it
+    added (negative when it counted against). ``role``: "relevance" or "provision".
+    ``provision``: the provision it points to, if any.
+    """
+
+    kind: str
+    detail: str
+    weight: float
+    role: str = "relevance"
+    term: str = ""
+    language: str = ""
+    matched: str = ""
+    code: str = ""
+    vocabulary: str = ""
+    name: str = ""
+    significance: str = ""
+    provision: str = ""
+    provision_title: str = ""
+
+    def explanation(self) -> str:
+        """One sentence a person can read."""
+        target = f"{self.provision} {self.provision_title}".strip()
+        if self.kind == "term":
+            language = LANGUAGE_NAMES.get(self.language, self.language)
+            found = f'The {language} term "{self.term}" occurs in the text'
+            if self.matched and self.matched.lower() != self.term.lower().lstrip("="):
+                found += f' as "{self.matched}"'
+            if self.role == "provision":
+                if self.weight < 0:
+                    return f"{found}, which counts against {target}."
+                return f"{found}, which points to {target}."
+            if self.provision:
+                return f"{found}; it points to {target}, which counts towards customs relevance."
+            if self.weight < 0:
+                return f"{found}, a sign that the activity is about something else."
+            return f"{found}, a sign of customs or border-agency work."
+        if self.kind == "sector":
+            subject = f"The activity is coded {self.detail}"
+        elif self.kind == "tag":
+            subject = f"The activity carries the tag {self.code} (vocabulary {self.vocabulary}"
+            subject += f": {self.name})" if self.name else ")"
+        else:
+            name = f"{self.name} " if self.name else ""
+            subject = (
+                f"The activity carries the policy marker {name}(code {self.code}, "
+                f"significance {self.significance or 'not given'})"
+            )
+        if self.role == "provision":
+            return f"{subject}, which supports {target}."
+        if self.weight > 0:
+            return f"{subject}, which supports customs relevance."
+        if self.weight < 0:
+            return f"{subject}, which usually means work outside customs."
+        return f"{subject}, which alone says nothing either way."
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "detail": self.detail,
+            "weight": self.weight,
+            "role": self.role,
+            "term": self.term,
+            "language": self.language,
+            "matched": self.matched,
+            "code": self.code,
+            "vocabulary": self.vocabulary,
+            "name": self.name,
+            "significance": self.significance,
+            "provision": self.provision,
+            "explanation": self.explanation(),
+        }
+
+
+@dataclass(frozen=True)
+class ProvisionTag:
+    code: str
+    confidence: float
+    evidence: list[Evidence]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class TaggingResult:
+    relevant: bool
+    relevance_score: float
+    relevance_evidence: list[Evidence]
+    provisions: list[ProvisionTag]
+    languages: list[str] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.provisions]
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """A term found in the activity: which text(s), which words, at what weight."""
+
+    term: str
+    language: str
+    weight: float  # the term's weight, times the cross-language factor
+    matched: str
+    occurrences: int
+    spans: frozenset[tuple[int, int, int]]  # (text, first token, end token)
+
+
+def _distinct(
+    items: list[tuple[float, frozenset[tuple[int, int, int]], Evidence]],
+) -> list[tuple[float, Evidence]]:
+    """The pieces of evidence that say something new, strongest first: a term whose words are
+    all covered by a stronger term already taken (the same words in another language, or a
+    spelling variant) is left out, so that it is not counted twice. Evidence that covers no
+    words (sector, tag, policy marker) is always taken."""
+    taken: list[tuple[float, Evidence]] = []
+    claimed: set[tuple[int, int, int]] = set()
+    for weight, spans, ev in sorted(items, key=lambda i: (-i[0], i[2].detail)):
+        if spans and spans <= claimed:
+            continue
+        claimed |= spans
+        taken.append((weight, ev))
+    return taken
+
+
+def _tag_key(vocabulary: str, code: str) -> tuple[str, str]:
+    return (vocabulary, code.lower() if vocabulary in {"98", "99"} else code)
+
+
+class Tagger:
+    """Suggests relevance and provisions for activities; see the module docstring."""
+
+    def __init__(
+        self,
+        catalogue: dict[str, Provision],
+        vocabulary: list[VocabularyTerm],
+        relevance: list[RelevanceTerm],
+        sectors: list[SignalRule],
+        signals: list[SignalRule],
+        *,
+        sector_names: dict[str, str] | None = None,
+        sector_category_names: dict[str, str] | None = None,
+        marker_names: dict[str, str] | None = None,
+        min_confidence: float = 0.5,
+        relevance_threshold: float = 1.0,
+        max_provisions: int = 8,
+    ) -> None:
+        self.catalogue = catalogue
+        self.vocabulary = vocabulary
+        self.relevance = relevance
+        self.min_confidence = min_confidence
+        self.relevance_threshold = relevance_threshold
+        self.max_provisions = max_provisions
+        self._sector_rules = {(r.vocabulary, r.code): r for r in sectors}
+        self._tag_rules = {_tag_key(r.vocabulary, r.code): r for r in signals if r.kind == "tag"}
+        self._marker_rules = {r.code: r for r in signals if r.kind == "policy-marker"}
+        self._sector_names = sector_names or {}
+        self._sector_category_names = sector_category_names or {}
+        self._marker_names = marker_names or {}
+        self._ancestors: dict[str, frozenset[str]] = {}
+        for code in catalogue:
+            chain: list[str] = []
+            parent = catalogue[code].parent_code
+            while parent:
+                chain.append(parent)
+                parent = catalogue[parent].parent_code
+            self._ancestors[code] = frozenset(chain)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_data(
+        cls, data_dir: str | Path | None = None, provisions_path: str | Path | None = None
+    ) -> Tagger:
+        """A tagger built from the CSV files in ``data_dir`` (default: the package's data/) and
+        the provision catalogue (default: cbcoord/frameworks/data/provisions.csv). Loaded once
+        per pair of paths and cached; after editing a file, call :meth:`clear_cache`."""
+        directory = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+        provisions = Path(provisions_path) if provisions_path else DEFAULT_PROVISIONS_CSV
+        return _load_tagger(str(directory.resolve()), str(provisions.resolve()))
+
+    @staticmethod
+    def clear_cache() -> None:
+        _load_tagger.cache_clear()
+
+    # ------------------------------------------------------------------ tagging
+    def tag(self, item: TaggingInput) -> TaggingResult:
+        texts = self._analyse(item.texts)
+        languages = sorted({t.language for t in texts if t.language})
+
+        provision_matches = self._match_terms(texts, self.vocabulary)
+        relevance_matches = self._match_terms(texts, self.relevance)
+
+        sector_hits = self._sector_hits(item.sectors)
+        tag_hits = self._tag_hits(item.tags)
+        marker_hits = self._marker_hits(item.policy_markers)
+        signal_hits = sector_hits + tag_hits + marker_hits
+
+        tags = self._score_provisions(provision_matches, signal_hits)
+
+        evidence: list[Evidence] = []
+        raw = 0.0
+        claimed: set[tuple[int, int, int]] = set()
+        for index, match in sorted(
+            relevance_matches.items(), key=lambda m: (-abs(m[1].weight), m[1].term)
+        ):
+            if match.spans <= claimed:
+                continue  # the same words, already counted through another term
+            claimed |= match.spans
+            term = self.relevance[index]
+            bonus = min(REPEAT_CAP, 1.0 + REPEAT_BONUS * (match.occurrences - 1))
+            contribution = round(match.weight * bonus, 4)
+            raw += contribution
+            evidence.append(
+                Evidence(
+                    kind="term",
+                    detail=f'"{term.term}" ({term.language})',
+                    weight=contribution,
+                    term=term.term,
+                    language=term.language,
+                    matched=match.matched,
+                )
+            )
+        for hits in (sector_hits, tag_hits, marker_hits):
+            positive = [h for h in hits if h[1] > 0]
+            negative = [h for h in hits if h[1] < 0]
+            neutral = [h for h in hits if h[1] == 0]
+            chosen = []
+            if positive:
+                chosen.append(max(positive, key=lambda h: h[1]))
+            if negative:
+                chosen.append(min(negative, key=lambda h: h[1]))
+            for _rule, weight, ev in chosen:
+                raw += weight
+                evidence.append(ev)
+            evidence.extend(ev for _, _, ev in neutral)
+        from_provisions = 0.0
+        for tag in tags:
+            factor = PROVISION_RELEVANCE_FACTOR_BY_INSTRUMENT.get(
+                self.catalogue[tag.code].instrument, PROVISION_RELEVANCE_FACTOR
+            )
+            best = next((e for e in tag.evidence if e.kind == "term" and e.weight > 0), None)
+            if best is None:
+                continue  # supported by codes only: those already counted above
+            share = min(factor * tag.confidence, PROVISION_RELEVANCE_CAP - from_provisions)
+            if share <= 0:
+                break
+            from_provisions += share
+            evidence.append(
+                Evidence(
+                    kind="term",
+                    detail=best.detail,
+                    weight=round(share, 4),
+                    term=best.term,
+                    language=best.language,
+                    matched=best.matched,
+                    provision=tag.code,
+                    provision_title=tag.title,
+                )
+            )
+        raw += from_provisions
+        relevant = raw >= self.relevance_threshold
+        score = raw / (raw + self.relevance_threshold) if raw > 0 else 0.0
+        evidence.sort(key=lambda e: (-abs(e.weight), e.detail))
+        return TaggingResult(
+            relevant=relevant,
+            relevance_score=round(score, 4),
+            relevance_evidence=evidence,
+            provisions=tags if relevant else [],
+            languages=languages,
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _analyse(self, texts: list[tuple[str, str]]) -> list[AnalysedText]:
+        analysed: list[AnalysedText] = []
+        for language, text in texts:
+            if not text or not text.strip():
+                continue
+            code = (language or "").strip().lower()[:2]
+            scores = language_scores(tokenize(text))
+            guess = best_language(scores)
+            # IATI narratives without xml:lang inherit the activity's default language, which is
+            # sometimes wrong: trust the text when it clearly says otherwise.
+            if code not in LANGUAGES or (
+                guess and guess != code and scores[guess] >= 3 and scores[code] == 0
+            ):
+                code = guess
+            analysed.append(AnalysedText(text, code))
+        known = [t.language for t in analysed if t.language]
+        if known:
+            majority = max(sorted(set(known)), key=known.count)
+            for t in analysed:
+                if not t.language:
+                    t.language = majority
+        return analysed
+
+    @staticmethod
+    def _applies(
+        term_language: str, text_language: str, weight: float
+    ) -> tuple[float, bool] | None:
+        """How a term applies to a text: (weight factor, match exact words only), or None.
+
+        A term of the text's language (or of any language, or a text of unknown language) is
+        matched on stems at full weight. A term of another language is matched on its exact
+        words (stems of one language mean little in another) at ``CROSS_LANGUAGE_FACTOR``; a
+        negative term never applies across languages."""
+        same = term_language in (ANY_LANGUAGE, text_language) or not text_language
+        if same:
+            return 1.0, False
+        if weight < 0:
+            return None
+        return CROSS_LANGUAGE_FACTOR, True
+
+    def _match_terms(
+        self,
+        texts: list[AnalysedText],
+        terms: Sequence[VocabularyTerm | RelevanceTerm],
+    ) -> dict[int, _Match]:
+        """Matches of ``terms`` (by index into ``terms``), overlaps resolved per text."""
+        # Single-phrase terms: collect spans per text, then keep the longest where they overlap.
+        spans: list[list[tuple[int, int, int, float]]] = [[] for _ in texts]
+        conjunctive: list[int] = []
+        for index, term in enumerate(terms):
+            if len(term.phrases) > 1:
+                conjunctive.append(index)
+                continue
+            phrase = term.phrases[0]
+            for t_index, text in enumerate(texts):
+                how = self._applies(term.language, text.language, term.weight)
+                if how is None:
+                    continue
+                for start, end in text.find(phrase, exact=how[1]):
+                    spans[t_index].append((start, end, index, how[0]))
+
+        found: dict[int, _Match] = {}
+        for t_index, text_spans in enumerate(spans):
+            text = texts[t_index]
+            text_spans.sort(key=lambda s: (-(s[1] - s[0]), -abs(terms[s[2]].weight), s[0]))
+            kept: list[tuple[int, int]] = []
+            for start, end, index, factor in text_spans:
+                if any((start, end) != (ks, ke) and start < ke and ks < end for ks, ke in kept):
+                    continue
+                if (start, end) not in kept:
+                    kept.append((start, end))
+                span = frozenset({(t_index, start, end)})
+                self._add(found, index, terms[index], factor, text.span_text(start, end), span)
+
+        for index in conjunctive:
+            term = terms[index]
+            pieces: list[str] = []
+            factors: list[float] = []
+            covered: set[tuple[int, int, int]] = set()
+            for phrase in term.phrases:
+                hit = self._find_anywhere(texts, phrase, term.language, term.weight)
+                if hit is None:
+                    break
+                pieces.append(hit[0])
+                factors.append(hit[1])
+                covered.add(hit[2])
+            else:
+                matched = " \u2026 ".join(pieces)
+                self._add(found, index, term, min(factors), matched, frozenset(covered))
+        return found
+
+    def _find_anywhere(
+        self, texts: list[AnalysedText], phrase: Phrase, language: str, weight: float
+    ) -> tuple[str, float, tuple[int, int, int]] | None:
+        for t_index, text in enumerate(texts):
+            how = self._applies(language, text.language, weight)
+            if how is None:
+                continue
+            hits = text.find(phrase, exact=how[1])
+            if hits:
+                start, end = hits[0]
+                return text.span_text(start, end), how[0], (t_index, start, end)
+        return None
+
+    @staticmethod
+    def _add(
+        found: dict[int, _Match],
+        index: int,
+        term: VocabularyTerm | RelevanceTerm,
+        factor: float,
+        matched: str,
+        spans: frozenset[tuple[int, int, int]],
+    ) -> None:
+        weight = term.weight * factor
+        previous = found.get(index)
+        if previous is None:
+            found[index] = _Match(term.term, term.language, weight, matched, 1, spans)
+        else:
+            keep = abs(previous.weight) >= abs(weight)
+            found[index] = _Match(
+                term.term,
+                term.language,
+                previous.weight if keep else weight,
+                previous.matched if keep else matched,
+                previous.occurrences + 1,
+                previous.spans | spans,
+            )
+
+    def _score_provisions(
+        self,
+        matches: dict[int, _Match],
+        signal_hits: list[tuple[SignalRule, float, Evidence]],
+    ) -> list[ProvisionTag]:
+        # Positive evidence per provision: (weight, words it covers, evidence).
+        positive: dict[str, list[tuple[float, frozenset[tuple[int, int, int]], Evidence]]] = (
+            defaultdict(list)
+        )
+        negative: dict[str, list[Evidence]] = defaultdict(list)
+        for index, match in matches.items():
+            term = self.vocabulary[index]
+            code = term.provision
+            ev = Evidence(
+                kind="term",
+                detail=f'"{term.term}" ({term.language})',
+                weight=round(match.weight, 4),
+                role="provision",
+                term=term.term,
+                language=term.language,
+                matched=match.matched,
+                provision=code,
+                provision_title=self.catalogue[code].title,
+            )
+            if match.weight < 0:
+                negative[code].append(ev)
+            else:
+                positive[code].append((match.weight, match.spans, ev))
+        for rule, _, base in signal_hits:
+            for code, weight in rule.provisions:
+                scaled = weight * self._signal_scale(base)
+                if scaled <= 0:
+                    continue
+                ev = Evidence(
+                    kind=base.kind,
+                    detail=base.detail,
+                    weight=round(scaled, 4),
+                    role="provision",
+                    code=base.code,
+                    vocabulary=base.vocabulary,
+                    name=base.name,
+                    significance=base.significance,
+                    provision=code,
+                    provision_title=self.catalogue[code].title,
+                )
+                positive[code].append((scaled, frozenset(), ev))
+
+        candidates: dict[str, tuple[float, list[Evidence]]] = {}
+        for code in set(positive) | set(negative):
+            chosen = _distinct(positive.get(code, []))
+            remaining = 1.0
+            for weight, _ in chosen:
+                remaining *= 1.0 - min(weight, 0.99)
+            confidence = 1.0 - remaining + sum(e.weight for e in negative.get(code, []))
+            confidence = max(0.0, min(1.0, confidence))
+            if confidence < self.min_confidence:
+                continue
+            evidence = [ev for _, ev in chosen] + negative.get(code, [])
+            evidence.sort(key=lambda e: (-e.weight, e.detail))
+            candidates[code] = (confidence, evidence)
+
+        # The most specific provision the text supports: drop ancestors of other candidates.
+        covered: set[str] = set()
+        for code in candidates:
+            covered |= self._ancestors.get(code, frozenset())
+        tags = [
+            ProvisionTag(
+                code=code,
+                confidence=round(conf, 4),
+                evidence=ev,
+                title=self.catalogue[code].title,
+            )
+            for code, (conf, ev) in candidates.items()
+            if code not in covered
+        ]
+        tags.sort(key=lambda t: (-t.confidence, t.code))
+        return tags[: self.max_provisions]
+
+    @staticmethod
+    def _signal_scale(evidence: Evidence) -> float:
+        if evidence.kind == "policy-marker":
+            return MARKER_SIGNIFICANCE_FACTOR.get(evidence.significance, 0.5)
+        return 1.0
+
+    def _sector_hits(
+        self, sectors: list[tuple[str, str]]
+    ) -> list[tuple[SignalRule, float, Evidence]]:
+        hits: list[tuple[SignalRule, float, Evidence]] = []
+        seen: set[tuple[str, str]] = set()
+        for vocabulary, code in sectors:
+            vocabulary = (vocabulary or "1").strip()
+            code = (code or "").strip()
+            rule = None
+            if vocabulary == "1":
+                rule = self._sector_rules.get(("1", code))
+                if rule is None and len(code) == 5:
+                    rule = self._sector_rules.get(("2", code[:3]))
+            elif vocabulary == "2":
+                rule = self._sector_rules.get(("2", code))
+            if rule is None or (rule.vocabulary, rule.code) in seen:
+                continue
+            seen.add((rule.vocabulary, rule.code))
+            if rule.vocabulary == "1":
+                name = self._sector_names.get(rule.code, rule.note)
+                detail = f"DAC sector {rule.code} {name}".strip()
+            else:
+                name = self._sector_category_names.get(rule.code, rule.note)
+                detail = f"DAC sector category {rule.code} {name}".strip()
+            if rule.code != code:
+                detail += f" (from code {code})"
+            ev = Evidence(
+                kind="sector",
+                detail=detail,
+                weight=rule.relevance_weight,
+                code=rule.code,
+                vocabulary=rule.vocabulary,
+                name=name,
+            )
+            hits.append((rule, rule.relevance_weight, ev))
+        return hits
+
+    def _tag_hits(self, tags: list[tuple[str, str]]) -> list[tuple[SignalRule, float, Evidence]]:
+        hits: list[tuple[SignalRule, float, Evidence]] = []
+        seen: set[tuple[str, str]] = set()
+        for vocabulary, code in tags:
+            key = _tag_key((vocabulary or "").strip(), (code or "").strip())
+            rule = self._tag_rules.get(key)
+            if rule is None or key in seen:
+                continue
+            seen.add(key)
+            ev = Evidence(
+                kind="tag",
+                detail=f"tag {code} (vocabulary {vocabulary}): {rule.note}".strip(),
+                weight=rule.relevance_weight,
+                code=code,
+                vocabulary=vocabulary,
+                name=rule.note,
+            )
+            hits.append((rule, rule.relevance_weight, ev))
+        return hits
+
+    def _marker_hits(
+        self, markers: list[tuple[str, str]]
+    ) -> list[tuple[SignalRule, float, Evidence]]:
+        hits: list[tuple[SignalRule, float, Evidence]] = []
+        seen: set[str] = set()
+        for code, significance in markers:
+            code = (code or "").strip()
+            significance = (significance or "").strip()
+            rule = self._marker_rules.get(code)
+            factor = MARKER_SIGNIFICANCE_FACTOR.get(significance, 0.5)
+            if rule is None or code in seen or factor == 0:
+                continue
+            seen.add(code)
+            name = self._marker_names.get(code, rule.note)
+            weight = round(rule.relevance_weight * factor, 4)
+            ev = Evidence(
+                kind="policy-marker",
+                detail=f"policy marker {code} {name} (significance {significance or '?'})",
+                weight=weight,
+                code=code,
+                name=name,
+                significance=significance,
+            )
+            hits.append((rule, weight, ev))
+        return hits
+
+
+@lru_cache(maxsize=8)
+def _load_tagger(data_dir: str, provisions_path: str) -> Tagger:
+    directory = Path(data_dir)
+    catalogue = load_provisions(Path(provisions_path))
+    signals_path = directory / "signals.csv"
+    return Tagger(
+        catalogue,
+        load_vocabulary(directory / "vocabulary.csv", catalogue),
+        load_relevance(directory / "relevance.csv"),
+        load_sectors(directory / "sectors.csv", catalogue),
+        load_signals(signals_path, catalogue) if signals_path.is_file() else [],
+        sector_names=load_codelist_names("Sector"),
+        sector_category_names=load_codelist_names("SectorCategory"),
+        marker_names=load_codelist_names("PolicyMarker"),
+    )
