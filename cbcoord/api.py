@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from ninja import NinjaAPI
 
 from cbcoord.activities.api import router as activities_router
@@ -20,6 +22,8 @@ api = NinjaAPI(
         "Anonymous callers read published data only."
     ),
     urls_namespace="api",
+    # Swagger UI (served from ninja's own static files) sets inline styles.
+    docs_decorator=csp_update({"style-src": [UNSAFE_INLINE]}),
 )
 install_error_handlers(api)
 api.add_router("/", registry_router)

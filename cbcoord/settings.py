@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from cbcoord.core.env import env_bool, env_int, env_list, env_str
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "ninja",
+    "axes",
     # cbcoord's own apps, from the ground floor up (see README, "Layout"): an app imports only
     # from the apps listed before it, and load_reference runs their loaders in this order.
     "cbcoord.iati",
@@ -72,7 +75,43 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cbcoord.core.middleware.HtmxLoginRedirectMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and refuses locked-out ones before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after CBCOORD_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username, or from one address, logins stop for CBCOORD_LOGIN_LOCKOUT_MINUTES; the
+# secretariat can lift a lockout at /accounts/lockouts/. A successful login clears the count.
+AXES_FAILURE_LIMIT = env_int("CBCOORD_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("CBCOORD_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): the pages load only their own scripts, styles and
+# images; nothing inline runs; no other site may frame them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 if not DEBUG:
     # Serves the collected static files in production; runserver serves them while DEBUG is on.

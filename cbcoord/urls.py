@@ -33,6 +33,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/tokens/", accounts_views.api_tokens, name="api-tokens"),
+    path("accounts/lockouts/", accounts_views.login_lockouts, name="login-lockouts"),
     path(
         "accounts/tokens/<int:pk>/revoke/",
         accounts_views.api_token_revoke_view,

@@ -14,3 +14,6 @@ from cbcoord.settings import *  # noqa: F403
 
 # Hashing cost buys nothing in tests and dominates fixtures that create users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Login throttling counts failed logins per test run; the tests of it turn it on.
+AXES_ENABLED = False

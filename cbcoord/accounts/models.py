@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +39,18 @@ class User(AbstractUser):
     def is_secretariat(self) -> bool:
         return self.is_active and (self.role == Role.SECRETARIAT or self.is_superuser)
 
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        # Tokens made under the old password stop working once the new one is saved: a
+        # password is changed because someone else may know it.
+        self._revoke_tokens_on_save = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if getattr(self, "_revoke_tokens_on_save", False):
+            self._revoke_tokens_on_save = False
+            self.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -52,6 +66,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("None: until revoked.")
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -63,3 +80,7 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return secrets.token_urlsafe(32)
+
+    @property
+    def has_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
