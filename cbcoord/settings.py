@@ -201,6 +201,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 CBCOORD_MAX_UPLOAD_BYTES = env_int("CBCOORD_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 CBCOORD_URL_IMPORT_MAX_BYTES = env_int("CBCOORD_URL_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 CBCOORD_URL_IMPORT_TIMEOUT = env_int("CBCOORD_URL_IMPORT_TIMEOUT", default=60)
+# The whole download, however slowly the server sends (seconds), and downloads at once per
+# server process (the others wait their turn).
+CBCOORD_URL_IMPORT_DEADLINE = env_int("CBCOORD_URL_IMPORT_DEADLINE", default=900)
+CBCOORD_URL_IMPORT_CONCURRENCY = env_int("CBCOORD_URL_IMPORT_CONCURRENCY", default=2)
 # Reader processes for an IATI file of 8 MB or more (0: read in the importing process).
 CBCOORD_IMPORT_READERS = env_int("CBCOORD_IMPORT_READERS", default=2)
 # Uploads and URL imports from the web pages and the API import in a background thread; the

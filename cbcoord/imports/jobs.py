@@ -23,7 +23,7 @@ from django.utils import timezone
 from cbcoord.accounts.actors import Actor
 from cbcoord.core.errors import ServiceError
 from cbcoord.imports import importer as services
-from cbcoord.imports.fetch import fetch_url_to_tempfile
+from cbcoord.imports.fetch import download_slot, fetch_url_to_tempfile
 from cbcoord.imports.models import ImportRun, ImportStage, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -99,12 +99,13 @@ def _import(run_id: int, user_id: int | None, path: Path | None, url: str | None
         user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
         if path is None:
             assert url is not None
-            services.set_stage(run, ImportStage.DOWNLOADING)
-            try:
-                path = fetch_url_to_tempfile(url, progress=_heartbeat(run))
-            except ServiceError as error:  # unreachable, too large, too slow, ...
-                services.finish_run(run, ImportStatus.REFUSED, error.message)
-                return None
+            with download_slot(on_wait=lambda: services.set_stage(run, ImportStage.WAITING)):
+                services.set_stage(run, ImportStage.DOWNLOADING)
+                try:
+                    path = fetch_url_to_tempfile(url, progress=_heartbeat(run))
+                except ServiceError as error:  # unreachable, too large, too slow, ...
+                    services.finish_run(run, ImportStatus.REFUSED, error.message)
+                    return None
         services.run_import(run, user=user, path=path)
     except Exception as error:
         # run_import records (and logs) what fails while it writes; this is the rest.
