@@ -7,7 +7,7 @@ import json
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.core.api_errors import ErrorOut
@@ -42,7 +42,12 @@ class ImportRunOut(Schema):
     byte_size: int
     iati_version: str
     strict: bool
-    status: str
+    status: str = Field(
+        ...,
+        alias="shown_status",
+        description="running, completed, refused, failed, or interrupted (its process ended; "
+        "importing the same file again completes it)",
+    )
     stage: str
     message: str
     started_at: datetime.datetime
@@ -99,7 +104,7 @@ def create_import(request: HttpRequest) -> object:
 
     The import runs in the background (unless the server is configured otherwise): the answer is
     the run as it starts, `status` "running"; `GET /api/imports/{id}` until it is "completed",
-    "refused" or "failed"."""
+    "refused", "failed" or "interrupted" (its process ended: import the same file again)."""
     user = api_user(request)
     selectors.import_allowed(user)
     if request.content_type == "multipart/form-data":

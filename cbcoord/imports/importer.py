@@ -39,6 +39,7 @@ from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetim
 from cbcoord.iati.parser import check_file
 from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
 from cbcoord.iati.records import DataQualityWarning, IatiFileError, RefusedActivity
+from cbcoord.imports import history as imports_history
 from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
 from cbcoord.imports.permissions import importing_for
 from cbcoord.registry.matching import OrganisationMatcher
@@ -307,12 +308,17 @@ def _run(
         try:
             info = check_file(path, count_activities=False)
         except IatiFileError as error:
-            finish_run(run, ImportStatus.REFUSED, error.message)
+            # Named as the user named it (an upload's temporary file has a name of its own),
+            # with the size and hash of what was received.
+            run.sha256, run.byte_size = _digest(path)
+            message = error.message.replace(path.name, run.file_name or path.name)
+            finish_run(run, ImportStatus.REFUSED, message)
             return run
         run.sha256, run.byte_size, run.iati_version = (
             info.sha256,
             info.byte_size,
-            info.version or "",
+            # A file without a version attribute is read as 2.03 (a file warning says so).
+            info.version or "2.03",
         )
         run.file_warnings = [warning.to_dict() for warning in info.warnings]
         run.progressed_at = timezone.now()
@@ -347,6 +353,12 @@ def _run(
             raise
     finally:
         reader.close()
+    # Activities carrying warnings: those written and those unchanged alike.
+    run.with_warnings = (
+        Activity.objects.filter(import_run=run, withdrawn_at__isnull=True)
+        .exclude(warnings=[])
+        .count()
+    )
     if not (run.added or run.updated or run.unchanged or run.held_back or run.refused):
         # The check does not count activities (the readers do): said here instead.
         run.file_warnings.append(
@@ -357,12 +369,40 @@ def _run(
 
 
 def finish_run(run: ImportRun, status: str, message: str) -> None:
-    """End ``run`` with ``status`` (an ``ImportStatus``) and the message for the user."""
+    """End ``run`` with ``status`` (an ``ImportStatus``) and the message for the user. A
+    completed run also ends the earlier runs of the same source that were left running by a
+    process that died: this run has done what they had begun."""
     run.stage = ImportStage.DONE
     run.status = status
     run.message = message
     run.finished_at = timezone.now()
     run.save()
+    if status == ImportStatus.COMPLETED:
+        ImportRun.objects.filter(
+            source=run.source,
+            source_kind=run.source_kind,
+            status=ImportStatus.RUNNING,
+            started_at__lt=run.started_at,
+        ).exclude(pk=run.pk).update(
+            status=ImportStatus.INTERRUPTED,
+            stage=ImportStage.DONE,
+            finished_at=run.finished_at,
+            message=f"Interrupted; import run #{run.pk} of the same file completed it.",
+        )
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file (for the record of a refused one)."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return "", 0
+    return digest.hexdigest(), size
 
 
 class _Importer:
@@ -580,6 +620,7 @@ class _Importer:
             before = Activity.objects.aggregate(last=Max("pk"))["last"] or 0
         bulk_insert(Activity, INSERT_FIELDS, to_create)
         bulk_update(Activity, UPDATE_FIELDS, to_update)
+        created_pks: list[int] = []
         if to_create:
             new_ids = dict(
                 Activity.objects.filter(pk__gt=before).values_list("iati_identifier", "pk")
@@ -587,6 +628,12 @@ class _Importer:
             for item in written:
                 if item.pk is None:
                     item.pk = new_ids[item.iati_identifier]
+                    created_pks.append(item.pk)
+        reason = f"IATI import run #{run.pk}"
+        imports_history.record(created_pks, kind="+", reason=reason, user_id=run.user_id)
+        imports_history.record(
+            [row[-1] for row in to_update], kind="~", reason=reason, user_id=run.user_id
+        )
         if unchanged_pks:
             Activity.objects.filter(pk__in=unchanged_pks).update(import_run=run)
         for pk, parsed in held_back:
@@ -659,21 +706,25 @@ class _Importer:
         gone = Activity.objects.filter(
             source_key__in=self.source_keys, withdrawn_at__isnull=True
         ).exclude(import_run=self.run)
-        if self.refused_identifiers:  # few, usually: filtered here rather than in the query
-            pks = [
-                pk
-                for pk, identifier in gone.values_list("pk", "iati_identifier")
-                if identifier not in self.refused_identifiers
-            ]
-            now = timezone.now()
-            self.run.withdrawn = sum(
-                Activity.objects.filter(pk__in=pks[i : i + 10_000]).update(
-                    withdrawn_at=now, import_run=self.run
-                )
-                for i in range(0, len(pks), 10_000)
+        # Few, usually: the refused ones are filtered here rather than in the query.
+        pks = [
+            pk
+            for pk, identifier in gone.values_list("pk", "iati_identifier")
+            if identifier not in self.refused_identifiers
+        ]
+        now = timezone.now()
+        self.run.withdrawn = sum(
+            Activity.objects.filter(pk__in=pks[i : i + 10_000]).update(
+                withdrawn_at=now, import_run=self.run
             )
-        else:
-            self.run.withdrawn = gone.update(withdrawn_at=timezone.now(), import_run=self.run)
+            for i in range(0, len(pks), 10_000)
+        )
+        imports_history.record(
+            pks,
+            kind="~",
+            reason=f"withdrawn: not in IATI import run #{self.run.pk}",
+            user_id=self.run.user_id,
+        )
         self.run.save(update_fields=["withdrawn"])
 
 

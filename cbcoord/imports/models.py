@@ -17,6 +17,7 @@ class ImportStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     REFUSED = "refused", _("File refused")
     FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class ImportStage(models.TextChoices):
@@ -47,7 +48,7 @@ class ImportRun(models.Model):
         related_name="import_runs",
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.RUNNING
     )
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
@@ -81,6 +82,15 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name or self.source} ({self.get_status_display()})"
+
+    @property
+    def shown_status(self) -> str:
+        """The status as pages and the API report it: a run still marked running whose
+        process has ended is "interrupted"."""
+        return ImportStatus.INTERRUPTED if self.stalled else self.status
+
+    def get_shown_status_display(self) -> str:
+        return str(ImportStatus(self.shown_status).label)
 
     @property
     def stalled(self) -> bool:

@@ -45,12 +45,17 @@ class Command(BaseCommand):
         for source in options["sources"]:
             run = self._import(source, user=user, strict=options["strict"])
             self.stdout.write(
-                f"{source}: {run.get_status_display()} — added {run.added}, updated {run.updated}, "
+                f"{source}: {run.get_shown_status_display()} — added {run.added}, updated {run.updated}, "
                 f"unchanged {run.unchanged}, refused {run.refused}, withdrawn {run.withdrawn}, "
                 f"held back {run.held_back}, with warnings {run.with_warnings} (run {run.pk})"
             )
             if run.message:
                 self.stderr.write(f"  {run.message}")
+            for warning in run.file_warnings:
+                line = f" line {warning['line']}" if warning.get("line") else ""
+                self.stderr.write(
+                    f"  file warning{line} <{warning['element']}>: {warning['reason']}"
+                )
             for refusal in run.refusals.all()[:20]:
                 self.stderr.write(
                     f"  refused {refusal.identifier or '?'} line {refusal.line} "
