@@ -8,15 +8,16 @@ from typing import Any, ClassVar
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cbcoord.accounts.permissions import is_secretariat
 
 
 class CbcoordAdminSite(admin.AdminSite):
-    site_header = "cbcoord administration"
+    site_header = _("cbcoord administration")
     site_title = "cbcoord"
-    index_title = "Secretariat back office"
+    index_title = _("Secretariat back office")
 
     def has_permission(self, request: HttpRequest) -> bool:
         return is_secretariat(request.user)

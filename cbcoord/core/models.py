@@ -32,6 +32,12 @@ class MultilingualTitle(models.Model):
     title_es = models.CharField(_("title (Spanish)"), max_length=500, blank=True)
     title_fr = models.CharField(_("title (French)"), max_length=500, blank=True)
     title_pt = models.CharField(_("title (Portuguese)"), max_length=500, blank=True)
+    unofficial_titles = models.JSONField(
+        _("unofficial translations"),
+        default=list,
+        blank=True,
+        help_text=_("Languages whose title is cbcoord's translation, not an official text."),
+    )
 
     class Meta:
         abstract = True
@@ -41,3 +47,13 @@ class MultilingualTitle(models.Model):
         from cbcoord.core.i18n import localized
 
         return localized(self, "title")
+
+    @property
+    def title_is_unofficial(self) -> bool:
+        """Whether the title shown in the reader's language is an unofficial translation."""
+        from cbcoord.core.i18n import current_language
+
+        language = current_language()
+        return bool(getattr(self, f"title_{language}", "")) and language in (
+            self.unofficial_titles or []
+        )

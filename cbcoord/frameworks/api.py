@@ -22,6 +22,9 @@ class InstrumentOut(Schema):
     title_es: str
     title_fr: str
     title_pt: str
+    unofficial_titles: list[str] = Field(
+        ..., description="Languages whose title is cbcoord's translation, not an official text."
+    )
     version: str
     publisher: str
     verification: str
@@ -41,6 +44,9 @@ class ProvisionOut(Schema):
     title_es: str
     title_fr: str
     title_pt: str
+    unofficial_titles: list[str] = Field(
+        ..., description="Languages whose title is cbcoord's translation, not an official text."
+    )
     verification: str
     is_verified: bool
 

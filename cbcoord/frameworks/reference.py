@@ -21,17 +21,61 @@ CODE_PATTERNS = {
 DEFAULT_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]*(\.[A-Z0-9]+)*(-[A-Z0-9.]+)*$")
 
 
+LANGUAGES = ("es", "fr", "pt")
+
+
+def load_translations(data_dir: Path = DATA_DIR) -> dict[str, dict[str, tuple[str, bool]]]:
+    """Titles in Spanish, French and Portuguese that the main files lack:
+    ``{code: {language: (title, official)}}`` (``provision_translations.csv``)."""
+    path = data_dir / "provision_translations.csv"
+    found: dict[str, dict[str, tuple[str, bool]]] = {}
+    if not path.is_file():
+        return found
+    for line, row in read_csv(path, required=("code", "language", "title", "status")):
+        if row["language"] not in LANGUAGES:
+            raise ReferenceDataError(
+                f"{path.name} line {line}: unknown language {row['language']!r}"
+            )
+        if row["status"] not in ("official", "unofficial"):
+            raise ReferenceDataError(
+                f"{path.name} line {line}: status is official or unofficial, not {row['status']!r}"
+            )
+        found.setdefault(row["code"], {})[row["language"]] = (
+            row["title"],
+            row["status"] == "official",
+        )
+    return found
+
+
+def _titles(row: dict[str, str], translated: dict[str, tuple[str, bool]]) -> dict[str, object]:
+    """The title columns of a row, filled from the translations where the row has none, with
+    the languages whose title is an unofficial translation."""
+    values: dict[str, object] = {"title_en": row["title_en"]}
+    unofficial = []
+    for language in LANGUAGES:
+        own = row.get(f"title_{language}", "")
+        if own:
+            values[f"title_{language}"] = own
+        elif language in translated:
+            title, official = translated[language]
+            values[f"title_{language}"] = title
+            if not official:
+                unofficial.append(language)
+        else:
+            values[f"title_{language}"] = ""
+    values["unofficial_titles"] = unofficial
+    return values
+
+
 def load_instruments(report: LoadReport, data_dir: Path = DATA_DIR) -> None:
+    translations = load_translations(data_dir)
     for _line, row in read_csv(data_dir / "instruments.csv", required=("code", "kind", "title_en")):
         upsert(
             Instrument,
             lookup={"code": row["code"]},
             values={
                 "kind": row["kind"],
-                "title_en": row["title_en"],
-                "title_es": row.get("title_es", ""),
-                "title_fr": row.get("title_fr", ""),
-                "title_pt": row.get("title_pt", ""),
+                **_titles(row, translations.get(row["code"], {})),
                 "version": row.get("version", ""),
                 "publisher": row.get("publisher", ""),
                 "verification": row.get("verification", ""),
@@ -44,6 +88,7 @@ def load_instruments(report: LoadReport, data_dir: Path = DATA_DIR) -> None:
 
 def load_provisions(report: LoadReport, data_dir: Path = DATA_DIR) -> None:
     path = data_dir / "provisions.csv"
+    translations = load_translations(data_dir)
     instruments = {instrument.code: instrument for instrument in Instrument.objects.all()}
     loaded: dict[str, Provision] = {}
     required = ("instrument", "code", "parent_code", "kind", "title_en")
@@ -77,10 +122,7 @@ def load_provisions(report: LoadReport, data_dir: Path = DATA_DIR) -> None:
                 "kind": row["kind"],
                 "number": row.get("number", ""),
                 "depth": 0 if parent is None else parent.depth + 1,
-                "title_en": row["title_en"],
-                "title_es": row.get("title_es", ""),
-                "title_fr": row.get("title_fr", ""),
-                "title_pt": row.get("title_pt", ""),
+                **_titles(row, translations.get(code, {})),
                 "verification": row.get("verification", ""),
                 "source": row.get("source", ""),
                 "sort_order": int(row.get("sort_order") or line),
