@@ -21,7 +21,7 @@ from cbcoord.activities.models import (
 from cbcoord.core.bulk import bulk_insert
 from cbcoord.iati import records as model
 from cbcoord.registry.matching import OrganisationMatcher
-from cbcoord.registry.models import Member
+from cbcoord.registry.models import Member, RecipientRegionCover
 
 
 def canonical_json(data: Mapping[str, Any]) -> str:
@@ -34,9 +34,22 @@ def content_hash(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
-def region_of_country_map() -> dict[str, int]:
-    """ISO country code -> WCO region id, from the members."""
-    return dict(Member.objects.exclude(iso_code="").values_list("iso_code", "region_id"))
+def region_of_country_map() -> dict[str, tuple[int, ...]]:
+    """Where an activity's recipients put it: ISO country code -> its member's WCO region,
+    and ``dac:<code>`` (an OECD DAC recipient region) -> every WCO region it covers
+    (``registry.RecipientRegionCover``)."""
+    found: dict[str, set[int]] = {}
+    for iso_code, region_id in Member.objects.exclude(iso_code="").values_list(
+        "iso_code", "region_id"
+    ):
+        found.setdefault(iso_code, set()).add(region_id)
+    for dac_code, region_id in RecipientRegionCover.objects.values_list("dac_code", "region_id"):
+        found.setdefault(f"dac:{dac_code}", set()).add(region_id)
+    return {key: tuple(sorted(ids)) for key, ids in found.items()}
+
+
+# IATI RegionVocabulary 1: OECD DAC region codes (the default when a file names none).
+DAC_VOCABULARIES = frozenset({"", "1"})
 
 
 class Indexable(Protocol):
@@ -54,7 +67,7 @@ def write_index_rows(
     *,
     replace: Iterable[int] = (),
     organisations: OrganisationMatcher | None = None,
-    region_of_country: Mapping[str, int] | None = None,
+    region_of_country: Mapping[str, tuple[int, ...]] | None = None,
 ) -> None:
     """(Re)write the index rows of ``activities`` (which must have primary keys).
 
@@ -76,7 +89,7 @@ def write_rows(
     *,
     replace: Iterable[int] = (),
     organisations: OrganisationMatcher | None = None,
-    region_of_country: Mapping[str, int] | None = None,
+    region_of_country: Mapping[str, tuple[int, ...]] | None = None,
 ) -> None:
     """``write_index_rows`` from rows already derived (the importer derives them as it reads)."""
     replace = list(replace)
@@ -97,12 +110,17 @@ def write_rows(
         seen_regions: set[int] = set()
         for code, percentage in index.countries:
             countries.append((pk, code, percentage))
-            region_id = region_of_country.get(code)
-            if region_id is not None and region_id not in seen_regions:
-                seen_regions.add(region_id)
-                wco_regions.append((pk, region_id))
+            for region_id in region_of_country.get(code, ()):
+                if region_id not in seen_regions:
+                    seen_regions.add(region_id)
+                    wco_regions.append((pk, region_id))
         for code, vocabulary, percentage in index.regions:
             regions.append((pk, code, vocabulary, percentage))
+            if vocabulary in DAC_VOCABULARIES:
+                for region_id in region_of_country.get(f"dac:{code}", ()):
+                    if region_id not in seen_regions:
+                        seen_regions.add(region_id)
+                        wco_regions.append((pk, region_id))
         for code, vocabulary, percentage in index.sectors:
             sectors.append((pk, code, vocabulary, percentage))
         codes = [code for code, _percentage in index.countries]

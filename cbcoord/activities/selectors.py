@@ -18,10 +18,11 @@ from cbcoord.activities.models import (
     ActivityCountry,
     ActivityParticipant,
     ActivityProvision,
+    ActivityRegion,
     ActivitySector,
 )
 from cbcoord.activities.permissions import may_create_activity_for, may_edit_activity
-from cbcoord.registry.models import Organisation
+from cbcoord.registry.models import Organisation, RecipientRegionCover
 from cbcoord.registry.visibility import visibility_q
 
 
@@ -178,3 +179,17 @@ def activity_rows(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
     a page of a 100,000-activity list sort and carry half a gigabyte), but with the title's
     narratives, which ``Activity.title`` shows in the reader's language."""
     return queryset.defer(*_LARGE_COLUMNS).annotate(title_narratives=F("data__title"))
+
+
+def covering_country_q(iso_code: str) -> Q:
+    """Activities that cover the member ``iso_code``: it is a recipient country, or a recipient
+    region (OECD DAC, vocabulary 1) covers it (``registry.RecipientRegionCover``)."""
+    code = iso_code.upper()
+    dac_codes = RecipientRegionCover.objects.filter(member__iso_code=code).values("dac_code")
+    return Q(Exists(ActivityCountry.objects.filter(activity=OuterRef("pk"), code=code))) | Q(
+        Exists(
+            ActivityRegion.objects.filter(
+                activity=OuterRef("pk"), code__in=dac_codes, vocabulary__in=["", "1"]
+            )
+        )
+    )

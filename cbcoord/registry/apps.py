@@ -21,3 +21,4 @@ class RegistryConfig(AppConfig):
         reference.load_regions(report)
         reference.load_members(report)
         reference.load_organisations(report)
+        reference.load_dac_regions(report)

@@ -288,3 +288,30 @@ class RegionalRole(TimeStampedModel, DemoFlagged):
 
     def is_current_on(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class RecipientRegionCover(models.Model):
+    """Which WCO region and member an OECD DAC recipient region (IATI Region codelist,
+    vocabulary 1: 489 "South America, regional", …) covers: a regional activity counts for
+    every member its recipient region covers. Shipped in ``data/dac_regions.csv``."""
+
+    dac_code = models.CharField(_("DAC region code"), max_length=10, db_index=True)
+    dac_name = models.CharField(_("DAC region"), max_length=200)
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="dac_covers", verbose_name=_("WCO region")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="dac_covers", verbose_name=_("member")
+    )
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["dac_code", "region", "member"]
+        verbose_name = _("DAC region cover")
+        verbose_name_plural = _("DAC region covers")
+        constraints = [
+            models.UniqueConstraint(fields=["dac_code", "member"], name="unique_dac_region_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dac_code} → {self.member}"

@@ -8,7 +8,13 @@ import pycountry
 from django.utils.text import slugify
 
 from cbcoord.core.reference import LoadReport, ReferenceDataError, read_csv, upsert
-from cbcoord.registry.models import Member, Organisation, OrganisationKind, Region
+from cbcoord.registry.models import (
+    Member,
+    Organisation,
+    OrganisationKind,
+    RecipientRegionCover,
+    Region,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Codes withdrawn from ISO 3166-1 or user-assigned, kept as the WCO list prints them.
@@ -110,3 +116,42 @@ def load_organisations(report: LoadReport, data_dir: Path = DATA_DIR) -> None:
             },
             report=report,
         )
+
+
+def load_dac_regions(report: LoadReport, data_dir: Path = DATA_DIR) -> None:
+    """The WCO regions and members each DAC recipient region covers (``dac_regions.csv``);
+    rows no longer in the file are removed."""
+    path = data_dir / "dac_regions.csv"
+    regions = {region.code: region for region in Region.objects.all()}
+    members = {member.iso_code: member for member in Member.objects.exclude(iso_code="")}
+    wanted: set[tuple[str, int]] = set()
+    required = ("dac_code", "dac_name", "wco_region", "iso_codes")
+    for line, row in read_csv(path, required=required):
+        region = regions.get(row["wco_region"])
+        if region is None:
+            raise ReferenceDataError(
+                f"{path.name} line {line}: unknown WCO region {row['wco_region']!r}"
+            )
+        for iso_code in filter(
+            None, (code.strip().upper() for code in row["iso_codes"].split(";"))
+        ):
+            member = members.get(iso_code)
+            if member is None or member.region_id != region.pk:
+                raise ReferenceDataError(
+                    f"{path.name} line {line}: {iso_code} is not a member of {region.code}"
+                )
+            wanted.add((row["dac_code"], member.pk))
+            upsert(
+                RecipientRegionCover,
+                lookup={"dac_code": row["dac_code"], "member": member},
+                values={
+                    "dac_name": row["dac_name"],
+                    "region": region,
+                    "source": row.get("source", ""),
+                },
+                report=report,
+            )
+    for cover in RecipientRegionCover.objects.all():
+        if (cover.dac_code, cover.member_id) not in wanted:
+            cover.delete()
+            report.record("recipientregioncover", "deleted")
