@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cbcoord.frameworks",
     "cbcoord.activities",
     "cbcoord.imports",
+    "cbcoord.needs",
     "cbcoord.dashboard",
     "cbcoord.demo",
 ]
@@ -215,6 +216,8 @@ CBCOORD_IMPORT_IN_BACKGROUND = env_bool("CBCOORD_IMPORT_IN_BACKGROUND", default=
 CBCOORD_IMPORT_STALLED_MINUTES = env_int("CBCOORD_IMPORT_STALLED_MINUTES", default=10)
 # URL imports refuse hosts on loopback and private networks (no server-side request forgery).
 CBCOORD_URL_IMPORT_ALLOW_PRIVATE = env_bool("CBCOORD_URL_IMPORT_ALLOW_PRIVATE", default=False)
+# The largest spreadsheet of needs accepted by the intake page.
+CBCOORD_NEEDS_INTAKE_MAX_BYTES = env_int("CBCOORD_NEEDS_INTAKE_MAX_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
