@@ -1,0 +1,496 @@
+"""Matching needs and activities: which activities may answer a need, and which needs an
+activity may answer. One rule, read in both directions (``suggestions_for_needs`` does the
+work; ``needs_for_activity`` asks it about one activity).
+
+An activity is suggested for a need when all three hold:
+
+- **provision**: it supports one of the need's provisions (``ActivityProvision``), the
+  provision one above it in the hierarchy (its parent: broader) or one below (a part:
+  narrower), or a provision linked to it by the instrument cross-walk
+  (``frameworks.selectors.provision_equivalents``);
+- **place**: the member is a recipient country of the activity, or a recipient region of the
+  activity covers the member (``registry.RecipientRegionCover``, as
+  ``activities.selectors.covering_country_q``);
+- **time**: the activity's dates overlap the need's window (``window_start`` or, without it,
+  the date the need was identified, to ``window_end`` or open), ends touching; an activity
+  without a start or an end date is open on that side.
+
+Withdrawn and cancelled activities (IATI status 5) are never suggested, nor activities the
+reader may not see. The score adds the points of the best provision relation (same 50,
+cross-walk 40, narrower 35, broader 25; +5 for each further need provision matched, up to +10),
+the place (recipient country 30, covering region 15) and the time (dates within the window
+20, open dates 10). Suggestions are ranked by score, then by the latest start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from cbcoord.accounts.actors import Actor
+from cbcoord.activities.models import (
+    Activity,
+    ActivityCountry,
+    ActivityProvision,
+    ActivityRegion,
+)
+from cbcoord.activities.selectors import activity_rows, activity_visible
+from cbcoord.frameworks.models import Provision
+from cbcoord.frameworks.selectors import provision_equivalents
+from cbcoord.needs.models import LinkState, Need, NeedActivityLink, NeedStatus
+from cbcoord.needs.selectors import need_visible
+from cbcoord.registry.models import RecipientRegionCover
+
+CANCELLED = "5"  # IATI ActivityStatus
+
+#: Points of each reason (module docstring).
+POINTS = {
+    "same": 50,
+    "crosswalk": 40,
+    "narrower": 35,
+    "broader": 25,
+    "country": 30,
+    "region": 15,
+    "dates": 20,
+    "open": 10,
+}
+EXTRA_PROVISION_POINTS = 5
+EXTRA_PROVISION_LIMIT = 10
+RELATION_ORDER = ("same", "crosswalk", "narrower", "broader")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason for a suggestion. ``kind``: same, crosswalk, narrower, broader (provision),
+    country, region (place), dates, open (time)."""
+
+    kind: str
+    points: int
+    need_code: str = ""
+    activity_code: str = ""
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        """The reason in the reader's language."""
+        values = {"need": self.need_code, "activity": self.activity_code, "detail": self.detail}
+        texts = {
+            "same": _("Same provision: %(need)s"),
+            "crosswalk": _("Cross-walk: %(activity)s answers the same need as %(need)s"),
+            "narrower": _("Part of the provision: %(activity)s is part of %(need)s"),
+            "broader": _("Broader provision: %(activity)s contains %(need)s"),
+            "country": _("Recipient country: %(detail)s"),
+            "region": _("Regional activity: its recipient region %(detail)s covers the member"),
+            "dates": _("Dates overlap the need's window (%(detail)s)"),
+            "open": _("Open dates (%(detail)s)"),
+            "extra": _("Also matches %(need)s"),
+        }
+        return texts.get(self.kind, self.kind) % values
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "points": self.points,
+            "need_code": self.need_code,
+            "activity_code": self.activity_code,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Reason | None:
+        if not isinstance(value, dict) or "kind" not in value:
+            return None
+        return cls(
+            kind=str(value["kind"]),
+            points=int(value.get("points") or 0),
+            need_code=str(value.get("need_code") or ""),
+            activity_code=str(value.get("activity_code") or ""),
+            detail=str(value.get("detail") or ""),
+        )
+
+
+@dataclass
+class Suggestion:
+    """An activity that may answer a need, its score and the reasons."""
+
+    need_id: int
+    activity_id: int
+    score: int
+    reasons: tuple[Reason, ...]
+    start: dt.date | None = None
+    activity: Activity | None = None
+    link: NeedActivityLink | None = None
+
+    @property
+    def state(self) -> str:
+        return self.link.state if self.link is not None else LinkState.SUGGESTED
+
+    @property
+    def reason_texts(self) -> list[str]:
+        return [reason.text for reason in self.reasons]
+
+
+@dataclass
+class NeedMatch:
+    """A need that an activity may answer, with the score and reasons."""
+
+    need: Need
+    suggestion: Suggestion
+
+    @property
+    def score(self) -> int:
+        return self.suggestion.score
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.suggestion.reasons
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass
+class _Catalogue:
+    """The provisions' hierarchy and the cross-walk, read once per matching."""
+
+    codes: dict[int, str] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    parent: dict[int, int | None] = field(default_factory=dict)
+    children: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    equivalents: dict[int, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> _Catalogue:
+        catalogue = cls()
+        for pk, code, parent_id in Provision.objects.values_list("pk", "code", "parent_id"):
+            catalogue.codes[pk] = code
+            catalogue.ids[code] = pk
+            catalogue.parent[pk] = parent_id
+            if parent_id is not None:
+                catalogue.children[parent_id].append(pk)
+        return catalogue
+
+    def crosswalk(self, provision_id: int) -> set[int]:
+        if provision_id not in self.equivalents:
+            code = self.codes[provision_id]
+            self.equivalents[provision_id] = {
+                self.ids[other]
+                for other in provision_equivalents(codes=[code])
+                if other != code and other in self.ids
+            }
+        return self.equivalents[provision_id]
+
+    def targets(self, provision_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
+        """For a need's provisions: each provision an activity may support, with how it
+        relates (kind, the need's provision), best relation first."""
+        found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for pid in provision_ids:
+            found[pid].append(("same", pid))
+            for other in self.crosswalk(pid):
+                found[other].append(("crosswalk", pid))
+            for child in self.children.get(pid, ()):
+                found[child].append(("narrower", pid))
+            parent = self.parent.get(pid)
+            if parent is not None:
+                found[parent].append(("broader", pid))
+        for relations in found.values():
+            relations.sort(key=lambda item: RELATION_ORDER.index(item[0]))
+        return found
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _window(need: Need) -> tuple[dt.date | None, dt.date | None]:
+    return need.window_start or need.identified_on, need.window_end
+
+
+def _span(start: dt.date | None, end: dt.date | None) -> str:
+    return f"{start.isoformat() if start else '…'} – {end.isoformat() if end else '…'}"
+
+
+def suggestions_for_needs(
+    needs: Sequence[Need],
+    *,
+    user: Actor | None,
+    activity_ids: Iterable[int] | None = None,
+    limit: int | None = 20,
+    include_decided: bool = False,
+    load_activities: bool = True,
+) -> dict[int, list[Suggestion]]:
+    """Suggested activities for each of ``needs`` (by need pk), ranked, at most ``limit``
+    each. Only open needs get suggestions; only activities ``user`` may read are suggested
+    (``activity_ids`` narrows them further). Activities already confirmed or rejected for a
+    need are left out unless ``include_decided``."""
+    result: dict[int, list[Suggestion]] = {need.pk: [] for need in needs}
+    open_needs = [need for need in needs if need.status in NeedStatus.open_statuses()]
+    if not open_needs:
+        return result
+    catalogue = _Catalogue.load()
+    need_provisions: dict[int, list[int]] = defaultdict(list)
+    for need_id, provision_id in Need.provisions.through.objects.filter(
+        need_id__in=[need.pk for need in open_needs]
+    ).values_list("need_id", "provision_id"):
+        need_provisions[need_id].append(provision_id)
+    targets = {need.pk: catalogue.targets(need_provisions[need.pk]) for need in open_needs}
+    all_targets = {pid for found in targets.values() for pid in found}
+    if not all_targets:
+        return result
+
+    # The activities that may be suggested: readable, not withdrawn, not cancelled.
+    base = activity_visible(user, include_withdrawn=False).exclude(status=CANCELLED)
+    if activity_ids is not None:
+        base = base.filter(pk__in=list(activity_ids))
+    provisions_of: dict[int, list[int]] = defaultdict(list)
+    dates: dict[int, tuple[dt.date | None, dt.date | None]] = {}
+    for activity_id, provision_id, start, end in (
+        ActivityProvision.objects.filter(provision_id__in=all_targets)
+        .filter(activity_id__in=base.values("pk"))
+        .values_list("activity_id", "provision_id", "activity__start_date", "activity__end_date")
+    ):
+        provisions_of[activity_id].append(provision_id)
+        dates[activity_id] = (start, end)
+    if not provisions_of:
+        return result
+
+    # Where the candidates go: their recipient countries and (DAC) recipient regions.
+    members = {need.member_id: need.member for need in open_needs}
+    iso_codes = {member.iso_code.upper() for member in members.values() if member.iso_code}
+    covers: dict[int, list[str]] = defaultdict(list)
+    for member_id, dac_code in RecipientRegionCover.objects.filter(
+        member_id__in=list(members)
+    ).values_list("member_id", "dac_code"):
+        covers[member_id].append(dac_code)
+    dac_codes = {code for codes in covers.values() for code in codes}
+    # Rows of other activities are skipped below (``provisions_of`` names the candidates).
+    by_country: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for activity_id, code in ActivityCountry.objects.filter(code__in=iso_codes).values_list(
+        "activity_id", "code"
+    ):
+        for provision_id in provisions_of.get(activity_id, ()):
+            by_country[(provision_id, code)].add(activity_id)
+    by_region: dict[tuple[int, str], set[int]] = defaultdict(set)
+    if dac_codes:
+        for activity_id, code in ActivityRegion.objects.filter(
+            code__in=dac_codes, vocabulary__in=["", "1"]
+        ).values_list("activity_id", "code"):
+            for provision_id in provisions_of.get(activity_id, ()):
+                by_region[(provision_id, code)].add(activity_id)
+
+    for need in open_needs:
+        result[need.pk] = _suggest(
+            need,
+            targets[need.pk],
+            catalogue,
+            by_country,
+            by_region,
+            covers.get(need.member_id, []),
+            provisions_of,
+            dates,
+        )
+    _attach(result, include_decided=include_decided, limit=limit, load=load_activities)
+    return result
+
+
+def _suggest(
+    need: Need,
+    targets: dict[int, list[tuple[str, int]]],
+    catalogue: _Catalogue,
+    by_country: dict[tuple[int, str], set[int]],
+    by_region: dict[tuple[int, str], set[int]],
+    dac_codes: list[str],
+    provisions_of: dict[int, list[int]],
+    dates: dict[int, tuple[dt.date | None, dt.date | None]],
+) -> list[Suggestion]:
+    iso = (need.member.iso_code or "").upper()
+    place: dict[int, tuple[str, str]] = {}  # activity → (country|region, code)
+    for provision_id in targets:
+        for activity_id in by_country.get((provision_id, iso), ()) if iso else ():
+            place[activity_id] = ("country", iso)
+        for code in dac_codes:
+            for activity_id in by_region.get((provision_id, code), ()):
+                place.setdefault(activity_id, ("region", code))
+    window_start, window_end = _window(need)
+    suggestions = []
+    for activity_id, (place_kind, place_code) in place.items():
+        start, end = dates[activity_id]
+        if not (
+            (end is None or window_start is None or end >= window_start)
+            and (start is None or window_end is None or start <= window_end)
+        ):
+            continue
+        # The best relation for each of the need's provisions the activity meets.
+        best: dict[int, tuple[str, int]] = {}
+        for provision_id in provisions_of[activity_id]:
+            for kind, need_provision in targets.get(provision_id, ()):
+                current = best.get(need_provision)
+                if current is None or RELATION_ORDER.index(kind) < RELATION_ORDER.index(current[0]):
+                    best[need_provision] = (kind, provision_id)
+        if not best:
+            continue
+        ranked = sorted(best.items(), key=lambda item: (RELATION_ORDER.index(item[1][0]), item[0]))
+        (need_provision, (kind, activity_provision)), *others = ranked
+        reasons = [
+            Reason(
+                kind,
+                POINTS[kind],
+                catalogue.codes[need_provision],
+                catalogue.codes[activity_provision],
+            )
+        ]
+        extra = 0
+        for other_need_provision, (_kind, other_activity_provision) in others:
+            if extra >= EXTRA_PROVISION_LIMIT:
+                break
+            extra += EXTRA_PROVISION_POINTS
+            reasons.append(
+                Reason(
+                    "extra",
+                    EXTRA_PROVISION_POINTS,
+                    catalogue.codes[other_need_provision],
+                    catalogue.codes[other_activity_provision],
+                )
+            )
+        reasons.append(Reason(place_kind, POINTS[place_kind], detail=place_code))
+        time_kind = "open" if start is None or end is None else "dates"
+        reasons.append(Reason(time_kind, POINTS[time_kind], detail=_span(start, end)))
+        suggestions.append(
+            Suggestion(
+                need_id=need.pk,
+                activity_id=activity_id,
+                score=sum(reason.points for reason in reasons),
+                reasons=tuple(reasons),
+                start=start,
+            )
+        )
+    suggestions.sort(
+        key=lambda s: (-s.score, -(s.start.toordinal() if s.start else 0), s.activity_id)
+    )
+    return suggestions
+
+
+def _attach(
+    result: dict[int, list[Suggestion]], *, include_decided: bool, limit: int | None, load: bool
+) -> None:
+    """Mark decided suggestions (leave them out unless asked), cut to ``limit``, and load the
+    activities shown."""
+    links = {
+        (link.need_id, link.activity_id): link
+        for link in NeedActivityLink.objects.filter(need_id__in=list(result)).exclude(
+            state=LinkState.SUGGESTED
+        )
+    }
+    wanted: set[int] = set()
+    for need_id, suggestions in result.items():
+        kept = []
+        for suggestion in suggestions:
+            suggestion.link = links.get((need_id, suggestion.activity_id))
+            if suggestion.link is not None and not include_decided:
+                continue
+            kept.append(suggestion)
+            if limit is not None and len(kept) >= limit:
+                break
+        result[need_id] = kept
+        wanted.update(suggestion.activity_id for suggestion in kept)
+    if not load or not wanted:
+        return
+    activities: dict[int, Activity] = {}
+    ordered = sorted(wanted)
+    for offset in range(0, len(ordered), 500):
+        chunk = ordered[offset : offset + 500]
+        for activity in activity_rows(
+            Activity.objects.filter(pk__in=chunk).select_related("reporting_org")
+        ):
+            activities[activity.pk] = activity
+    for suggestions in result.values():
+        for suggestion in suggestions:
+            suggestion.activity = activities.get(suggestion.activity_id)
+
+
+def suggestions_for_need(
+    need: Need, *, user: Actor | None, limit: int | None = 20, include_decided: bool = False
+) -> list[Suggestion]:
+    """The activities that may answer ``need``, ranked, with the reasons."""
+    return suggestions_for_needs([need], user=user, limit=limit, include_decided=include_decided)[
+        need.pk
+    ]
+
+
+def match(need: Need, activity: Activity, *, user: Actor | None) -> Suggestion | None:
+    """How ``activity`` answers ``need`` (None: matching would not suggest it)."""
+    found = suggestions_for_needs(
+        [need],
+        user=user,
+        activity_ids=[activity.pk],
+        limit=None,
+        include_decided=True,
+        load_activities=False,
+    )[need.pk]
+    return found[0] if found else None
+
+
+def needs_for_activity(
+    activity: Activity, *, user: Actor | None, limit: int | None = 20
+) -> list[NeedMatch]:
+    """The open needs ``user`` may read that ``activity`` may answer, ranked by score (the
+    same rule as ``suggestions_for_need``, read from the activity's side). Needs the
+    activity was already confirmed or rejected for are included, with their link."""
+    catalogue = _Catalogue.load()
+    provision_ids = list(
+        ActivityProvision.objects.filter(activity=activity).values_list("provision_id", flat=True)
+    )
+    if not provision_ids:
+        return []
+    related: set[int] = set()
+    for pid in provision_ids:
+        related.add(pid)
+        related.update(catalogue.crosswalk(pid))
+        related.update(catalogue.children.get(pid, ()))
+        parent = catalogue.parent.get(pid)
+        if parent is not None:
+            related.add(parent)
+    countries = list(activity.countries.values_list("code", flat=True))
+    dac_codes = list(
+        activity.recipient_regions.filter(vocabulary__in=["", "1"]).values_list("code", flat=True)
+    )
+    place = Q(member__iso_code__in=[code.upper() for code in countries])
+    if dac_codes:
+        place |= Q(
+            Exists(
+                RecipientRegionCover.objects.filter(
+                    member_id=OuterRef("member_id"), dac_code__in=dac_codes
+                )
+            )
+        )
+    needs = list(
+        need_visible(user)
+        .filter(status__in=NeedStatus.open_statuses())
+        .filter(place)
+        .filter(
+            Exists(
+                Need.provisions.through.objects.filter(
+                    need_id=OuterRef("pk"), provision_id__in=related
+                )
+            )
+        )
+        .select_related("member")
+    )
+    found = suggestions_for_needs(
+        needs,
+        user=user,
+        activity_ids=[activity.pk],
+        limit=None,
+        include_decided=True,
+        load_activities=False,
+    )
+    matches = [
+        NeedMatch(need=need, suggestion=found[need.pk][0]) for need in needs if found[need.pk]
+    ]
+    matches.sort(key=lambda m: (-m.score, m.need.key))
+    return matches[:limit] if limit is not None else matches
