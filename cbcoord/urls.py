@@ -11,6 +11,7 @@ from cbcoord.dashboard import views as dashboard_views
 from cbcoord.exports import views as export_views
 from cbcoord.frameworks import views as frameworks_views
 from cbcoord.imports import views as import_views
+from cbcoord.needs import views as need_views
 from cbcoord.registry import views as registry_views
 
 converters.register()  # before the API's routes are made into patterns, below
@@ -81,6 +82,16 @@ urlpatterns = [
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("needs/", need_views.need_list, name="need-list"),
+    path("needs/new/", need_views.need_create, name="need-create"),
+    path("needs/intake/", need_views.intake_page, name="need-intake"),
+    path("needs/intake/template.xlsx", need_views.intake_template, name="need-intake-template"),
+    path("needs/tfa/", need_views.tfa_matrix, name="tfa-matrix"),
+    path("needs/<slug:key>/", need_views.need_detail, name="need-detail"),
+    path("needs/<slug:key>/edit/", need_views.need_edit, name="need-edit"),
+    path("needs/<slug:key>/position/", need_views.need_position, name="need-position"),
+    path("needs/<slug:key>/links/", need_views.link_decide, name="need-link"),
+    path("needs/<slug:key>/delivery/", need_views.link_delivery, name="need-delivery"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
