@@ -10,6 +10,7 @@ import datetime
 import json
 import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
@@ -145,6 +146,7 @@ def demo_load(*, reset_passwords: bool = True) -> DemoResult:
         user.save()
         result.report.record("user", "created" if created else "updated")
     _load_demo_activities(result)
+    _load_demo_needs(result)
     return result
 
 
@@ -172,3 +174,153 @@ def _load_demo_activities(result: DemoResult) -> None:
             ActivityProvision.objects.get_or_create(
                 activity=activity, provision_id=provisions[code]
             )
+
+
+# Illustrative TFA commitments of the Dominican Republic for the measures whose TFA Database
+# page could not be read (cbcoord/needs/data/SOURCES.md): flagged demo, not its notifications.
+ILLUSTRATIVE_TFA = (
+    ("DO", "1.1", "A", None, "2017-02-22"),
+    ("DO", "3", "C", "2020-12-31", "2024-12-31"),
+    ("DO", "7.1", "B", "2019-12-31", "2020-12-31"),
+    ("DO", "7.4", "B", "2019-12-31", "2021-12-31"),
+    ("DO", "7.7", "C", "2021-12-31", "2025-12-31"),
+    ("DO", "10.4", "C", "2020-12-31", "2023-12-31"),
+)
+
+
+@dataclass(frozen=True)
+class DemoNeed:
+    iso_code: str
+    provisions: tuple[str, ...]
+    description: str
+    priority: str
+    source: str
+    source_reference: str
+    identified_on: str
+    reported_by: str  # organisation key
+    confirmed_by_member: bool = False
+    confirmed_activity: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+DEMO_NEEDS = (
+    DemoNeed(
+        "DO",
+        ("TFA-10.4",),
+        "Single window: connect the remaining border agencies (plant and animal health, "
+        "medicines) to the foreign-trade single window, with electronic permits.",
+        "high",
+        "meeting_decision",
+        "Development Partners Coordination Meeting, Americas and Caribbean, 14 March 2019",
+        "2019-03-14",
+        "wco",
+        extra={"estimated_cost": "850000", "currency": "USD", "estimated_duration_months": 24},
+    ),
+    DemoNeed(
+        "DO",
+        ("TFA-7.5", "RKC-GA-6.6"),
+        "Post-clearance audit: a risk-based audit programme and training for 20 auditors.",
+        "medium",
+        "self_assessment",
+        "DGA self-assessment against the Revised Kyoto Convention",
+        "2018-11-30",
+        "customs-do",
+        confirmed_by_member=True,
+    ),
+    DemoNeed(
+        "DO",
+        ("TFA-3",),
+        "Advance rulings on tariff classification and origin: procedure, legal basis and a "
+        "public register of rulings.",
+        "medium",
+        "diagnostic_mission",
+        "IDB diagnostic mission report (illustrative)",
+        "2018-06-01",
+        "idb",
+    ),
+    DemoNeed(
+        "JM",
+        ("TFA-3", "TFA-1.2"),
+        "Advance rulings: publish rulings on the internet and train the rulings unit.",
+        "medium",
+        "diagnostic_mission",
+        "USAID trade facilitation diagnostic (illustrative)",
+        "2018-03-01",
+        "usaid",
+        confirmed_activity="US-GOV-1-DEMO-TFA-JM",
+    ),
+    DemoNeed(
+        "JM",
+        ("RKC-GA-6.3",),
+        "Risk management: selectivity rules and a targeting centre for sea cargo.",
+        "high",
+        "strategic_plan",
+        "Jamaica Customs Agency strategic plan consultation (illustrative)",
+        "2019-03-14",
+        "wco",
+    ),
+)
+
+
+def _load_demo_needs(result: DemoResult) -> None:
+    """TFA commitments (the DR's and Jamaica's from the TFA Database, the DR's other measures
+    illustrative) and illustrative needs; safe to run again."""
+    from cbcoord.activities.models import Activity
+    from cbcoord.frameworks.models import Provision
+    from cbcoord.needs import reference as tfa_reference
+    from cbcoord.needs.models import LinkState, MemberPosition, Need
+    from cbcoord.needs.services import link_decide, need_create
+
+    tfa_reference.load_tfa_rows(
+        tfa_reference.read_tfa_rows(tfa_reference.TFA_NOTIFICATIONS),
+        is_demo=False,
+        report=result.report,
+    )
+    tfa_reference.load_tfa_rows(
+        [
+            tfa_reference.TfaRow(
+                iso_code=iso,
+                measure=measure,
+                category=category,
+                indicative_date=datetime.date.fromisoformat(indicative) if indicative else None,
+                definitive_date=datetime.date.fromisoformat(definitive),
+                source="Illustrative (cbcoord demo data), not the member's notification",
+            )
+            for iso, measure, category, indicative, definitive in ILLUSTRATIVE_TFA
+        ],
+        is_demo=True,
+        report=result.report,
+    )
+    for demo in DEMO_NEEDS:
+        member = Member.objects.select_related("organisation").get(iso_code=demo.iso_code)
+        need = Need.objects.filter(member=member, description=demo.description).first()
+        if need is None:
+            need = need_create(
+                user=SYSTEM,
+                member=member,
+                data={
+                    "provisions": list(Provision.objects.filter(code__in=demo.provisions)),
+                    "description": demo.description,
+                    "priority": demo.priority,
+                    "source": demo.source,
+                    "source_reference": demo.source_reference,
+                    "identified_on": datetime.date.fromisoformat(demo.identified_on),
+                    "recorded_by_organisation": Organisation.objects.get(key=demo.reported_by),
+                    **{
+                        key: (Decimal(str(value)) if key == "estimated_cost" else value)
+                        for key, value in demo.extra.items()
+                    },
+                },
+                is_demo=True,
+            )
+            if demo.confirmed_by_member:
+                need.member_position = MemberPosition.CONFIRMED
+                need.member_comment = "Our own self-assessment (illustrative)."
+                need.member_position_at = need.created_at
+                need.save()
+            result.report.record("need", "created")
+        else:
+            result.report.record("need", "unchanged")
+        if demo.confirmed_activity and not need.links.filter(state=LinkState.CONFIRMED).exists():
+            activity = Activity.objects.get(iati_identifier=demo.confirmed_activity)
+            link_decide(user=SYSTEM, need=need, activity=activity, state=LinkState.CONFIRMED)
