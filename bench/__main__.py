@@ -1,4 +1,5 @@
-"""`make bench`: IATI import throughput against a bare lxml iterparse of the same file.
+"""`make bench`: IATI import throughput against a bare lxml iterparse of the same file, and
+matching needs with activities (`--only matching` measures that alone; `bench/matching.py`).
 
 For each corpus size: the baseline (iterparse, clear each activity, extract nothing), then the
 full import (check, parse, validate against the schema and codelists, upsert) into a fresh
@@ -92,13 +93,42 @@ def _row(
     )
 
 
+def _matching() -> None:
+    """Matching 2,000 needs of 200 members against 100,000 activities, on SQLite."""
+    print("\nmatching: 200 members, 2,000 needs, 100,000 activities (SQLite)", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        result = _measure("matching", f"sqlite:///{scratch}/matching.sqlite3")
+    print(f"{'data written (bulk inserts)':<36} {result['populate_seconds']:8.2f} s", flush=True)
+    print(
+        f"{'all needs matched (top 20 each)':<36} {result['seconds']:8.2f} s "
+        f"{result['needs'] / result['seconds']:10.0f} needs/s   "
+        f"{result['suggestions']:.0f} suggestions for {result['needs_with_suggestions']:.0f} "
+        f"needs   peak RSS {result['peak_rss_mb']:6.0f} MB",
+        flush=True,
+    )
+    print(
+        f"{'one need (its page)':<36} {result['one_need_seconds']:8.2f} s\n"
+        f"{'one activity (its page)':<36} {result['one_activity_seconds']:8.2f} s",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument(
         "--sizes", default="10000,100000", help="corpus sizes, activities (comma-separated)"
     )
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
+    parser.add_argument(
+        "--only",
+        choices=("import", "matching"),
+        help="run one benchmark: the IATI import, or matching needs and activities",
+    )
     options = parser.parse_args()
+    if options.only != "import":
+        _matching()
+    if options.only == "matching":
+        return
     sizes = [int(size) for size in options.sizes.split(",")]
     cluster = None if options.no_postgres else _start_postgres()
     try:

@@ -2,6 +2,7 @@
 
 python -m bench.measure baseline CORPUS
 python -m bench.measure import CORPUS DATABASE_URL
+python -m bench.measure matching DATABASE_URL
 Prints one JSON line: {"seconds": ..., "activities": ..., "own_peak_rss_mb": ...}.
 
 The memory of the process and its reader processes together is sampled from outside, by the
@@ -75,9 +76,34 @@ def import_into(corpus: Path, database_url: str) -> dict[str, float]:
     }
 
 
+def _setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbcoord.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_reference", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def matching(database_url: str) -> dict[str, float]:
+    """Needs matched against activities (``bench.matching``)."""
+    _setup(database_url)
+    from bench.matching import measure
+
+    return measure()
+
+
 def main() -> None:
-    kind, corpus = sys.argv[1], Path(sys.argv[2])
-    result = baseline(corpus) if kind == "baseline" else import_into(corpus, sys.argv[3])
+    kind = sys.argv[1]
+    if kind == "matching":
+        result = matching(sys.argv[2])
+    else:
+        corpus = Path(sys.argv[2])
+        result = baseline(corpus) if kind == "baseline" else import_into(corpus, sys.argv[3])
     # This process's own peak, which a sample of the whole tree (taken by the caller) may miss.
     result["own_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))

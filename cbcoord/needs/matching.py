@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
@@ -40,7 +40,7 @@ from cbcoord.activities.models import (
     ActivityProvision,
     ActivityRegion,
 )
-from cbcoord.activities.selectors import activity_rows, activity_visible
+from cbcoord.activities.selectors import activity_visible
 from cbcoord.frameworks.models import Provision
 from cbcoord.frameworks.selectors import provision_equivalents
 from cbcoord.needs.models import LinkState, Need, NeedActivityLink, NeedStatus
@@ -63,6 +63,7 @@ POINTS = {
 EXTRA_PROVISION_POINTS = 5
 EXTRA_PROVISION_LIMIT = 10
 RELATION_ORDER = ("same", "crosswalk", "narrower", "broader")
+RANK = {kind: rank for rank, kind in enumerate(RELATION_ORDER)}
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class _Catalogue:
             if parent is not None:
                 found[parent].append(("broader", pid))
         for relations in found.values():
-            relations.sort(key=lambda item: RELATION_ORDER.index(item[0]))
+            relations.sort(key=lambda item: RANK[item[0]])
         return found
 
 
@@ -243,19 +244,18 @@ def suggestions_for_needs(
     if not all_targets:
         return result
 
-    # The activities that may be suggested: readable, not withdrawn, not cancelled.
+    # The activities that may be suggested: readable, not withdrawn, not cancelled, and
+    # supporting one of the provisions sought.
     base = activity_visible(user, include_withdrawn=False).exclude(status=CANCELLED)
     if activity_ids is not None:
         base = base.filter(pk__in=list(activity_ids))
     provisions_of: dict[int, list[int]] = defaultdict(list)
-    dates: dict[int, tuple[dt.date | None, dt.date | None]] = {}
-    for activity_id, provision_id, start, end in (
+    for activity_id, provision_id in (
         ActivityProvision.objects.filter(provision_id__in=all_targets)
         .filter(activity_id__in=base.values("pk"))
-        .values_list("activity_id", "provision_id", "activity__start_date", "activity__end_date")
+        .values_list("activity_id", "provision_id")
     ):
         provisions_of[activity_id].append(provision_id)
-        dates[activity_id] = (start, end)
     if not provisions_of:
         return result
 
@@ -268,7 +268,7 @@ def suggestions_for_needs(
     ).values_list("member_id", "dac_code"):
         covers[member_id].append(dac_code)
     dac_codes = {code for codes in covers.values() for code in codes}
-    # Rows of other activities are skipped below (``provisions_of`` names the candidates).
+    # Rows of other activities are skipped here (``provisions_of`` names the candidates).
     by_country: dict[tuple[int, str], set[int]] = defaultdict(set)
     for activity_id, code in ActivityCountry.objects.filter(code__in=iso_codes).values_list(
         "activity_id", "code"
@@ -282,130 +282,175 @@ def suggestions_for_needs(
         ).values_list("activity_id", "code"):
             for provision_id in provisions_of.get(activity_id, ()):
                 by_region[(provision_id, code)].add(activity_id)
+    dates: dict[int, tuple[dt.date | None, dt.date | None]] = {
+        pk: (start, end)
+        for pk, start, end in base.filter(
+            Exists(
+                ActivityProvision.objects.filter(
+                    activity_id=OuterRef("pk"), provision_id__in=all_targets
+                )
+            )
+        ).values_list("pk", "start_date", "end_date")
+    }
 
+    decided: dict[int, dict[int, NeedActivityLink]] = defaultdict(dict)
+    for link in NeedActivityLink.objects.filter(
+        need_id__in=[need.pk for need in open_needs]
+    ).exclude(state=LinkState.SUGGESTED):
+        decided[link.need_id][link.activity_id] = link
     for need in open_needs:
-        result[need.pk] = _suggest(
+        candidates = _candidates(
             need,
             targets[need.pk],
-            catalogue,
             by_country,
             by_region,
             covers.get(need.member_id, []),
             provisions_of,
             dates,
         )
-    _attach(result, include_decided=include_decided, limit=limit, load=load_activities)
+        chosen = []
+        for candidate in candidates:
+            decision = decided[need.pk].get(candidate[2])
+            if decision is not None and not include_decided:
+                continue
+            suggestion = _suggestion(need, candidate, catalogue, dates)
+            suggestion.link = decision
+            chosen.append(suggestion)
+            if limit is not None and len(chosen) >= limit:
+                break
+        result[need.pk] = chosen
+    if load_activities:
+        _load_activities(result)
     return result
 
 
-def _suggest(
+#: A candidate: (-score, -start as an ordinal, activity pk, (place kind, place code),
+#: {need provision: (relation rank, activity provision)}), sorted as ranked.
+Candidate = tuple[int, int, int, tuple[str, str], dict[int, tuple[int, int]]]
+
+
+def _candidates(
     need: Need,
     targets: dict[int, list[tuple[str, int]]],
-    catalogue: _Catalogue,
     by_country: dict[tuple[int, str], set[int]],
     by_region: dict[tuple[int, str], set[int]],
     dac_codes: list[str],
     provisions_of: dict[int, list[int]],
     dates: dict[int, tuple[dt.date | None, dt.date | None]],
-) -> list[Suggestion]:
+) -> list[Candidate]:
+    """The activities that meet the three conditions for ``need``, ranked (scores only: the
+    reasons are written for those shown)."""
     iso = (need.member.iso_code or "").upper()
-    place: dict[int, tuple[str, str]] = {}  # activity → (country|region, code)
+    place: dict[int, tuple[str, str]] = {}
     for provision_id in targets:
-        for activity_id in by_country.get((provision_id, iso), ()) if iso else ():
-            place[activity_id] = ("country", iso)
         for code in dac_codes:
             for activity_id in by_region.get((provision_id, code), ()):
                 place.setdefault(activity_id, ("region", code))
+        if iso:
+            for activity_id in by_country.get((provision_id, iso), ()):
+                place[activity_id] = ("country", iso)
     window_start, window_end = _window(need)
-    suggestions = []
-    for activity_id, (place_kind, place_code) in place.items():
+    found: list[Candidate] = []
+    for activity_id, placed in place.items():
+        if activity_id not in dates:
+            continue
         start, end = dates[activity_id]
         if not (
             (end is None or window_start is None or end >= window_start)
             and (start is None or window_end is None or start <= window_end)
         ):
             continue
-        # The best relation for each of the need's provisions the activity meets.
-        best: dict[int, tuple[str, int]] = {}
+        best: dict[int, tuple[int, int]] = {}
         for provision_id in provisions_of[activity_id]:
             for kind, need_provision in targets.get(provision_id, ()):
+                rank = RANK[kind]
                 current = best.get(need_provision)
-                if current is None or RELATION_ORDER.index(kind) < RELATION_ORDER.index(current[0]):
-                    best[need_provision] = (kind, provision_id)
+                if current is None or rank < current[0]:
+                    best[need_provision] = (rank, provision_id)
         if not best:
             continue
-        ranked = sorted(best.items(), key=lambda item: (RELATION_ORDER.index(item[1][0]), item[0]))
-        (need_provision, (kind, activity_provision)), *others = ranked
-        reasons = [
+        top = min(rank for rank, _provision in best.values())
+        score = (
+            POINTS[RELATION_ORDER[top]]
+            + min(EXTRA_PROVISION_POINTS * (len(best) - 1), EXTRA_PROVISION_LIMIT)
+            + POINTS[placed[0]]
+            + POINTS["open" if start is None or end is None else "dates"]
+        )
+        found.append((-score, -(start.toordinal() if start else 0), activity_id, placed, best))
+    found.sort(key=lambda candidate: candidate[:3])
+    return found
+
+
+def _suggestion(
+    need: Need,
+    candidate: Candidate,
+    catalogue: _Catalogue,
+    dates: dict[int, tuple[dt.date | None, dt.date | None]],
+) -> Suggestion:
+    """The suggestion a candidate makes, with its reasons."""
+    _score, _start, activity_id, (place_kind, place_code), best = candidate
+    ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))
+    (need_provision, (rank, activity_provision)), *others = ranked
+    kind = RELATION_ORDER[rank]
+    reasons = [
+        Reason(
+            kind,
+            POINTS[kind],
+            catalogue.codes[need_provision],
+            catalogue.codes[activity_provision],
+        )
+    ]
+    extra = 0
+    for other_need_provision, (_rank, other_activity_provision) in others:
+        if extra >= EXTRA_PROVISION_LIMIT:
+            break
+        extra += EXTRA_PROVISION_POINTS
+        reasons.append(
             Reason(
-                kind,
-                POINTS[kind],
-                catalogue.codes[need_provision],
-                catalogue.codes[activity_provision],
-            )
-        ]
-        extra = 0
-        for other_need_provision, (_kind, other_activity_provision) in others:
-            if extra >= EXTRA_PROVISION_LIMIT:
-                break
-            extra += EXTRA_PROVISION_POINTS
-            reasons.append(
-                Reason(
-                    "extra",
-                    EXTRA_PROVISION_POINTS,
-                    catalogue.codes[other_need_provision],
-                    catalogue.codes[other_activity_provision],
-                )
-            )
-        reasons.append(Reason(place_kind, POINTS[place_kind], detail=place_code))
-        time_kind = "open" if start is None or end is None else "dates"
-        reasons.append(Reason(time_kind, POINTS[time_kind], detail=_span(start, end)))
-        suggestions.append(
-            Suggestion(
-                need_id=need.pk,
-                activity_id=activity_id,
-                score=sum(reason.points for reason in reasons),
-                reasons=tuple(reasons),
-                start=start,
+                "extra",
+                EXTRA_PROVISION_POINTS,
+                catalogue.codes[other_need_provision],
+                catalogue.codes[other_activity_provision],
             )
         )
-    suggestions.sort(
-        key=lambda s: (-s.score, -(s.start.toordinal() if s.start else 0), s.activity_id)
+    reasons.append(Reason(place_kind, POINTS[place_kind], detail=place_code))
+    start, end = dates[activity_id]
+    time_kind = "open" if start is None or end is None else "dates"
+    reasons.append(Reason(time_kind, POINTS[time_kind], detail=_span(start, end)))
+    return Suggestion(
+        need_id=need.pk,
+        activity_id=activity_id,
+        score=sum(reason.points for reason in reasons),
+        reasons=tuple(reasons),
+        start=start,
     )
-    return suggestions
 
 
-def _attach(
-    result: dict[int, list[Suggestion]], *, include_decided: bool, limit: int | None, load: bool
-) -> None:
-    """Mark decided suggestions (leave them out unless asked), cut to ``limit``, and load the
-    activities shown."""
-    links = {
-        (link.need_id, link.activity_id): link
-        for link in NeedActivityLink.objects.filter(need_id__in=list(result)).exclude(
-            state=LinkState.SUGGESTED
-        )
-    }
-    wanted: set[int] = set()
-    for need_id, suggestions in result.items():
-        kept = []
-        for suggestion in suggestions:
-            suggestion.link = links.get((need_id, suggestion.activity_id))
-            if suggestion.link is not None and not include_decided:
-                continue
-            kept.append(suggestion)
-            if limit is not None and len(kept) >= limit:
-                break
-        result[need_id] = kept
-        wanted.update(suggestion.activity_id for suggestion in kept)
-    if not load or not wanted:
-        return
+#: What a suggestion shows of its activity.
+SHOWN = (
+    "iati_identifier",
+    "title_text",
+    "status",
+    "start_date",
+    "end_date",
+    "withdrawn_at",
+    "is_demo",
+    "hand_edited",
+    "reporting_org__key",
+    "reporting_org__name",
+    "reporting_org__acronym",
+)
+
+
+def _load_activities(result: dict[int, list[Suggestion]]) -> None:
+    wanted = sorted({s.activity_id for suggestions in result.values() for s in suggestions})
     activities: dict[int, Activity] = {}
-    ordered = sorted(wanted)
-    for offset in range(0, len(ordered), 500):
-        chunk = ordered[offset : offset + 500]
-        for activity in activity_rows(
-            Activity.objects.filter(pk__in=chunk).select_related("reporting_org")
+    for offset in range(0, len(wanted), 500):
+        for activity in (
+            Activity.objects.filter(pk__in=wanted[offset : offset + 500])
+            .select_related("reporting_org")
+            .only(*SHOWN)
+            .annotate(title_narratives=F("data__title"))
         ):
             activities[activity.pk] = activity
     for suggestions in result.values():
