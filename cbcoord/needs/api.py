@@ -45,8 +45,7 @@ def _reasons(items: list[Any]) -> list[dict[str, Any]]:
         reason = item if isinstance(item, matching.Reason) else matching.Reason.from_json(item)
         if reason is None:
             continue
-        text = reason.text if reason.kind != "by_hand" else "linked without a suggestion"
-        out.append({**reason.as_json(), "text": text})
+        out.append({**reason.as_json(), "text": reason.text})
     return out
 
 
@@ -261,6 +260,10 @@ def _values(user: Actor | None, payload: NeedPatch) -> dict[str, Any]:
             data[name] = ""
     if "evidence_links" in data and data["evidence_links"] is None:
         data["evidence_links"] = []
+    # Name every problem at once: those of the codes and keys above, and the values' own.
+    checked = {name: value for name, value in data.items() if name not in errors}
+    for name, messages in services.need_problems(checked).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise services.NeedInvalid(errors)
     return data

@@ -49,6 +49,7 @@ MARKER = "cbcoord needs template 1"
 SEPARATOR = " · "
 TEMPLATE_ROWS = 500  # rows that get the drop-down lists and date formats
 MAX_ROWS = 2000
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -408,6 +409,17 @@ def read_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     check_size(len(content))
     if not content.startswith(XLSX_MAGIC) or not zipfile.is_zipfile(io.BytesIO(content)):
         raise _not_a_workbook()
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise _not_a_workbook() from error
+    if unpacked > MAX_UNPACKED_BYTES:  # a small file that unpacks to gigabytes
+        raise ServiceError(
+            _("The workbook unpacks to more than %(size)s; split it into smaller workbooks.")
+            % {"size": _megabytes(MAX_UNPACKED_BYTES)},
+            field="file",
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file

@@ -91,6 +91,7 @@ class Reason:
             "dates": _("Dates overlap the need's window (%(detail)s)"),
             "open": _("Open dates (%(detail)s)"),
             "extra": _("Also matches %(need)s"),
+            "by_hand": _("Linked without a suggestion"),
         }
         return texts.get(self.kind, self.kind) % values
 

@@ -342,6 +342,7 @@ def need_update(*, user: Actor | None, need: Need, data: Mapping[str, Any]) -> l
             changed.append(name)
     if changed:
         save_as(need, user)
+    need.regions.set([need.member.region_id])  # the member's region, should it have moved
     if provisions is not None:
         new = {provision.pk for provision in provisions}
         if new != set(need.provisions.values_list("pk", flat=True)):
@@ -549,8 +550,8 @@ def tfa_need_sync(
                 is_demo=commitment.is_demo,
                 tfa_commitment=commitment,
             )
+            # The member notified it to the WTO: its word, given there (the pages say so).
             need.member_position = MemberPosition.CONFIRMED
-            need.member_comment = "Notified to the WTO as category C."
             need.member_position_at = timezone.now()
             save_as(need, user)
             report.record("tfa need", "created")

@@ -223,3 +223,13 @@ def test_a_member_editor_may_not_update_another_members_need(
     assert result.refused
     assert {(p.row, p.column) for p in result.problems} == {(2, "Key")}
     assert "only your own administration" in result.problems[0].message
+
+
+def test_a_workbook_that_unpacks_to_too_much(
+    reference: None, secretariat: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "MAX_UNPACKED_BYTES", 10_000)
+    content = filled_workbook(secretariat, [intake_row()])
+    result = intake.intake_upload(user=secretariat, content=content)
+    assert result.refused and "unpacks to more than" in result.problems[0].message
+    assert not Need.objects.exists()
