@@ -107,8 +107,10 @@ def _matching() -> None:
         flush=True,
     )
     print(
-        f"{'one need (its page)':<36} {result['one_need_seconds']:8.2f} s\n"
-        f"{'one activity (its page)':<36} {result['one_activity_seconds']:8.2f} s",
+        f"{'one need (its page)':<36} {result['one_need_seconds']:8.2f} s "
+        f"({result['one_need_suggestions']:.0f} suggestions)\n"
+        f"{'one activity (its page)':<36} {result['one_activity_seconds']:8.2f} s "
+        f"({result['one_activity_needs']:.0f} needs)",
         flush=True,
     )
 

@@ -320,6 +320,7 @@ class TfaCommitment(TimeStampedModel, DemoFlagged):
         on_delete=models.PROTECT,
         related_name="tfa_commitments",
         verbose_name=_("measure"),
+        limit_choices_to={"instrument__code": "TFA", "children__isnull": True},
     )
     category = models.CharField(_("category"), max_length=1, choices=TfaCategory.choices)
     indicative_date = models.DateField(_("indicative date"), null=True, blank=True)
