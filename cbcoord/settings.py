@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cbcoord.frameworks",
     "cbcoord.activities",
     "cbcoord.imports",
+    "cbcoord.coordination",
     "cbcoord.dashboard",
     "cbcoord.demo",
 ]
