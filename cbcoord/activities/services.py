@@ -557,17 +557,18 @@ def _apply_description(parsed: ParsedActivity, given: Mapping[Language, str]) ->
 # --------------------------------------------------------------------------- storing
 
 
+_PART_ORDER = {part: i for i, part in enumerate([*CONTENT_PARTS.values(), "other"])}
+
+
 def changed_parts(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """The parts of the IATI content (``models.CONTENT_PARTS``) that differ, in the order of
-    the content; "other" for anything else that changed."""
-    parts: list[str] = []
-    for key in dict.fromkeys([*before, *after]):
-        if key in _NOT_PARTS or before.get(key) == after.get(key):
-            continue
-        part = CONTENT_PARTS.get(key, "other")
-        if part not in parts:
-            parts.append(part)
-    return parts
+    """The parts of the IATI content (``models.CONTENT_PARTS``, in that order) that differ;
+    "other" for anything else that changed."""
+    parts = {
+        CONTENT_PARTS.get(key, "other")
+        for key in {*before, *after}
+        if key not in _NOT_PARTS and before.get(key) != after.get(key)
+    }
+    return sorted(parts, key=_PART_ORDER.__getitem__)
 
 
 def _set_columns(activity: Activity, data: Mapping[str, Any]) -> None:

@@ -25,7 +25,13 @@ from cbcoord.activities.forms import ActivityForms
 from cbcoord.activities.models import Activity
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.permissions import may_create_activities, may_edit_activity
-from cbcoord.activities.presentation import codelist_labels, filter_choices
+from cbcoord.activities.presentation import (
+    codelist_labels,
+    filter_choices,
+    history_fields,
+    totals,
+    transactions_in_order,
+)
 from cbcoord.activities.selectors import (
     activity_get,
     activity_get_for_edit,
