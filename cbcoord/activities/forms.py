@@ -150,6 +150,17 @@ class ActivityForm(forms.Form):
                 ) % {"assigned": ASSIGNED_PREFIX}
         _select(self, "activity_status", _choices("ActivityStatus"))
         _select(self, "default_currency", _choices("Currency"))
+        self.order_fields(
+            [
+                "reporting_org",
+                "iati_identifier",
+                *(f"title_{language}" for language in LANGUAGES),
+                *(f"description_{language}" for language in LANGUAGES),
+                "activity_status",
+                *DATE_FIELDS,
+                "default_currency",
+            ]
+        )
 
 
 def initial_for(activity: Activity) -> dict[str, Any]:
@@ -343,8 +354,11 @@ class ActivityForms:
         self.formsets: dict[str, forms.BaseFormSet[Any]] = {}
         for key, (row_form, prefix, _legend) in ROW_SETS.items():
             formset_class = formset_factory(row_form, extra=1, can_delete=True)
+            # A list the request does not carry at all (a page from before it was added) is
+            # left as it is, rather than refused for its missing management form.
+            sent = data is not None and f"{prefix}-TOTAL_FORMS" in data
             self.formsets[key] = formset_class(
-                data, prefix=prefix, initial=_initial_rows(key, content)
+                data if sent else None, prefix=prefix, initial=_initial_rows(key, content)
             )
         self._positions: dict[str, list[int]] = {}
         self.problem_count = 0
@@ -386,11 +400,15 @@ class ActivityForms:
             raw["visibility"] = data["visibility"]
         if "visible_to" in changed and "visible_to" in data:
             raw["visible_to"] = [organisation.key for organisation in data["visible_to"]]
-        touched = {key for key, formset in self.formsets.items() if formset.has_changed()}
+        touched = {
+            key
+            for key, formset in self.formsets.items()
+            if formset.is_bound and formset.has_changed()
+        }
         if touched & set(GEOGRAPHY):
             touched |= set(GEOGRAPHY)  # their percentages add up together
         for key, formset in self.formsets.items():
-            if editing and key not in touched:
+            if not formset.is_bound or (editing and key not in touched):
                 continue
             rows, positions = [], []
             for position, row_form in enumerate(formset.forms):
@@ -423,7 +441,7 @@ class ActivityForms:
 
     def has_problems(self) -> bool:
         return bool(self.form.errors) or any(
-            not formset.is_valid() for formset in self.formsets.values()
+            formset.is_bound and not formset.is_valid() for formset in self.formsets.values()
         )
 
     def show(self, found: Iterable[Problem | tuple[str | None, str]]) -> None:
@@ -459,6 +477,8 @@ class ActivityForms:
         """How many problems the forms show (for the summary above them)."""
         count = sum(len(errors) for errors in self.form.errors.values())
         for formset in self.formsets.values():
+            if not formset.is_bound:
+                continue
             count += len(formset.non_form_errors())
             for row_form in formset.forms:
                 count += sum(len(errors) for errors in row_form.errors.values())
