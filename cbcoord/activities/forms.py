@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 from django.http import QueryDict
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
@@ -140,14 +141,19 @@ class ActivityForm(forms.Form):
                 org_field.disabled = True
                 prefix = identifier_prefixes(organisation)[0]
                 self.initial.setdefault("iati_identifier", f"{prefix}-")
-                self.fields["iati_identifier"].help_text = _(
-                    "It begins with %(prefix)s-, the reporting organisation's identifier."
-                ) % {"prefix": prefix}
+                # Help texts are not escaped when rendered: the prefix may come from a file.
+                self.fields["iati_identifier"].help_text = escape(
+                    _("It begins with %(prefix)s-, the reporting organisation's identifier.")
+                    % {"prefix": prefix}
+                )
             else:
-                self.fields["iati_identifier"].help_text = _(
-                    "It begins with the reporting organisation's IATI identifier "
-                    "(%(assigned)s<key> for an organisation without one)."
-                ) % {"assigned": ASSIGNED_PREFIX}
+                self.fields["iati_identifier"].help_text = escape(
+                    _(
+                        "It begins with the reporting organisation's IATI identifier "
+                        "(%(assigned)s<key> for an organisation without one)."
+                    )
+                    % {"assigned": ASSIGNED_PREFIX}
+                )
         _select(self, "activity_status", _choices("ActivityStatus"))
         _select(self, "default_currency", _choices("Currency"))
         self.order_fields(

@@ -279,3 +279,13 @@ def test_an_edit_page_from_before_the_regions_still_saves(
         del post[key]
     response = client_for(partner_editor).post(reverse("activity-create"), post)
     assert response.status_code == 302
+
+
+def test_the_prefix_in_the_help_text_is_escaped(
+    client_for: Callable[[Any], Client], partner_editor: Any, idb: Organisation
+) -> None:
+    """An organisation's identifier may come from a publisher's file."""
+    Organisation.objects.filter(pk=idb.pk).update(iati_org_id="XM-<b>bold</b>")
+    html = client_for(partner_editor).get(reverse("activity-create")).content.decode()
+    assert "<b>bold</b>" not in html
+    assert "XM-&lt;b&gt;bold&lt;/b&gt;-" in html
