@@ -171,14 +171,15 @@ Narratives = dict[Language, Title]
 
 
 def _percentage_problems(
-    rows: Sequence[CountryRow | RegionRow | SectorRow], total_loc: Loc, offset: int = 0
+    rows: Sequence[CountryRow | RegionRow | SectorRow], total_loc: Loc
 ) -> list[tuple[Loc, str]]:
-    """Percentages are given for every row or for none, and then add up to 100."""
+    """Percentages are given for every row or for none, and then add up to 100 (problems at
+    the rows' positions, the total's at ``total_loc``)."""
     given = [row.percentage for row in rows if row.percentage is not None]
     if not given:
         return []
     problems: list[tuple[Loc, str]] = [
-        ((position + offset, "percentage"), _("Give a percentage for every row, or for none."))
+        ((position, "percentage"), _("Give a percentage for every row, or for none."))
         for position, row in enumerate(rows)
         if row.percentage is None
     ]
@@ -393,12 +394,10 @@ class ActivityEdit(BaseModel):
         _refuse_repeats(cls, [row.code for row in rows], "country")
         regions = info.data.get("recipient_regions")
         if regions is not None:  # both given: they add up together
-            problems = [
-                (loc, message)
-                for loc, message in _percentage_problems([*rows, *regions], ())
-                if not _beyond(loc, len(rows))
-            ]
-            if len(problems) < len(_percentage_problems([*rows, *regions], ())):
+            found = _percentage_problems([*rows, *regions], ())
+            # Only the countries' rows are here to point at; a region without one is said so.
+            problems = [(loc, message) for loc, message in found if not _beyond(loc, len(rows))]
+            if len(problems) < len(found):
                 problems.append(((), _("Give a percentage for every region too, or for none.")))
             if problems:
                 raise refuse(cls.__name__, problems)

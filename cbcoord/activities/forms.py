@@ -33,7 +33,7 @@ from cbcoord.activities.edits import (
     ActivityNew,
 )
 from cbcoord.activities.models import Activity, Visibility
-from cbcoord.core.i18n import codelist_choices, pick_narrative
+from cbcoord.core.i18n import codelist_choices, current_language, pick_narrative
 from cbcoord.core.validation import Problem, path_loc, problems
 from cbcoord.registry.identifiers import ASSIGNED_PREFIX, identifier_prefixes
 from cbcoord.registry.models import Organisation, OrganisationKind
@@ -63,14 +63,16 @@ def _text(**kwargs: Any) -> forms.CharField:
     return forms.CharField(required=False, strip=True, **kwargs)
 
 
-_CHOICES: dict[str, list[tuple[str, Any]]] = {}
+_CHOICES: dict[tuple[str, str], list[tuple[str, Any]]] = {}
 
 
 def _choices(codelist: str) -> list[tuple[str, Any]]:
-    """Codelist choices, read once per request (the rows repeat the same lists)."""
-    if codelist not in _CHOICES:
-        _CHOICES[codelist] = codelist_choices(codelist)
-    return _CHOICES[codelist]
+    """A codelist's choices in the active language, made once (the rows repeat the same
+    lists, and the shipped codelists do not change while the server runs)."""
+    key = (codelist, current_language())
+    if key not in _CHOICES:
+        _CHOICES[key] = codelist_choices(codelist)
+    return _CHOICES[key]
 
 
 def _select(form: forms.Form, field: str, choices: Sequence[tuple[str, Any]]) -> None:
@@ -347,7 +349,6 @@ class ActivityForms:
     def __init__(
         self, data: QueryDict | None, *, user: Actor | None, activity: Activity | None = None
     ) -> None:
-        _CHOICES.clear()
         self.adding_row = ""
         if data is not None and data.get("add_row") in {p for _f, p, _l in ROW_SETS.values()}:
             self.adding_row = str(data["add_row"])

@@ -91,7 +91,7 @@ def activity_create(*, user: Actor | None, new: ActivityNew) -> Activity:
     is recorded as the accountable one."""
     reporting_org = _reporting_org(user, new.reporting_org)
     activity_create_allowed(user=user, organisation=reporting_org)
-    problems: Problems = list(identifier_problems(new.iati_identifier, reporting_org))
+    problems = identifier_problems(new.iati_identifier, reporting_org)
     visible_to = _organisations(user, new.visible_to, problems)
     parsed = ParsedActivity(
         iati_identifier=new.iati_identifier,
@@ -101,7 +101,7 @@ def activity_create(*, user: Actor | None, new: ActivityNew) -> Activity:
             name={"en": reporting_org.name},
         ),
     )
-    _apply(parsed, new, CONTENT_FIELDS, problems)
+    _apply(parsed, new, CONTENT_FIELDS)
     if not parsed.participating_orgs:
         parsed.participating_orgs = [
             ParticipatingOrg(
@@ -139,7 +139,7 @@ def activity_update(*, user: Actor | None, activity: Activity, edit: ActivityEdi
     )
     parsed = _parsed(activity)
     before = parsed.content_dict()
-    _apply(parsed, edit, content, problems)
+    _apply(parsed, edit, content)
     _check_valid(parsed, content, problems)
     _raise(problems)
     access: list[str] = []  # the visibility column speaks for itself in the history
@@ -328,12 +328,8 @@ def _parsed(activity: Activity) -> ParsedActivity:
     return ParsedActivity.from_dict(content)
 
 
-def _apply(
-    parsed: ParsedActivity,
-    edit: ActivityEdit,
-    fields: set[str] | frozenset[str],
-    problems: Problems,
-) -> None:
+def _apply(parsed: ParsedActivity, edit: ActivityEdit, fields: set[str] | frozenset[str]) -> None:
+    """Apply the ``fields`` of ``edit`` to the content."""
     if "title" in fields and edit.title is not None:
         parsed.title, moves = _narratives(parsed.title, edit.title)
         _move_extras(parsed, "title/narrative", moves)
