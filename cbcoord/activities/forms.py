@@ -282,7 +282,11 @@ class ParticipantRowForm(_RowForm):
 
 
 def _currency_choices() -> list[tuple[str, Any]]:
-    return [("", _("Default currency")), *_choices("Currency")[1:]]
+    """Currency codes alone: a row has no room for their names."""
+    return [
+        ("", _("Default currency")),
+        *((code, code) for code, _name in _choices("Currency")[1:]),
+    ]
 
 
 #: Edit field -> (row form, form-set prefix, legend).
