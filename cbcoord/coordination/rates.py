@@ -22,6 +22,7 @@ from cbcoord.iati import codelists
 DATA_FILE = Path(__file__).resolve().parent / "data" / "exchange_rates.csv"
 DEFAULT_CURRENCY = "USD"
 CENT = Decimal("0.01")
+RATE_PLACES = Decimal("1e-10")
 
 
 class RateTable:
@@ -117,7 +118,8 @@ def _rows(path: Path) -> Iterable[tuple[int, str, Decimal, str]]:
             )
         if not rate.is_finite() or rate <= 0:
             raise ReferenceDataError(f"{path.name} line {line}: the rate must be above zero")
-        yield year, currency, rate, row.get("source", "")[:200]
+        # As the column keeps it (10 decimal places), so that loading again changes nothing.
+        yield year, currency, rate.quantize(RATE_PLACES), row.get("source", "")[:200]
 
 
 @transaction.atomic
