@@ -42,7 +42,9 @@ from cbcoord.iati.records import DataQualityWarning, IatiFileError, RefusedActiv
 from cbcoord.imports import history as imports_history
 from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
 from cbcoord.imports.permissions import importing_for
+from cbcoord.registry.identifiers import PrefixIndex
 from cbcoord.registry.matching import OrganisationMatcher
+from cbcoord.registry.models import Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -411,6 +413,7 @@ class _Importer:
         self.user = user
         self.source_kind = source_kind
         self.organisations = OrganisationMatcher()
+        self.prefixes = PrefixIndex()
         self.region_of_country = indexing.region_of_country_map()
         self.source_keys: set[str] = set()
         # Identifiers in the file whose activity was refused: present, so never withdrawn.
@@ -545,7 +548,8 @@ class _Importer:
                 ref=parsed.reporting_ref, name=parsed.reporting_name, countries=countries
             )
             old = existing.get(identifier)
-            refusal = self._permission_refusal(
+            # The identifier's namespace first, before its existence is looked at.
+            refusal = self._prefix_refusal(parsed, organisation) or self._permission_refusal(
                 parsed, organisation.pk if organisation is not None else None, old
             )
             if refusal:
@@ -668,6 +672,63 @@ class _Importer:
                 "with_warnings",
                 "progressed_at",
             ]
+        )
+
+    def _prefix_refusal(
+        self, parsed: Prepared, organisation: Organisation | None
+    ) -> ImportRefusal | None:
+        """The IATI rule: an identifier begins with its reporting organisation's identifier. An
+        identifier in another registered organisation's namespace is refused (it would take the
+        identifier from its publisher); a partner editor's must begin with their own prefix.
+        Otherwise a mismatch is a data-quality warning."""
+        identifier = parsed.iati_identifier
+        prefix, owners = self.prefixes.owners_of(identifier)
+        reporting_id = organisation.pk if organisation is not None else None
+        if owners and reporting_id not in owners:
+            return self._refusal_for(
+                parsed,
+                "iati-identifier",
+                _(
+                    "the identifier begins with %(prefix)s, another publisher's organisation "
+                    "identifier; an activity's identifier begins with its reporting "
+                    "organisation's identifier (%(ref)s)"
+                )
+                % {"prefix": prefix, "ref": parsed.reporting_ref or "?"},
+            )
+        if owners:
+            return None
+        own = (
+            *(self.prefixes.own_prefixes(organisation) if organisation is not None else ()),
+            parsed.reporting_ref or "",
+        )
+        if any(start and identifier.startswith(start) for start in own):
+            return None
+        if self.restricted_to is not None:
+            return self._refusal_for(
+                parsed,
+                "iati-identifier",
+                _(
+                    "the identifier does not begin with your organisation's IATI identifier; "
+                    "partner editors import activities in their own namespace only"
+                ),
+            )
+        parsed.warnings.append(
+            DataQualityWarning(
+                "iati-identifier",
+                parsed.source_line,
+                f"the identifier does not begin with the reporting organisation's identifier "
+                f"({parsed.reporting_ref or '?'})",
+            ).to_dict()
+        )
+        return None
+
+    def _refusal_for(self, parsed: Prepared, element: str, reason: str) -> ImportRefusal:
+        return ImportRefusal(
+            run=self.run,
+            identifier=parsed.iati_identifier[:255],
+            line=parsed.source_line,
+            element=element,
+            reason=reason,
         )
 
     def _permission_refusal(

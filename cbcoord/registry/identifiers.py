@@ -74,3 +74,31 @@ def prefix_owners(identifier: str) -> tuple[str, list[Organisation]]:
         return "", []
     longest = max(found, key=len)
     return longest, found[longest]
+
+
+class PrefixIndex:
+    """``prefix_owners`` for many identifiers (an import): the prefixes of every verified
+    organisation read once, each identifier then looked up without a query. Organisations
+    held for review (named in some file, not yet verified) own no namespace: any file could
+    otherwise name one with another publisher's identifier and claim its activities."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, set[int]] = {}
+        verified = Organisation.objects.filter(is_verified=True)
+        for organisation in verified.only("pk", "key", "iati_org_id", "iati_org_aliases"):
+            for prefix in identifier_prefixes(organisation):
+                self.owners.setdefault(prefix, set()).add(organisation.pk)
+        self.lengths = sorted({len(prefix) for prefix in self.owners}, reverse=True)
+
+    def owners_of(self, identifier: str) -> tuple[str, set[int]]:
+        """The longest registered prefix that begins ``identifier`` and its organisations' keys,
+        or ``("", set())``."""
+        for length in self.lengths:
+            if length <= len(identifier):
+                owners = self.owners.get(identifier[:length])
+                if owners:
+                    return identifier[:length], owners
+        return "", set()
+
+    def own_prefixes(self, organisation: Organisation) -> tuple[str, ...]:
+        return identifier_prefixes(organisation)
