@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-
 _OURS = {
     "DEBUG",
     "SECRET_KEY",
