@@ -5,7 +5,7 @@
 Like the settings, a malformed value stops start-up with a message naming the variable.
 
 Worker class: gthread, on purpose. Uploads and URL imports run in a background thread of the
-worker that took the request (``CBCOORD_IMPORT_IN_BACKGROUND``, ``cbcoord.iati.jobs``), and
+worker that took the request (``CBCOORD_IMPORT_IN_BACKGROUND``, ``cbcoord.imports.jobs``), and
 the import dies with its process. A sync worker is killed (SIGABRT) when one request runs
 longer than ``timeout``: a slow page or a streamed IATI export of a large selection (about
 1,300 activities a second) would take down an import running beside it. The background thread
@@ -78,7 +78,7 @@ proc_name = "cbcoord"
 def worker_exit(server: Any, worker: Any) -> None:
     """Before a worker process ends, let its background imports finish, up to
     ``graceful_timeout`` (gunicorn kills the process after that anyway)."""
-    jobs = sys.modules.get("cbcoord.iati.jobs")  # not imported: this worker started none
+    jobs = sys.modules.get("cbcoord.imports.jobs")  # not imported: this worker started none
     if jobs is None:
         return
     deadline = time.monotonic() + worker.cfg.graceful_timeout

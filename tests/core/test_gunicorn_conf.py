@@ -80,7 +80,7 @@ def test_a_stopping_worker_waits_for_its_imports(monkeypatch: pytest.MonkeyPatch
         running=lambda: [3, 4],
         wait=lambda run_id, timeout: waited.append((run_id, timeout)) or run_id == 3,
     )
-    monkeypatch.setitem(sys.modules, "cbcoord.iati.jobs", jobs)
+    monkeypatch.setitem(sys.modules, "cbcoord.imports.jobs", jobs)
     logged: list[Any] = []
     log = types.SimpleNamespace(
         info=lambda *args: logged.append(("info", *args)),
@@ -97,5 +97,5 @@ def test_a_stopping_worker_waits_for_its_imports(monkeypatch: pytest.MonkeyPatch
 def test_a_worker_that_imported_nothing_exits_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from cbcoord import gunicorn_conf
 
-    monkeypatch.delitem(sys.modules, "cbcoord.iati.jobs", raising=False)
+    monkeypatch.delitem(sys.modules, "cbcoord.imports.jobs", raising=False)
     gunicorn_conf.worker_exit(None, None)  # touches neither
