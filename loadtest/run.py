@@ -252,6 +252,13 @@ def wait_until_serving(process: subprocess.Popen[bytes], url: str, log: Path) ->
     raise LoadTestError(f"gunicorn did not answer {url} within 120 s:\n{_tail(log)}")
 
 
+def machine_load() -> str:
+    """The machine's load average against its cores: the figures mean little on a machine
+    busy with other work."""
+    one_minute = os.getloadavg()[0]
+    return f"machine load average {one_minute:.1f} on {os.cpu_count()} cores"
+
+
 WARM_UP = ("/", "/activities/", "/activities/?region=AMC", "/api/activities", "/regions/")
 
 
@@ -358,7 +365,9 @@ def run(options: Options) -> int:
             "LOADTEST_ACTIVITIES": str(options.activities),
         }
         csv_prefix = directory / "locust"
-        print(f"load: {options.users} users for {options.duration} s …", flush=True)
+        print(
+            f"load: {options.users} users for {options.duration} s ({machine_load()}) …", flush=True
+        )
         with (logs / "locust.log").open("w") as output:
             locust = subprocess.Popen(
                 [
@@ -403,6 +412,7 @@ def run(options: Options) -> int:
         if not Path(f"{csv_prefix}.json").exists():
             raise LoadTestError(f"locust wrote no statistics:\n{_tail(logs / 'locust.log')}")
         report(csv_prefix, logs / "locust.log")
+        print(f"after the load: {machine_load()}")
         server_errors = [
             line
             for line in server_log.read_text(errors="replace").splitlines()
