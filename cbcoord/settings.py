@@ -233,11 +233,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Off only for a plain-http test on loopback (the load test): a browser would then send
+    # the session over any http connection.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Trust X-Forwarded-Proto only when told a TLS proxy sits in front and sets it on every request
+# (overwriting whatever the client sent). Trusted by default, any client reaching the server
+# directly could claim https: request.is_secure() would lie, SECURE_SSL_REDIRECT would let
+# plain http through, and the CSRF check would take the https rules for it.
+CBCOORD_BEHIND_TLS_PROXY = env_bool("CBCOORD_BEHIND_TLS_PROXY", default=False)
+if CBCOORD_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
