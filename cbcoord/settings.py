@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cbcoord.frameworks",
     "cbcoord.activities",
     "cbcoord.imports",
+    "cbcoord.meetings",
     "cbcoord.dashboard",
     "cbcoord.demo",
 ]
@@ -226,6 +227,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cbcoord <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address, for links in e-mails sent from the command line (reminders).
+CBCOORD_SITE_URL = env_str("CBCOORD_SITE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
