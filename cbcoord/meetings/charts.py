@@ -51,7 +51,11 @@ def horizontal_bars(
         alt.Chart(alt.Data(values=rows))
         .mark_bar(color="#0b5cad")
         .encode(
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+            x=alt.X(
+                f"{value}:Q",
+                title=value_title,
+                axis=alt.Axis(format=value_format, tickMinStep=1),
+            ),
             y=alt.Y(f"{label}:N", title=label_title, sort="-x", axis=alt.Axis(labelLimit=260)),
         )
         .properties(width=width, height=height)

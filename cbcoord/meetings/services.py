@@ -377,8 +377,15 @@ def action_item_create(
     """Record an action item of ``meeting`` (from ``meeting_get_for_edit``): text, owner
     organisation (and person), due date, the decision it follows, and links to activities
     and provisions."""
-    item = ActionItem(meeting=meeting)
-    apply_changes(item, data, allowed=ACTION_ITEM_FIELDS)
+    unknown = [name for name in data if name not in ACTION_ITEM_FIELDS]
+    if unknown:
+        raise ServiceError(f"{unknown[0]}: this field cannot be set here.", field=unknown[0])
+    if data.get("owner_organisation") is None:
+        raise ServiceError(
+            _("owner_organisation: name the organisation that owns the action."),
+            field="owner_organisation",
+        )
+    item = ActionItem(meeting=meeting, **data)
     _check_action(item)
     save_as(item, user)
     _links(item, provisions=provisions, activities=activities)
