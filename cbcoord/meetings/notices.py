@@ -83,12 +83,14 @@ def _claim(
 
 def _send(messages: list[tuple[EmailMessage, list[SentNotice]]], report: NoticeReport) -> None:
     connection = get_connection()
-    for message, claims in messages:
+    for index, (message, _claims) in enumerate(messages):
         try:
             message.connection = connection
             message.send()
         except Exception:
-            SentNotice.objects.filter(pk__in=[claim.pk for claim in claims]).delete()
+            # Unclaim this e-mail's items and those not sent yet: the next run sends them.
+            unsent = [claim.pk for _message, claims in messages[index:] for claim in claims]
+            SentNotice.objects.filter(pk__in=unsent).delete()
             raise
         report.sent += 1
 
