@@ -45,7 +45,9 @@ def _instruments(*codes: str) -> list[Instrument]:
     return list(Instrument.objects.filter(code__in=codes))
 
 
-def load_demo_meetings(report: LoadReport, region: Region, organisations: dict[str, Organisation]) -> None:
+def load_demo_meetings(
+    report: LoadReport, region: Region, organisations: dict[str, Organisation]
+) -> None:
     americas, _created = MeetingSeries.objects.update_or_create(
         key=AMERICAS_SERIES,
         defaults={
@@ -133,12 +135,19 @@ def _americas_2019(series: MeetingSeries, orgs: dict[str, Organisation]) -> Meet
     ):
         if people[key] is not None:
             speakers[key] = services.participant_add(
-                user=SYSTEM, meeting=meeting, organisation=organisation, person=people[key], roles=roles
+                user=SYSTEM,
+                meeting=meeting,
+                organisation=organisation,
+                person=people[key],
+                roles=roles,
             )
     services.agenda_item_create(
         user=SYSTEM,
         meeting=meeting,
-        data={"title": "Opening", "description": "Welcome by the IDB's Manager for Integration and Trade and the IMF's Chief of the Revenue Administration Division."},
+        data={
+            "title": "Opening",
+            "description": "Welcome by the IDB's Manager for Integration and Trade and the IMF's Chief of the Revenue Administration Division.",
+        },
         presenters=[speakers[key] for key in ("opertti", "baer") if key in speakers],
     )
     services.agenda_item_create(
@@ -189,27 +198,63 @@ def _americas_2019(series: MeetingSeries, orgs: dict[str, Organisation]) -> Meet
     )
     illustrative = " (illustrative demo item)"
     items = [
-        (orgs["wco"], people["dsg"], "Circulate the draft new Capacity Building Strategy to the region's partners before the Capacity Building Committee", datetime.date(2019, 4, 1), decision),
-        (orgs["idb"], None, "Share the IDB's pipeline of customs projects in the region in cbcoord", datetime.date(2019, 6, 30), None),
-        (orgs["customs-do"], None, "Collect the region's members' needs for implementing the E-commerce Framework of Standards", datetime.date(2019, 9, 30), None),
-        (orgs["imf"], people["baer"], "Map revenue-administration missions in the Caribbean against WCO support", datetime.date(2019, 12, 31), None),
+        (
+            orgs["wco"],
+            people["dsg"],
+            "Circulate the draft new Capacity Building Strategy to the region's partners before the Capacity Building Committee",
+            datetime.date(2019, 4, 1),
+            decision,
+        ),
+        (
+            orgs["idb"],
+            None,
+            "Share the IDB's pipeline of customs projects in the region in cbcoord",
+            datetime.date(2019, 6, 30),
+            None,
+        ),
+        (
+            orgs["customs-do"],
+            None,
+            "Collect the region's members' needs for implementing the E-commerce Framework of Standards",
+            datetime.date(2019, 9, 30),
+            None,
+        ),
+        (
+            orgs["imf"],
+            people["baer"],
+            "Map revenue-administration missions in the Caribbean against WCO support",
+            datetime.date(2019, 12, 31),
+            None,
+        ),
     ]
     created = []
     for owner, person, text, due, linked in items:
         item = services.action_item_create(
             user=SYSTEM,
             meeting=meeting,
-            data={"text": text + illustrative, "owner_organisation": owner, "owner_person": person, "due_date": due, "decision": linked},
+            data={
+                "text": text + illustrative,
+                "owner_organisation": owner,
+                "owner_person": person,
+                "due_date": due,
+                "decision": linked,
+            },
         )
         created.append(item)
     ActionItem.objects.filter(pk__in=[item.pk for item in created]).update(is_demo=True)
     services.action_item_progress(
-        user=SYSTEM, item=created[0], text="Draft sent to the partners.", status=ActionStatus.DONE,
+        user=SYSTEM,
+        item=created[0],
+        text="Draft sent to the partners.",
+        status=ActionStatus.DONE,
         noted_on=datetime.date(2019, 3, 29),
     )
     services.action_item_progress(
-        user=SYSTEM, item=created[2], text="Questionnaire sent to the region's members.",
-        status=ActionStatus.IN_PROGRESS, noted_on=datetime.date(2019, 6, 15),
+        user=SYSTEM,
+        item=created[2],
+        text="Questionnaire sent to the region's members.",
+        status=ActionStatus.IN_PROGRESS,
+        noted_on=datetime.date(2019, 6, 15),
     )
     ProgressNote.objects.filter(action_item__in=created).update(author_organisation=None)
     services.meeting_update(user=SYSTEM, meeting=meeting, data={"status": MeetingStatus.CLOSED})
@@ -275,5 +320,9 @@ def _consultation(meeting_series: MeetingSeries) -> None:
             user=SYSTEM,
             consultation=consultation,
             member=member,
-            ranking={options[position - 1].pk: rank for rank, position in enumerate(order, start=1) if position <= len(options)},
+            ranking={
+                options[position - 1].pk: rank
+                for rank, position in enumerate(order, start=1)
+                if position <= len(options)
+            },
         )

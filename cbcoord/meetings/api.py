@@ -436,7 +436,9 @@ def create_series(request: HttpRequest, payload: SeriesIn) -> object:
     selectors.series_create_allowed(user=user)
     data = payload.dict()
     region_code = data.pop("region")
-    data["region"] = Region.objects.filter(code__iexact=region_code).first() if region_code else None
+    data["region"] = (
+        Region.objects.filter(code__iexact=region_code).first() if region_code else None
+    )
     if region_code and data["region"] is None:
         raise ServiceError(f"region: no region {region_code!r}.", field="region")
     return Status(201, services.series_create(user=user, data=data))
@@ -456,7 +458,9 @@ def get_meeting(request: HttpRequest, meeting_id: int) -> object:
 @router.post("/meetings", response={201: MeetingOut, **WRITE_ERRORS}, auth=WRITE_AUTH)
 def create_meeting(request: HttpRequest, payload: MeetingIn) -> object:
     user = api_user(request)
-    series = selectors.meeting_create_allowed(user=user, series=selectors.series_get(key=payload.series))
+    series = selectors.meeting_create_allowed(
+        user=user, series=selectors.series_get(key=payload.series)
+    )
     data = payload.dict(exclude={"series", "host", "co_organisers"})
     host = _organisation(payload.host, "host") if payload.host else None
     co_organisers = [_organisation(key, "co_organisers") for key in payload.co_organisers]
@@ -466,7 +470,9 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> object:
     return Status(201, meeting)
 
 
-@router.patch("/meetings/{int:meeting_id}", response={200: MeetingOut, **WRITE_ERRORS}, auth=WRITE_AUTH)
+@router.patch(
+    "/meetings/{int:meeting_id}", response={200: MeetingOut, **WRITE_ERRORS}, auth=WRITE_AUTH
+)
 def patch_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch) -> object:
     user = api_user(request)
     meeting = selectors.meeting_get_for_edit(user=user, pk=meeting_id)
@@ -503,7 +509,9 @@ def add_agenda_item(request: HttpRequest, meeting_id: int, payload: AgendaItemIn
     meeting = selectors.meeting_get_for_edit(user=user, pk=meeting_id)
     presenters = list(meeting.participants.filter(pk__in=payload.presenters))
     if len(presenters) != len(set(payload.presenters)):
-        raise ServiceError("presenters: a presenter must take part in the meeting.", field="presenters")
+        raise ServiceError(
+            "presenters: a presenter must take part in the meeting.", field="presenters"
+        )
     item = services.agenda_item_create(
         user=user,
         meeting=meeting,
@@ -645,7 +653,11 @@ def open_data_call(request: HttpRequest, meeting_id: int, payload: DataCallIn) -
         else None
     )
     call = services.data_call_open(
-        user=user, meeting=meeting, deadline=payload.deadline, message=payload.message, partners=partners
+        user=user,
+        meeting=meeting,
+        deadline=payload.deadline,
+        message=payload.message,
+        partners=partners,
     )
     return Status(201, _data_call_out(user, call))
 
@@ -669,7 +681,9 @@ def get_data_call(request: HttpRequest, meeting_id: int) -> object:
 def confirm_data(request: HttpRequest, request_id: int, payload: ConfirmIn) -> object:
     user = api_user(request)
     call_request = selectors.data_call_request_get_for_confirm(user=user, pk=request_id)
-    return Status(200, services.data_call_confirm(user=user, request=call_request, note=payload.note))
+    return Status(
+        200, services.data_call_confirm(user=user, request=call_request, note=payload.note)
+    )
 
 
 # --------------------------------------------------------------------------- consultations
@@ -686,13 +700,17 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> object
         {
             "label": option.label,
             "description": option.description,
-            "provision": _codes(Provision, [option.provision], "options")[0] if option.provision else None,
+            "provision": _codes(Provision, [option.provision], "options")[0]
+            if option.provision
+            else None,
         }
         for option in payload.options
     ]
     consultation = services.consultation_create(
         user=user,
-        data=payload.dict(include={"key", "title", "description", "status", "closes_on", "visibility"}),
+        data=payload.dict(
+            include={"key", "title", "description", "status", "closes_on", "visibility"}
+        ),
         options=options,
         regions=[region for region in regions if region is not None],
         meetings=list(selectors.meeting_visible(user).filter(pk__in=payload.meetings)),

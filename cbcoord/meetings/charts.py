@@ -48,7 +48,7 @@ def horizontal_bars(
     """A bar per row, longest first: ``rows`` of ``{label: text, value: number}``."""
     height = max(60, 22 * len(rows))
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
         .mark_bar(color="#0b5cad")
         .encode(
             x=alt.X(

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import Field
 
@@ -15,16 +16,21 @@ from cbcoord.meetings import selectors
 from cbcoord.meetings.models import ActionStatus, Consultation, ProgressNote
 
 
+def _filter(default: Any, title: Promise, description: str) -> Any:
+    """A filter field; its title is translated when read (``FilterSet.described``)."""
+    return Field(default, title=title, description=description)  # type: ignore[call-overload]
+
+
 class ConsultationFilters(FilterSet):
-    consultation: str | None = Field(
-        None, title=_("Consultation"), description="The consultation's key."
-    )
+    consultation: str | None = _filter(None, _("Consultation"), "The consultation's key.")
 
     def problems(self) -> list[FilterProblem]:
         if not self.consultation:
             return [FilterProblem("consultation", "", str(_("name the consultation")))]
         if not Consultation.objects.filter(key=self.consultation).exists():
-            return [FilterProblem("consultation", self.consultation, str(_("no such consultation")))]
+            return [
+                FilterProblem("consultation", self.consultation, str(_("no such consultation")))
+            ]
         return []
 
 
@@ -69,11 +75,9 @@ class ConsultationResultsExporter(Exporter):
 
 
 class ActionItemFilters(FilterSet):
-    series: str | None = Field(None, title=_("Series"), description="A meeting series' key.")
-    status: str | None = Field(
-        None, title=_("Status"), description="open, in_progress, done or dropped."
-    )
-    pending: bool = Field(False, title=_("Open only"), description="Open and in progress only.")
+    series: str | None = _filter(None, _("Series"), "A meeting series' key.")
+    status: str | None = _filter(None, _("Status"), "open, in_progress, done or dropped.")
+    pending: bool = _filter(False, _("Open only"), "Open and in progress only.")
 
     def problems(self) -> list[FilterProblem]:
         if self.status and self.status not in ActionStatus.values:
@@ -104,7 +108,9 @@ class ActionItemsExporter(Exporter):
         items = (
             selectors.action_item_visible(user)
             .select_related("meeting__series", "owner_organisation", "owner_person")
-            .prefetch_related(Prefetch("notes", queryset=ProgressNote.objects.order_by("noted_on", "pk")))
+            .prefetch_related(
+                Prefetch("notes", queryset=ProgressNote.objects.order_by("noted_on", "pk"))
+            )
             .order_by("meeting__start_date", "due_date", "pk")
         )
         if filters.series:
@@ -123,5 +129,7 @@ class ActionItemsExporter(Exporter):
                 item.owner_person.name if item.owner_person else "",
                 item.due_date,
                 item.get_status_display(),
-                " | ".join(f"{note.noted_on.isoformat()}: {note.text}" for note in item.notes.all()),
+                " | ".join(
+                    f"{note.noted_on.isoformat()}: {note.text}" for note in item.notes.all()
+                ),
             )

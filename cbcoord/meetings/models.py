@@ -198,8 +198,10 @@ class Participant(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person.name} ({self.organisation.display_name})" if self.person else str(
-            self.organisation
+        return (
+            f"{self.person.name} ({self.organisation.display_name})"
+            if self.person
+            else str(self.organisation)
         )
 
     @property
@@ -226,7 +228,10 @@ class AgendaItem(TimeStampedModel):
         verbose_name=_("provisions and strategic themes"),
     )
     instruments = models.ManyToManyField(
-        "frameworks.Instrument", blank=True, related_name="agenda_items", verbose_name=_("instruments")
+        "frameworks.Instrument",
+        blank=True,
+        related_name="agenda_items",
+        verbose_name=_("instruments"),
     )
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
@@ -351,9 +356,7 @@ class ActionItem(TimeStampedModel, DemoFlagged):
         default=ActionStatus.OPEN,
         db_index=True,
     )
-    closed_at = models.DateTimeField(
-        _("done or dropped at"), null=True, blank=True, editable=False
-    )
+    closed_at = models.DateTimeField(_("done or dropped at"), null=True, blank=True, editable=False)
     activities = models.ManyToManyField(
         "activities.Activity",
         blank=True,
@@ -366,7 +369,7 @@ class ActionItem(TimeStampedModel, DemoFlagged):
         related_name="action_items",
         verbose_name=_("provisions"),
     )
-    carried_to = models.ManyToManyField(
+    carried_to = models.ManyToManyField(  # type: ignore[var-annotated]
         Meeting,
         through="Carryover",
         blank=True,
@@ -399,7 +402,9 @@ class ProgressNote(models.Model):
     )
     noted_on = models.DateField(_("date"))
     text = models.TextField(_("progress"), blank=True, validators=[validate_xml_text])
-    status = models.CharField(_("status set"), max_length=12, choices=ActionStatus.choices, blank=True)
+    status = models.CharField(
+        _("status set"), max_length=12, choices=ActionStatus.choices, blank=True
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -574,7 +579,10 @@ class Consultation(TimeStampedModel, DemoFlagged):
 
 class ConsultationOption(models.Model):
     consultation = models.ForeignKey(
-        Consultation, on_delete=models.CASCADE, related_name="options", verbose_name=_("consultation")
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="options",
+        verbose_name=_("consultation"),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     label = models.CharField(_("priority"), max_length=300, validators=[validate_xml_text])

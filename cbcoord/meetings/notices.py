@@ -65,7 +65,11 @@ def action_item_recipients(item: ActionItem) -> list[str]:
 
 
 def _claim(
-    kind: str, recipient: str, today: datetime.date, *, item: ActionItem | None = None,
+    kind: str,
+    recipient: str,
+    today: datetime.date,
+    *,
+    item: ActionItem | None = None,
     request: DataCallRequest | None = None,
 ) -> SentNotice | None:
     try:
@@ -160,16 +164,22 @@ def _data_call_messages(
             }
             if kind == NoticeKind.DATA_CALL_INVITATION:
                 subject = _("cbcoord: please confirm your activities in %(region)s") % context
-                opening = _(
-                    "Before %(meeting)s, the WCO secretariat asks %(partner)s to confirm or "
-                    "update its capacity-building activities in %(region)s by %(deadline)s."
-                ) % context
+                opening = (
+                    _(
+                        "Before %(meeting)s, the WCO secretariat asks %(partner)s to confirm or "
+                        "update its capacity-building activities in %(region)s by %(deadline)s."
+                    )
+                    % context
+                )
             else:
                 subject = _("cbcoord reminder: confirm your activities in %(region)s") % context
-                opening = _(
-                    "A reminder: %(partner)s has not yet confirmed its activities in %(region)s "
-                    "for %(meeting)s. The deadline is %(deadline)s."
-                ) % context
+                opening = (
+                    _(
+                        "A reminder: %(partner)s has not yet confirmed its activities in %(region)s "
+                        "for %(meeting)s. The deadline is %(deadline)s."
+                    )
+                    % context
+                )
             body = "\n".join(
                 [
                     opening,

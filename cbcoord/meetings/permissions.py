@@ -44,4 +44,6 @@ def may_confirm_data(user: Actor | None, organisation: Organisation) -> bool:
 def may_rank_for(user: Actor | None, member: Member) -> bool:
     if is_secretariat(user):
         return True
-    return role_of(user) == Role.MEMBER_EDITOR and organisation_id_of(user) == member.organisation_id
+    return (
+        role_of(user) == Role.MEMBER_EDITOR and organisation_id_of(user) == member.organisation_id
+    )

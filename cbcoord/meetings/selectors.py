@@ -71,7 +71,11 @@ def meeting_visible(user: Actor | None) -> QuerySet[Meeting]:
     if organisation_id is None:
         return meetings.filter(published)
     concerned = (
-        Q(Exists(Participant.objects.filter(meeting=OuterRef("pk"), organisation_id=organisation_id)))
+        Q(
+            Exists(
+                Participant.objects.filter(meeting=OuterRef("pk"), organisation_id=organisation_id)
+            )
+        )
         | Q(
             Exists(
                 ActionItem.objects.filter(
@@ -106,7 +110,7 @@ def series_list(*, user: Actor | None) -> list[tuple[MeetingSeries, list[Meeting
     series = MeetingSeries.objects.select_related("region").prefetch_related(
         Prefetch("meetings", queryset=visible, to_attr="visible_meetings")
     )
-    return [(item, item.visible_meetings) for item in series]  # type: ignore[attr-defined]
+    return [(item, item.visible_meetings) for item in series]
 
 
 def series_get(*, key: str) -> MeetingSeries:
@@ -257,7 +261,10 @@ def _item_rows(items: QuerySet[ActionItem], today: datetime.date) -> list[Action
     )
     return [
         ActionItemRow(
-            item=item, notes=list(item.notes.all()), origin=item.meeting, overdue=item.is_overdue(today)
+            item=item,
+            notes=list(item.notes.all()),
+            origin=item.meeting,
+            overdue=item.is_overdue(today),
         )
         for item in items
     ]
@@ -267,12 +274,18 @@ def action_item_row(*, item: ActionItem) -> ActionItemRow:
     return _item_rows(ActionItem.objects.filter(pk=item.pk), timezone.localdate())[0]
 
 
-def action_item_rows(*, meeting: Meeting, today: datetime.date | None = None) -> list[ActionItemRow]:
+def action_item_rows(
+    *, meeting: Meeting, today: datetime.date | None = None
+) -> list[ActionItemRow]:
     """The meeting's own action items, with their progress notes."""
-    return _item_rows(meeting.action_items.order_by("due_date", "pk"), today or timezone.localdate())
+    return _item_rows(
+        meeting.action_items.order_by("due_date", "pk"), today or timezone.localdate()
+    )
 
 
-def carried_item_rows(*, meeting: Meeting, today: datetime.date | None = None) -> list[ActionItemRow]:
+def carried_item_rows(
+    *, meeting: Meeting, today: datetime.date | None = None
+) -> list[ActionItemRow]:
     """Action items carried to ``meeting`` from earlier meetings of its series, with their
     progress: open when carried; their status now may be done or dropped."""
     items = ActionItem.objects.filter(
@@ -495,7 +508,9 @@ def data_freshness(
         .values("reporting_org_id")
         .annotate(
             total=Count("pk"),
-            changed=Count("pk", filter=Q(updated_at__gte=since)) if since else Count("pk", filter=Q(pk=None)),
+            changed=Count("pk", filter=Q(updated_at__gte=since))
+            if since
+            else Count("pk", filter=Q(pk=None)),
             last=Max("updated_at"),
         )
     }
@@ -608,8 +623,7 @@ def consultation_rank_allowed(
     require_signed_in(user, _("rank priorities"))
     consultation = consultation_get(user=user, key=key)
     if member_pk is None:
-        organisation_id = organisation_id_of(user)
-        member = Member.objects.filter(organisation_id=organisation_id).first()
+        member = member_of(user=user)
         if member is None:
             _deny(_("Only a member administration ranks priorities."))
     else:
@@ -694,7 +708,8 @@ def _group(
         if rank == 1:
             firsts[option_id] += 1
     ordered = sorted(
-        options, key=lambda option: (-points[option.pk], -firsts[option.pk], option.position, option.pk)
+        options,
+        key=lambda option: (-points[option.pk], -firsts[option.pk], option.position, option.pk),
     )
     scores = []
     standing = 0
@@ -800,7 +815,9 @@ def feed_token_of(*, user: Actor | None) -> CalendarFeedToken | None:
     return CalendarFeedToken.objects.filter(user=user).first()
 
 
-def calendar_meetings(*, user: Actor | None, series: MeetingSeries | None = None) -> QuerySet[Meeting]:
+def calendar_meetings(
+    *, user: Actor | None, series: MeetingSeries | None = None
+) -> QuerySet[Meeting]:
     meetings = meeting_visible(user).select_related("series")
     if series is not None:
         meetings = meetings.filter(series=series)

@@ -77,7 +77,9 @@ def series_create(*, user: Actor | None, data: Mapping[str, Any]) -> MeetingSeri
     return save_as(series, user)
 
 
-def series_update(*, user: Actor | None, series: MeetingSeries, data: Mapping[str, Any]) -> list[str]:
+def series_update(
+    *, user: Actor | None, series: MeetingSeries, data: Mapping[str, Any]
+) -> list[str]:
     """Change a series (``series`` from ``series_get_for_edit``)."""
     changed = apply_changes(series, data, allowed=SERIES_FIELDS)
     if changed:
@@ -94,11 +96,14 @@ def _check_meeting(meeting: Meeting) -> None:
         meeting.country = meeting.country.upper()
         if pycountry.countries.get(alpha_2=meeting.country) is None:
             raise ServiceError(
-                _("country: %(code)s is not an ISO 3166-1 alpha-2 code.") % {"code": meeting.country},
+                _("country: %(code)s is not an ISO 3166-1 alpha-2 code.")
+                % {"code": meeting.country},
                 field="country",
             )
     if meeting.start_date and meeting.end_date and meeting.end_date < meeting.start_date:
-        raise ServiceError(_("end_date: the meeting cannot end before it starts."), field="end_date")
+        raise ServiceError(
+            _("end_date: the meeting cannot end before it starts."), field="end_date"
+        )
     full_clean_or_raise(meeting, exclude=["series", "created_by"])
 
 
@@ -124,11 +129,15 @@ def meeting_create(
     save_as(meeting, user)
     roles: dict[int, tuple[Organisation, list[str]]] = {}
     for organisation in co_organisers:
-        roles.setdefault(organisation.pk, (organisation, []))[1].append(ParticipantRole.CO_ORGANISER)
+        roles.setdefault(organisation.pk, (organisation, []))[1].append(
+            ParticipantRole.CO_ORGANISER
+        )
     if host is not None:
         roles.setdefault(host.pk, (host, []))[1].append(ParticipantRole.HOST)
     for organisation, organisation_roles in roles.values():
-        participant_add(user=user, meeting=meeting, organisation=organisation, roles=organisation_roles)
+        participant_add(
+            user=user, meeting=meeting, organisation=organisation, roles=organisation_roles
+        )
     previous = selectors.previous_meeting(meeting)
     if previous is not None and previous.is_closed:
         carry_from(previous)
@@ -175,7 +184,11 @@ def _check_roles(roles: Sequence[str]) -> list[str]:
 
 
 def _check_person(person: Person | None, organisation: Organisation | None, field: str) -> None:
-    if person is not None and organisation is not None and person.organisation_id != organisation.pk:
+    if (
+        person is not None
+        and organisation is not None
+        and person.organisation_id != organisation.pk
+    ):
         raise ServiceError(
             _("%(field)s: %(person)s is not of %(organisation)s.")
             % {"field": field, "person": person.name, "organisation": organisation.display_name},
@@ -196,7 +209,9 @@ def participant_add(
     ``meeting_get_for_edit``) with ``roles``."""
     _check_person(person, organisation, "person")
     if person is not None and meeting.participants.filter(person=person).exists():
-        raise ServiceError(_("person: %(name)s already takes part.") % {"name": person.name}, field="person")
+        raise ServiceError(
+            _("person: %(name)s already takes part.") % {"name": person.name}, field="person"
+        )
     last = meeting.participants.aggregate(last=Max("position"))["last"]
     participant = Participant(
         meeting=meeting,
@@ -225,7 +240,9 @@ def participant_update(
 
 
 def record_delete(
-    *, user: Actor | None, record: Participant | AgendaItem | BilateralMeeting | Decision | ActionItem
+    *,
+    user: Actor | None,
+    record: Participant | AgendaItem | BilateralMeeting | Decision | ActionItem,
 ) -> None:
     """Remove something a meeting records (from its ``*_get_for_edit`` door)."""
     delete_as(record, user)
@@ -263,7 +280,9 @@ def agenda_item_create(
     participants of the meeting."""
     presenters = list(presenters)
     if any(presenter.meeting_id != meeting.pk for presenter in presenters):
-        raise ServiceError(_("presenters: a presenter must take part in the meeting."), field="presenters")
+        raise ServiceError(
+            _("presenters: a presenter must take part in the meeting."), field="presenters"
+        )
     values = dict(data)
     if not values.get("position"):
         last = meeting.agenda_items.aggregate(last=Max("position"))["last"]
@@ -345,12 +364,16 @@ def decision_create(
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
         raise ServiceError(_("agenda_item: not an item of this meeting."), field="agenda_item")
     last = meeting.decisions.aggregate(last=Max("position"))["last"]
-    decision = Decision(meeting=meeting, text=text, agenda_item=agenda_item, position=(last or 0) + 1)
+    decision = Decision(
+        meeting=meeting, text=text, agenda_item=agenda_item, position=(last or 0) + 1
+    )
     full_clean_or_raise(decision)
     return save_as(decision, user)
 
 
-def decision_update(*, user: Actor | None, decision: Decision, data: Mapping[str, Any]) -> list[str]:
+def decision_update(
+    *, user: Actor | None, decision: Decision, data: Mapping[str, Any]
+) -> list[str]:
     changed = apply_changes(decision, data, allowed=("text", "position", "agenda_item"))
     if changed:
         full_clean_or_raise(decision)
@@ -426,7 +449,9 @@ def action_item_progress(
     if not text.strip() and not status:
         raise ServiceError(_("text: say what progress was made, or set a status."), field="text")
     if status and status not in ActionStatus.values:
-        raise ServiceError(_("status: %(status)s is not a status.") % {"status": status}, field="status")
+        raise ServiceError(
+            _("status: %(status)s is not a status.") % {"status": status}, field="status"
+        )
     today = timezone.localdate()
     note = ProgressNote(
         action_item=item,
@@ -466,7 +491,8 @@ def data_call_open(
     region: Region | None = meeting.series.region
     if region is None:
         raise ServiceError(
-            _("A data call asks about activities in a region; this series has none."), field="meeting"
+            _("A data call asks about activities in a region; this series has none."),
+            field="meeting",
         )
     if DataCall.objects.filter(meeting=meeting).exists():
         raise ServiceError(_("This meeting already has a data call."), field="meeting")
@@ -499,7 +525,9 @@ def data_call_close(*, user: Actor | None, data_call: DataCall) -> DataCall:
     return data_call
 
 
-def data_call_confirm(*, user: Actor | None, request: DataCallRequest, note: str = "") -> DataCallRequest:
+def data_call_confirm(
+    *, user: Actor | None, request: DataCallRequest, note: str = ""
+) -> DataCallRequest:
     """A partner confirms its activities in the region are up to date (``request`` from
     ``data_call_request_get_for_confirm``); confirming again moves the date."""
     request.confirmed_at = timezone.now()
@@ -529,7 +557,9 @@ def consultation_create(
         raise ServiceError(_("options: a ranking needs at least two candidates."), field="options")
     consultation = Consultation()
     apply_changes(
-        consultation, data, allowed=("key", "title", "description", "status", "closes_on", "visibility")
+        consultation,
+        data,
+        allowed=("key", "title", "description", "status", "closes_on", "visibility"),
     )
     full_clean_or_raise(consultation)
     save_as(consultation, user)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.forms import Form
+from django.forms import BaseForm, Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,11 +26,19 @@ from cbcoord.meetings.brief.sections import (
     consultation_figure,
     consultation_tables,
 )
-from cbcoord.meetings.models import DataCall, ParticipantRole
+from cbcoord.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    BilateralMeeting,
+    DataCall,
+    Decision,
+    Participant,
+    ParticipantRole,
+)
 from cbcoord.meetings.permissions import may_manage_meetings, may_update_progress
 
 
-def _form_error(form: Form, error: ServiceError) -> None:
+def _form_error(form: BaseForm, error: ServiceError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -51,7 +60,9 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "series_list": selectors.series_list(user=request.user),
             "may_manage": may_manage_meetings(request.user),
-            "consultations": selectors.consultation_visible(request.user).order_by("-created_at")[:10],
+            "consultations": selectors.consultation_visible(request.user).order_by("-created_at")[
+                :10
+            ],
         },
     )
 
@@ -82,7 +93,9 @@ def series_detail(request: HttpRequest, key: str) -> HttpResponse:
             "series": series,
             "meetings": selectors.meeting_list(user=request.user, series=series),
             "may_manage": may_manage_meetings(request.user),
-            "feed_url": request.build_absolute_uri(reverse("meetings:series-calendar", args=[series.key])),
+            "feed_url": request.build_absolute_uri(
+                reverse("meetings:series-calendar", args=[series.key])
+            ),
         },
     )
 
@@ -90,7 +103,9 @@ def series_detail(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, key: str) -> HttpResponse:
-    series = selectors.meeting_create_allowed(user=request.user, series=selectors.series_get(key=key))
+    series = selectors.meeting_create_allowed(
+        user=request.user, series=selectors.series_get(key=key)
+    )
     form = forms.MeetingForm(request.POST or None, creating=True)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -174,14 +189,18 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = {name: form.cleaned_data[name] for name in forms.MeetingForm.Meta.fields}
         try:
             services.meeting_update(
-                user=request.user, meeting=selectors.meeting_get_for_edit(user=request.user, pk=pk), data=data
+                user=request.user,
+                meeting=selectors.meeting_get_for_edit(user=request.user, pk=pk),
+                data=data,
             )
         except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, _("Meeting saved."))
             return redirect("meetings:meeting", pk=pk)
-    return render(request, "meetings/form.html", {"form": form, "heading": meeting.title, "meeting": meeting})
+    return render(
+        request, "meetings/form.html", {"form": form, "heading": meeting.title, "meeting": meeting}
+    )
 
 
 def _meeting_form_post(request: HttpRequest, pk: int, form: Form, write: Any) -> HttpResponse:
@@ -194,7 +213,9 @@ def _meeting_form_post(request: HttpRequest, pk: int, form: Form, write: Any) ->
         else:
             messages.success(request, _("Saved."))
             return redirect(reverse("meetings:meeting", args=[pk]) + request.POST.get("anchor", ""))
-    return render(request, "meetings/form.html", {"form": form, "heading": _("Correct the form")}, status=400)
+    return render(
+        request, "meetings/form.html", {"form": form, "heading": _("Correct the form")}, status=400
+    )
 
 
 @login_required
@@ -226,7 +247,9 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
             instruments=instruments,
         )
 
-    return _meeting_form_post(request, pk, forms.AgendaItemForm(request.POST, meeting=meeting), write)
+    return _meeting_form_post(
+        request, pk, forms.AgendaItemForm(request.POST, meeting=meeting), write
+    )
 
 
 @login_required
@@ -257,7 +280,9 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.DecisionForm(request.POST),
-        lambda data: services.decision_create(user=request.user, meeting=meeting, text=data["text"]),
+        lambda data: services.decision_create(
+            user=request.user, meeting=meeting, text=data["text"]
+        ),
     )
 
 
@@ -270,13 +295,19 @@ def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         _instruments, provisions = data.pop("links")
         activities = data.pop("activities")
         return services.action_item_create(
-            user=request.user, meeting=meeting, data=data, activities=activities, provisions=provisions
+            user=request.user,
+            meeting=meeting,
+            data=data,
+            activities=activities,
+            provisions=provisions,
         )
 
     return _meeting_form_post(request, pk, forms.ActionItemForm(request.POST), write)
 
 
-_RECORD_DOORS = {
+_RECORD_DOORS: dict[
+    str, Callable[..., Participant | AgendaItem | BilateralMeeting | Decision | ActionItem]
+] = {
     "participant": selectors.participant_get_for_edit,
     "agenda-item": selectors.agenda_item_get_for_edit,
     "bilateral": selectors.bilateral_get_for_edit,
@@ -381,7 +412,9 @@ def data_call(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Data call opened; the partners are asked by e-mail."))
             return redirect("meetings:data-call", pk=pk)
     region = meeting.series.region
-    rows = selectors.data_freshness(user=request.user, region=region, data_call=call) if region else []
+    rows = (
+        selectors.data_freshness(user=request.user, region=region, data_call=call) if region else []
+    )
     return render(
         request,
         "meetings/data_call.html",
@@ -410,7 +443,9 @@ def data_call_answer(request: HttpRequest, pk: int) -> HttpResponse:
         call_request = selectors.data_call_request_get_for_confirm(user=request.user, pk=pk)
         form = forms.ConfirmForm(request.POST)
         if form.is_valid():
-            services.data_call_confirm(user=request.user, request=call_request, note=form.cleaned_data["note"] or "")
+            services.data_call_confirm(
+                user=request.user, request=call_request, note=form.cleaned_data["note"] or ""
+            )
             messages.success(request, _("Thank you: your data are confirmed."))
             return redirect("meetings:data-call-answer", pk=pk)
     else:
@@ -418,11 +453,17 @@ def data_call_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form = forms.ConfirmForm(initial={"note": call_request.note})
     data_call_obj = call_request.data_call
     region = data_call_obj.meeting.series.region
-    rows = [
-        row
-        for row in selectors.data_freshness(user=request.user, region=region, data_call=data_call_obj)
-        if row.organisation.pk == call_request.organisation_id
-    ] if region else []
+    rows = (
+        [
+            row
+            for row in selectors.data_freshness(
+                user=request.user, region=region, data_call=data_call_obj
+            )
+            if row.organisation.pk == call_request.organisation_id
+        ]
+        if region
+        else []
+    )
     return render(
         request,
         "meetings/data_call_answer.html",
@@ -459,7 +500,9 @@ def consultation_detail(request: HttpRequest, key: str) -> HttpResponse:
             return redirect(f"{reverse('login')}?next={request.path}")
         member_pk = request.POST.get("member") or None
         consultation, member = selectors.consultation_rank_allowed(
-            user=request.user, key=key, member_pk=int(member_pk) if member_pk and member_pk.isdigit() else None
+            user=request.user,
+            key=key,
+            member_pk=int(member_pk) if member_pk and member_pk.isdigit() else None,
         )
         ranking: dict[int, int] = {}
         comments: dict[int, str] = {}
@@ -517,7 +560,9 @@ def consultation_detail(request: HttpRequest, key: str) -> HttpResponse:
             "options": [(option, current.get(option.pk)) for option in results.options],
             "errors": errors,
             "may_manage": may_manage_meetings(request.user),
-            "members": selectors.consultation_members(consultation) if may_manage_meetings(request.user) else [],
+            "members": selectors.consultation_members(consultation)
+            if may_manage_meetings(request.user)
+            else [],
         },
         status=400 if errors else 200,
     )

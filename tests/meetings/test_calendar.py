@@ -44,7 +44,9 @@ def test_series_feed_has_published_meetings_and_due_dates(reference: None) -> No
 
 
 def test_user_feed_token_is_secret_hashed_and_resettable(
-    reference: None, partner_editor: User, client_for  # type: ignore[no-untyped-def]
+    reference: None,
+    partner_editor: User,
+    client_for,  # type: ignore[no-untyped-def]
 ) -> None:
     series = americas_series()
     internal = meeting(series, 2020, visibility="internal")  # the IDB takes part

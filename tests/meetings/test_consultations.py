@@ -51,7 +51,10 @@ def test_worked_example(consultation: Consultation) -> None:
     _rank(consultation, "FR", "DA")
     results = selectors.consultation_results(consultation=consultation)
 
-    overall = [(s.option.label, s.points, s.standing, s.first_choices, s.ranked_by) for s in results.overall.scores]
+    overall = [
+        (s.option.label, s.points, s.standing, s.first_choices, s.ranked_by)
+        for s in results.overall.scores
+    ]
     assert overall == [("B", 11, 1, 2, 3), ("A", 10, 2, 1, 3), ("D", 6, 3, 1, 2), ("C", 3, 4, 0, 2)]
     mean = {s.option.label: s.mean_rank for s in results.overall.scores}
     assert mean == {
@@ -68,13 +71,19 @@ def test_worked_example(consultation: Consultation) -> None:
     by_region = {group.region.code: group for group in results.regions if group.region}
     americas = by_region["AMC"]
     assert [(s.option.label, s.points, s.standing) for s in americas.scores] == [
-        ("B", 11, 1), ("A", 7, 2), ("C", 3, 3), ("D", 2, 4),
+        ("B", 11, 1),
+        ("A", 7, 2),
+        ("C", 3, 3),
+        ("D", 2, 4),
     ]
     amc_members = Member.objects.filter(region__code="AMC").count()
     assert (americas.eligible, americas.responded) == (amc_members, 3)
     europe = by_region[Member.objects.get(iso_code="FR").region.code]
     assert [(s.option.label, s.points, s.standing) for s in europe.scores] == [
-        ("D", 4, 1), ("A", 3, 2), ("B", 0, 3), ("C", 0, 3),
+        ("D", 4, 1),
+        ("A", 3, 2),
+        ("B", 0, 3),
+        ("C", 0, 3),
     ]
     assert europe.responded == 1
     assert sum(group.responded for group in results.regions) == 4
@@ -110,12 +119,18 @@ def test_only_the_regions_members_are_asked(reference: None) -> None:
         options=[{"label": "A"}, {"label": "B"}],
         regions=[Region.objects.get(code="AMC")],
     )
-    assert set(selectors.consultation_members(regional).values_list("region__code", flat=True)) == {"AMC"}
+    assert set(selectors.consultation_members(regional).values_list("region__code", flat=True)) == {
+        "AMC"
+    }
 
 
 def test_results_download(consultation: Consultation, client_for, secretariat) -> None:  # type: ignore[no-untyped-def]
     _rank(consultation, "DO", "BA")
     response = client_for(secretariat).get("/exports/consultation-results.csv?consultation=sp")
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    text = (
+        b"".join(response.streaming_content).decode()
+        if response.streaming
+        else response.content.decode()
+    )
     assert "All regions,1,B,4,1,1,1,1" in text.replace("1.0,", "1,")

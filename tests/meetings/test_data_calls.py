@@ -42,9 +42,13 @@ def test_open_ask_confirm_and_freshness(
     upcoming = meeting(americas_series(), timezone.localdate().year + 1)
     deadline = timezone.localdate() + datetime.timedelta(days=20)
     with django_capture_on_commit_callbacks(execute=True):
-        call = services.data_call_open(user=SYSTEM, meeting=upcoming, deadline=deadline, message="Please.")
+        call = services.data_call_open(
+            user=SYSTEM, meeting=upcoming, deadline=deadline, message="Please."
+        )
     assert {r.organisation.key for r in call.requests.all()} == {"idb", "imf", "usaid"}
-    assert [message.to for message in mail.outbox] == [["bob@idb.example"]]  # the others have no user
+    assert [message.to for message in mail.outbox] == [
+        ["bob@idb.example"]
+    ]  # the others have no user
     assert "Please." in mail.outbox[0].body
 
     Activity.objects.filter(pk=before.pk).update(updated_at=timezone.now())
@@ -52,9 +56,16 @@ def test_open_ask_confirm_and_freshness(
     # The partner's home page asks it.
     home = client_for(partner_editor).get("/")
     assert f"/meetings/data-calls/{request.pk}/" in home.content.decode()
-    response = client_for(partner_editor).post(f"/meetings/data-calls/{request.pk}/", {"note": "All current."})
+    response = client_for(partner_editor).post(
+        f"/meetings/data-calls/{request.pk}/", {"note": "All current."}
+    )
     assert response.status_code == 302
-    rows = {row.organisation.key: row for row in selectors.data_freshness(user=SYSTEM, region=upcoming.series.region, data_call=call)}
+    rows = {
+        row.organisation.key: row
+        for row in selectors.data_freshness(
+            user=SYSTEM, region=upcoming.series.region, data_call=call
+        )
+    }
     assert rows["idb"].answered and rows["idb"].activities == 1 and rows["idb"].changed == 1
     assert rows["idb"].changed_titles == ["Title of XM-DAC-909-OLD"]
     assert not rows["imf"].answered and rows["imf"].last_confirmed is None
@@ -67,7 +78,10 @@ def test_open_ask_confirm_and_freshness(
 def test_reminders_go_to_those_who_have_not_answered(
     amc_partners: list[Organisation], partner_editor: User, other_partner_editor: User
 ) -> None:
-    for user, address in ((partner_editor, "bob@idb.example"), (other_partner_editor, "carol@imf.example")):
+    for user, address in (
+        (partner_editor, "bob@idb.example"),
+        (other_partner_editor, "carol@imf.example"),
+    ):
         user.email = address
         user.save()
     upcoming = meeting(americas_series(), timezone.localdate().year + 1)
@@ -81,7 +95,9 @@ def test_reminders_go_to_those_who_have_not_answered(
 
 
 def test_a_series_without_region_has_no_data_call(reference: None) -> None:
-    committee = services.series_create(user=SYSTEM, data={"key": "cbc", "name": "CBC", "kind": "committee"})
+    committee = services.series_create(
+        user=SYSTEM, data={"key": "cbc", "name": "CBC", "kind": "committee"}
+    )
     held = meeting(committee, 2030)
     with pytest.raises(ServiceError, match="region"):
         services.data_call_open(user=SYSTEM, meeting=held, deadline=datetime.date(2030, 1, 1))
@@ -92,7 +108,9 @@ def test_secretariat_page(amc_partners: list[Organisation], secretariat: User) -
     client = Client()
     client.force_login(secretariat)
     deadline = (timezone.localdate() + datetime.timedelta(days=9)).isoformat()
-    response = client.post(f"/meetings/{upcoming.pk}/data-call/", {"deadline": deadline, "message": "Hi"})
+    response = client.post(
+        f"/meetings/{upcoming.pk}/data-call/", {"deadline": deadline, "message": "Hi"}
+    )
     assert response.status_code == 302
     page = client.get(f"/meetings/{upcoming.pk}/data-call/").content.decode()
     assert page.count("not answered") == 3

@@ -64,7 +64,9 @@ def _ranking(ctx: dict[str, Any]) -> dict[str, str]:
 
 
 def _ranked(ctx: dict[str, Any]) -> bool:
-    return ConsultationResponse.objects.filter(consultation=ctx["consultation"], comment="door").exists()
+    return ConsultationResponse.objects.filter(
+        consultation=ctx["consultation"], comment="door"
+    ).exists()
 
 
 MEETING_FORM = {
@@ -82,7 +84,11 @@ DOORS = [
     Door(
         "api: create a meeting series",
         {"secretariat"},
-        lambda c, ctx: c.post("/api/meeting-series", {"key": "door", "name": "Door series", "kind": "committee"}, content_type=JSON),
+        lambda c, ctx: c.post(
+            "/api/meeting-series",
+            {"key": "door", "name": "Door series", "kind": "committee"},
+            content_type=JSON,
+        ),
         lambda ctx: MeetingSeries.objects.filter(key="door").exists(),
         _tables,
     ),
@@ -98,7 +104,12 @@ DOORS = [
         {"secretariat"},
         lambda c, ctx: c.post(
             "/api/meetings",
-            {"series": ctx["series"].key, "title": "Door meeting 2021", "start_date": "2021-03-11", "host": "idb"},
+            {
+                "series": ctx["series"].key,
+                "title": "Door meeting 2021",
+                "start_date": "2021-03-11",
+                "host": "idb",
+            },
             content_type=JSON,
         ),
         lambda ctx: Meeting.objects.filter(title="Door meeting 2021").exists(),
@@ -107,7 +118,9 @@ DOORS = [
     Door(
         "api: edit a meeting",
         {"secretariat"},
-        lambda c, ctx: c.patch(f"/api/meetings/{ctx['meeting'].pk}", {"venue": "Door venue"}, content_type=JSON),
+        lambda c, ctx: c.patch(
+            f"/api/meetings/{ctx['meeting'].pk}", {"venue": "Door venue"}, content_type=JSON
+        ),
         lambda ctx: Meeting.objects.filter(venue="Door venue").exists(),
         _tables,
     ),
@@ -116,7 +129,11 @@ DOORS = [
         {"secretariat"},
         lambda c, ctx: c.post(
             f"/meetings/{ctx['meeting'].pk}/participants/",
-            {"organisation": Organisation.objects.get(key="oas").pk, "roles": ["observer"], "note": "door"},
+            {
+                "organisation": Organisation.objects.get(key="oas").pk,
+                "roles": ["observer"],
+                "note": "door",
+            },
         ),
         lambda ctx: Participant.objects.filter(note="door").exists(),
         _tables,
@@ -131,8 +148,13 @@ DOORS = [
     Door(
         "page: add an agenda item",
         {"secretariat"},
-        lambda c, ctx: c.post(f"/meetings/{ctx['meeting'].pk}/agenda/", {"title": "Door item", "links": "RKC, WCO-SP-ECOM"}),
-        lambda ctx: AgendaItem.objects.filter(title="Door item", provisions__code="WCO-SP-ECOM").exists(),
+        lambda c, ctx: c.post(
+            f"/meetings/{ctx['meeting'].pk}/agenda/",
+            {"title": "Door item", "links": "RKC, WCO-SP-ECOM"},
+        ),
+        lambda ctx: AgendaItem.objects.filter(
+            title="Door item", provisions__code="WCO-SP-ECOM"
+        ).exists(),
         _tables,
     ),
     Door(
@@ -149,14 +171,20 @@ DOORS = [
     Door(
         "page: record a decision",
         {"secretariat"},
-        lambda c, ctx: c.post(f"/meetings/{ctx['meeting'].pk}/decisions/", {"text": "Door decision"}),
+        lambda c, ctx: c.post(
+            f"/meetings/{ctx['meeting'].pk}/decisions/", {"text": "Door decision"}
+        ),
         lambda ctx: Decision.objects.filter(text="Door decision").exists(),
         _tables,
     ),
     Door(
         "api: record a decision",
         {"secretariat"},
-        lambda c, ctx: c.post(f"/api/meetings/{ctx['meeting'].pk}/decisions", {"text": "Door decision"}, content_type=JSON),
+        lambda c, ctx: c.post(
+            f"/api/meetings/{ctx['meeting'].pk}/decisions",
+            {"text": "Door decision"},
+            content_type=JSON,
+        ),
         lambda ctx: Decision.objects.filter(text="Door decision").exists(),
         _tables,
     ),
@@ -174,28 +202,40 @@ DOORS = [
     Door(
         "api: change an action item's due date",
         {"secretariat"},
-        lambda c, ctx: c.patch(f"/api/action-items/{ctx['idb_item'].pk}", {"due_date": "2030-01-01"}, content_type=JSON),
+        lambda c, ctx: c.patch(
+            f"/api/action-items/{ctx['idb_item'].pk}", {"due_date": "2030-01-01"}, content_type=JSON
+        ),
         lambda ctx: ActionItem.objects.filter(due_date=datetime.date(2030, 1, 1)).exists(),
         _tables,
     ),
     Door(
         "page: record progress on the IDB's action item",
         {"secretariat", "partner_editor"},
-        lambda c, ctx: c.post(f"/meetings/action-items/{ctx['idb_item'].pk}/", {"status": "done", "text": "Door progress"}),
+        lambda c, ctx: c.post(
+            f"/meetings/action-items/{ctx['idb_item'].pk}/",
+            {"status": "done", "text": "Door progress"},
+        ),
         lambda ctx: ProgressNote.objects.filter(text="Door progress").exists(),
         _tables,
     ),
     Door(
         "api: record progress on the IMF's action item",
         {"secretariat", "other_partner_editor"},
-        lambda c, ctx: c.post(f"/api/action-items/{ctx['imf_item'].pk}/progress", {"text": "Door progress"}, content_type=JSON),
+        lambda c, ctx: c.post(
+            f"/api/action-items/{ctx['imf_item'].pk}/progress",
+            {"text": "Door progress"},
+            content_type=JSON,
+        ),
         lambda ctx: ProgressNote.objects.filter(text="Door progress").exists(),
         _tables,
     ),
     Door(
         "page: record progress on the Dominican administration's action item",
         {"secretariat", "member_editor"},
-        lambda c, ctx: c.post(f"/meetings/action-items/{ctx['do_item'].pk}/", {"status": "in_progress", "text": "Door progress"}),
+        lambda c, ctx: c.post(
+            f"/meetings/action-items/{ctx['do_item'].pk}/",
+            {"status": "in_progress", "text": "Door progress"},
+        ),
         lambda ctx: ProgressNote.objects.filter(text="Door progress").exists(),
         _tables,
     ),
@@ -204,7 +244,10 @@ DOORS = [
         {"secretariat"},
         lambda c, ctx: c.post(
             f"/meetings/{ctx['upcoming'].pk}/data-call/",
-            {"deadline": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(), "message": "Door"},
+            {
+                "deadline": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(),
+                "message": "Door",
+            },
         ),
         lambda ctx: DataCall.objects.filter(message="Door").exists(),
         _tables,
@@ -212,15 +255,25 @@ DOORS = [
     Door(
         "page: confirm the IDB's data",
         {"secretariat", "partner_editor"},
-        lambda c, ctx: c.post(f"/meetings/data-calls/{ctx['idb_request'].pk}/", {"note": "Door confirmed"}),
-        lambda ctx: DataCallRequest.objects.filter(note="Door confirmed", confirmed_at__isnull=False).exists(),
+        lambda c, ctx: c.post(
+            f"/meetings/data-calls/{ctx['idb_request'].pk}/", {"note": "Door confirmed"}
+        ),
+        lambda ctx: DataCallRequest.objects.filter(
+            note="Door confirmed", confirmed_at__isnull=False
+        ).exists(),
         _tables,
     ),
     Door(
         "api: confirm the IDB's data",
         {"secretariat", "partner_editor"},
-        lambda c, ctx: c.post(f"/api/data-call-requests/{ctx['idb_request'].pk}/confirm", {"note": "Door confirmed"}, content_type=JSON),
-        lambda ctx: DataCallRequest.objects.filter(note="Door confirmed", confirmed_at__isnull=False).exists(),
+        lambda c, ctx: c.post(
+            f"/api/data-call-requests/{ctx['idb_request'].pk}/confirm",
+            {"note": "Door confirmed"},
+            content_type=JSON,
+        ),
+        lambda ctx: DataCallRequest.objects.filter(
+            note="Door confirmed", confirmed_at__isnull=False
+        ).exists(),
         _tables,
     ),
     Door(
@@ -236,7 +289,10 @@ DOORS = [
         lambda c, ctx: c.post(
             f"/api/consultations/{ctx['consultation'].key}/rankings",
             {
-                "ranking": {str(o.pk): i for i, o in enumerate(ctx["consultation"].options.order_by("position"), start=1)},
+                "ranking": {
+                    str(o.pk): i
+                    for i, o in enumerate(ctx["consultation"].options.order_by("position"), start=1)
+                },
                 "comment": "door",
                 "member": Member.objects.get(iso_code="DO").pk,
             },
@@ -277,7 +333,9 @@ def context(reference: None) -> dict[str, Any]:
     close(held)
     call_meeting = meeting(series, timezone.localdate().year + 2, visibility="internal")
     call = services.data_call_open(
-        user=SYSTEM, meeting=call_meeting, deadline=timezone.localdate() + datetime.timedelta(days=30)
+        user=SYSTEM,
+        meeting=call_meeting,
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
     )
     consultation = services.consultation_create(
         user=SYSTEM,

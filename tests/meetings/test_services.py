@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from cbcoord.accounts.actors import SYSTEM
 from cbcoord.core.errors import ServiceError
@@ -36,7 +37,9 @@ def test_open_items_of_a_closed_meeting_are_carried_until_done_or_dropped(refere
     going = action(first, "imf", "Map the missions")
     done = action(first, "wco", "Circulate the strategy")
     dropped = action(first, "oas", "Dropped idea")
-    services.action_item_progress(user=SYSTEM, item=going, text="Started", status=ActionStatus.IN_PROGRESS)
+    services.action_item_progress(
+        user=SYSTEM, item=going, text="Started", status=ActionStatus.IN_PROGRESS
+    )
     services.action_item_progress(user=SYSTEM, item=done, text="Sent", status=ActionStatus.DONE)
     services.action_item_progress(user=SYSTEM, item=dropped, status=ActionStatus.DROPPED)
     close(first)
@@ -88,7 +91,10 @@ def test_progress_notes_and_status(reference: None) -> None:
         services.action_item_progress(user=SYSTEM, item=item)
     with pytest.raises(ServiceError, match="future"):
         services.action_item_progress(
-            user=SYSTEM, item=item, text="x", noted_on=datetime.date.today() + datetime.timedelta(days=3)
+            user=SYSTEM,
+            item=item,
+            text="x",
+            noted_on=timezone.localdate() + datetime.timedelta(days=3),
         )
     with pytest.raises(ServiceError, match="status"):
         services.action_item_progress(user=SYSTEM, item=item, status="finished")
@@ -99,11 +105,17 @@ def test_people_belong_to_their_organisation(reference: None) -> None:
     imf_person = Person.objects.create(organisation=Organisation.objects.get(key="imf"), name="X")
     with pytest.raises(ServiceError, match="person"):
         services.participant_add(
-            user=SYSTEM, meeting=first, organisation=Organisation.objects.get(key="idb"), person=imf_person
+            user=SYSTEM,
+            meeting=first,
+            organisation=Organisation.objects.get(key="idb"),
+            person=imf_person,
         )
     with pytest.raises(ServiceError, match="roles"):
         services.participant_add(
-            user=SYSTEM, meeting=first, organisation=Organisation.objects.get(key="idb"), roles=["king"]
+            user=SYSTEM,
+            meeting=first,
+            organisation=Organisation.objects.get(key="idb"),
+            roles=["king"],
         )
     with pytest.raises(ServiceError, match="end_date"):
         services.meeting_update(
@@ -114,12 +126,20 @@ def test_people_belong_to_their_organisation(reference: None) -> None:
 
 
 def test_who_reads_an_internal_meeting(
-    reference: None, personas: dict, other_partner_editor, member_editor, partner_editor  # type: ignore[no-untyped-def]
+    reference: None,
+    personas: dict,
+    other_partner_editor,
+    member_editor,
+    partner_editor,  # type: ignore[no-untyped-def]
 ) -> None:
     internal = meeting(americas_series(), 2019, visibility="internal")
     # The IMF co-organises: a participant. Remove it to see the rule.
     internal.participants.filter(organisation__key="imf").delete()
-    readers = {role for role, user in personas.items() if selectors.meeting_visible(user).filter(pk=internal.pk).exists()}
+    readers = {
+        role
+        for role, user in personas.items()
+        if selectors.meeting_visible(user).filter(pk=internal.pk).exists()
+    }
     # The WCO; the IDB (a participant, so its editor and its viewer); the Dominican
     # administration (a member of the region). Not the IMF, nor the public.
     assert readers == {"secretariat", "partner_editor", "viewer", "member_editor"}

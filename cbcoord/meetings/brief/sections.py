@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter, defaultdict
 from typing import ClassVar
 
@@ -20,7 +21,7 @@ from cbcoord.meetings.models import DataCall, Meeting, MeetingStatus
 from cbcoord.registry.models import Member, Organisation
 
 
-def _date(value: object) -> str:
+def _date(value: datetime.date | None) -> str:
     return formats.date_format(value, "DATE_FORMAT") if value else ""
 
 
@@ -35,7 +36,7 @@ def _progress(row: selectors.ActionItemRow) -> str:
 
 
 def _links(item: object) -> str:
-    codes = [provision.code for provision in getattr(item, "provisions").all()]
+    codes = [provision.code for provision in item.provisions.all()]  # type: ignore[attr-defined]
     instruments = getattr(item, "instruments", None)
     if instruments is not None:
         codes += [instrument.code for instrument in instruments.all()]
@@ -155,7 +156,9 @@ class BilateralsSection(Section):
     title = gettext_lazy("Bilateral meetings")
 
     def data(self, meeting: Meeting, user: Actor | None) -> SectionContent | None:
-        bilaterals = list(meeting.bilaterals.prefetch_related("parties", "people", "provisions", "instruments"))
+        bilaterals = list(
+            meeting.bilaterals.prefetch_related("parties", "people", "provisions", "instruments")
+        )
         if not bilaterals:
             return None
         rows = [
@@ -185,7 +188,9 @@ class BilateralsSection(Section):
         )
 
 
-def _action_table(rows: list[selectors.ActionItemRow], *, origin: bool, empty: str, title: str = "") -> Table:
+def _action_table(
+    rows: list[selectors.ActionItemRow], *, origin: bool, empty: str, title: str = ""
+) -> Table:
     columns = [Column(_("Meeting"), width=24)] if origin else []
     columns += [
         Column(_("Action"), width=44),
@@ -223,11 +228,18 @@ class DecisionsSection(Section):
             tables=[
                 Table(
                     columns=[Column("#", "int", 5), Column(_("Decision"), width=90)],
-                    rows=[(index, decision.text) for index, decision in enumerate(decisions, start=1)],
+                    rows=[
+                        (index, decision.text) for index, decision in enumerate(decisions, start=1)
+                    ],
                     title=_("Decisions"),
                     empty=_("No decisions recorded."),
                 ),
-                _action_table(items, origin=False, empty=_("No action items recorded."), title=_("Action items")),
+                _action_table(
+                    items,
+                    origin=False,
+                    empty=_("No action items recorded."),
+                    title=_("Action items"),
+                ),
             ],
         )
 
@@ -322,7 +334,9 @@ class ActivitiesSection(Section):
         if region is None:
             return None
         activities = activity_visible(user, include_withdrawn=False).filter(
-            Exists(Activity.regions.through.objects.filter(activity_id=OuterRef("pk"), region=region))
+            Exists(
+                Activity.regions.through.objects.filter(activity_id=OuterRef("pk"), region=region)
+            )
         )
         by_partner = list(
             activities.order_by()
@@ -331,33 +345,45 @@ class ActivitiesSection(Section):
             .order_by("-count", "reporting_org_id")
         )
         names = dict(
-            Organisation.objects.filter(pk__in=[row["reporting_org_id"] for row in by_partner]).values_list(
-                "pk", "acronym"
-            )
+            Organisation.objects.filter(
+                pk__in=[row["reporting_org_id"] for row in by_partner]
+            ).values_list("pk", "acronym")
         )
         full = dict(
-            Organisation.objects.filter(pk__in=[row["reporting_org_id"] for row in by_partner]).values_list(
-                "pk", "name"
-            )
+            Organisation.objects.filter(
+                pk__in=[row["reporting_org_id"] for row in by_partner]
+            ).values_list("pk", "name")
         )
 
         def partner_name(pk: int) -> str:
             return names.get(pk) or full.get(pk, str(pk))
 
         status_labels = codelist_labels("ActivityStatus")["ActivityStatus"]
-        by_status = list(activities.order_by().values("status").annotate(count=Count("pk")).order_by("status"))
+        by_status = list(
+            activities.order_by().values("status").annotate(count=Count("pk")).order_by("status")
+        )
         total = sum(row["count"] for row in by_partner)
-        members = {member.iso_code: member for member in Member.objects.filter(region=region).exclude(iso_code="")}
+        members = {
+            member.iso_code: member
+            for member in Member.objects.filter(region=region).exclude(iso_code="")
+        }
         support: dict[str, dict[int, int]] = defaultdict(dict)
         for row in (
-            ActivityCountry.objects.filter(activity__in=activities.values("pk"), code__in=list(members))
+            ActivityCountry.objects.filter(
+                activity__in=activities.values("pk"), code__in=list(members)
+            )
             .values("code", "activity__reporting_org_id")
             .annotate(count=Count("activity_id", distinct=True))
         ):
             support[row["code"]][row["activity__reporting_org_id"]] = row["count"]
         partner_rows = [(partner_name(row["reporting_org_id"]), row["count"]) for row in by_partner]
         status_rows = [
-            (str(status_labels.get(row["status"], row["status"] or _("unknown"))) if row["status"] else _("unknown"), row["count"])
+            (
+                str(status_labels.get(row["status"], row["status"] or _("unknown")))
+                if row["status"]
+                else _("unknown"),
+                row["count"],
+            )
             for row in by_status
         ]
         member_rows = []
@@ -379,7 +405,10 @@ class ActivitiesSection(Section):
                     id="chart-activities-by-partner",
                     title=_("Activities by partner"),
                     spec=charts.horizontal_bars(
-                        [{"partner": name, "count": count} for name, count in partner_rows[: self.top_partners]],
+                        [
+                            {"partner": name, "count": count}
+                            for name, count in partner_rows[: self.top_partners]
+                        ],
                         label="partner",
                         value="count",
                         label_title=_("Partner"),
@@ -442,7 +471,9 @@ class ConsultationSection(Section):
     template = "meetings/brief/consultations.html"
 
     def data(self, meeting: Meeting, user: Actor | None) -> SectionContent | None:
-        consultations = list(selectors.consultation_visible(user).filter(meetings=meeting).order_by("pk"))
+        consultations = list(
+            selectors.consultation_visible(user).filter(meetings=meeting).order_by("pk")
+        )
         if not consultations:
             return None
         content = SectionContent(section=self, paragraphs=[borda_explanation()])
@@ -466,7 +497,10 @@ def consultation_figure(results: selectors.ConsultationResults) -> charts.Figure
         id=f"chart-consultation-{results.consultation.pk}",
         title=_("%(title)s: Borda points") % {"title": results.consultation.title},
         spec=charts.horizontal_bars(
-            [{"priority": score.option.label, "points": score.points} for score in results.overall.scores],
+            [
+                {"priority": score.option.label, "points": score.points}
+                for score in results.overall.scores
+            ],
             label="priority",
             value="points",
             label_title=_("Priority"),
@@ -475,7 +509,9 @@ def consultation_figure(results: selectors.ConsultationResults) -> charts.Figure
     )
 
 
-def consultation_tables(results: selectors.ConsultationResults, *, region: object = None) -> list[Table]:
+def consultation_tables(
+    results: selectors.ConsultationResults, *, region: object = None
+) -> list[Table]:
     title = results.consultation.title
     columns = [
         Column(_("Standing"), "int", 9),
@@ -499,7 +535,13 @@ def consultation_tables(results: selectors.ConsultationResults, *, region: objec
             for score in group.scores
         ]
 
-    tables = [Table(columns=columns, rows=rows(results.overall), title=_("%(title)s: all regions") % {"title": title})]
+    tables = [
+        Table(
+            columns=columns,
+            rows=rows(results.overall),
+            title=_("%(title)s: all regions") % {"title": title},
+        )
+    ]
     for group in results.regions:
         if region is not None and group.region != region:
             continue
@@ -507,14 +549,27 @@ def consultation_tables(results: selectors.ConsultationResults, *, region: objec
             Table(
                 columns=columns,
                 rows=rows(group),
-                title=_("%(title)s: %(region)s") % {"title": title, "region": group.region.name if group.region else ""},
+                title=_("%(title)s: %(region)s")
+                % {"title": title, "region": group.region.name if group.region else ""},
             )
         )
     participation = [
-        (group.region.name if group.region else "", group.eligible, group.responded, group.participation)
+        (
+            group.region.name if group.region else "",
+            group.eligible,
+            group.responded,
+            group.participation,
+        )
         for group in results.regions
     ]
-    participation.append((_("All regions"), results.overall.eligible, results.overall.responded, results.overall.participation))
+    participation.append(
+        (
+            _("All regions"),
+            results.overall.eligible,
+            results.overall.responded,
+            results.overall.participation,
+        )
+    )
     tables.append(
         Table(
             columns=[

@@ -34,4 +34,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         body = render.render(meeting=meeting, user=SYSTEM, fmt=fmt, language=options["language"])
         output.write_bytes(body)
-        self.stderr.write(f"brief of meeting {meeting.pk} written to {output} ({fmt}, {len(body)} bytes)")
+        self.stderr.write(
+            f"brief of meeting {meeting.pk} written to {output} ({fmt}, {len(body)} bytes)"
+        )
