@@ -19,9 +19,9 @@ def test_secretariat_prepares_the_2020_meeting(
     refused: list[str] = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     log_in(page, live_server.url, "demo-secretariat", demo_passwords["demo-secretariat"])
     page.goto(f"{live_server.url}/meetings/series/americas-coordination/")
@@ -54,6 +54,8 @@ def test_secretariat_prepares_the_2020_meeting(
         assert handle.read(5) == b"%PDF-"
 
     page.goto(f"{live_server.url}/meetings/consultations/strategic-plan-2019-2022/")
-    page.wait_for_selector("#chart-consultation-1[data-rendered], [id^=chart-consultation][data-rendered]")
+    page.wait_for_selector(
+        "#chart-consultation-1[data-rendered], [id^=chart-consultation][data-rendered]"
+    )
     assert page.locator("[id^=chart-consultation] svg").count() == 1
     assert refused == []
