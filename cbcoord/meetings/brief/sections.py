@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import ClassVar
 
 from django.db.models import Count, Exists, OuterRef
@@ -395,7 +396,7 @@ class ActivitiesSection(Section):
                     member.country_name,
                     len(partners),
                     sum(partners.values()),
-                    ", ".join(f"{partner_name(pk)} ({count})" for pk, count in listed),
+                    _supporters(listed, partner_name),
                 )
             )
         figures = []
@@ -463,6 +464,15 @@ class ActivitiesSection(Section):
                 ),
             ],
         )
+
+
+def _supporters(listed: list[tuple[int, int]], name: Callable[[int], str], shown: int = 8) -> str:
+    """The partners supporting a member, most activities first: the first ``shown`` by name,
+    then how many more."""
+    text = ", ".join(f"{name(pk)} ({count})" for pk, count in listed[:shown])
+    if len(listed) > shown:
+        text += " " + _("and %(count)d more") % {"count": len(listed) - shown}
+    return text
 
 
 class ConsultationSection(Section):
