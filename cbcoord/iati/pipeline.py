@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from cbcoord.iati.narratives import pick
-from cbcoord.iati.parser import (
+from cbcoord.iati.reading import (
     PIECE_BYTES,
     PIECE_END,
     PieceError,

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from cbcoord.iati.parser import SINGLE_CHILDREN
+from cbcoord.iati.reading import SINGLE_CHILDREN
 from cbcoord.iati.records import (
     ACTIVITY_CHILD_ORDER,
     ACTIVITY_CHILD_POSITION,

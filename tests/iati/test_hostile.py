@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.reading import check_file, iter_activities
 from cbcoord.iati.records import IatiFileError, ParsedActivity
 
 VALID = """<?xml version="1.0" encoding="{encoding}"?>

@@ -241,7 +241,7 @@ def test_command_reports_and_export_round_trips(
 ) -> None:
     from lxml import etree
 
-    from cbcoord.iati.parser import iter_activities
+    from cbcoord.iati.reading import iter_activities
 
     source = shared_dir / "reference/iati/real-publishers/usaid-activity.xml"
     out = io.StringIO()

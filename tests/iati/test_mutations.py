@@ -28,7 +28,7 @@ from django.urls import reverse
 from cbcoord.activities.export import write_export
 from cbcoord.activities.models import Activity
 from cbcoord.iati import pipeline
-from cbcoord.iati.parser import check_file, iter_activities, iter_activity_content
+from cbcoord.iati.reading import check_file, iter_activities, iter_activity_content
 from cbcoord.iati.records import IatiFileError, ParsedActivity, RefusedActivity
 from cbcoord.iati.writer import write_activities
 from cbcoord.imports.importer import iati_import

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.reading import check_file, iter_activities
 from cbcoord.iati.records import (
     ExtraContent,
     OrgRef,
@@ -20,8 +20,8 @@ from cbcoord.iati.records import (
 )
 from cbcoord.iati.validation import validate_file
 from cbcoord.iati.writer import ACTIVITY_CHILD_ORDER, write_activities
+from tests.iati.helpers import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
 EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"
 EXAMPLE = EXAMPLE / "activity-standard-example-annotated.xml"
 PUBLISHERS = REFERENCE / "real-publishers"
