@@ -11,12 +11,7 @@ from django.core.management import call_command
 
 from cbcoord.accounts.models import Role, User
 from cbcoord.registry.models import Organisation
-
-# The reference material (README, "IATI import and export"): ../shared beside the checkout, or
-# where CBCOORD_SHARED_DIR says (a git worktree elsewhere).
-SHARED = Path(
-    os.environ.get("CBCOORD_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
-)
+from tests.shared import SHARED
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -158,11 +158,15 @@ def _as_is(value: Any) -> Any:
 
 @dataclasses.dataclass(slots=True)
 class DataQualityWarning(_Record):
-    """A deviation that does not stop the import: schema deviations, unknown codes, ..."""
+    """A deviation that does not stop the import: schema deviations, unknown codes, ...
+    ``reason`` is English; ``code`` and ``params`` say the same for a translation (see
+    ``cbcoord.iati.diagnostics``). Warnings stored before codes existed have none."""
 
     element: str  # e.g. "iati-activity/location[2]/point"
     line: int | None
     reason: str
+    code: str = ""  # e.g. "codelist.unknown-code"
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)

@@ -36,9 +36,10 @@ from cbcoord.activities.models import (
     Visibility,
 )
 from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetime
+from cbcoord.iati import diagnostics
 from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
 from cbcoord.iati.reading import check_file
-from cbcoord.iati.records import DataQualityWarning, IatiFileError, RefusedActivity
+from cbcoord.iati.records import IatiFileError, RefusedActivity
 from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
 from cbcoord.imports.permissions import importing_for
 from cbcoord.registry.matching import OrganisationMatcher
@@ -350,7 +351,7 @@ def _run(
     if not (run.added or run.updated or run.unchanged or run.held_back or run.refused):
         # The check does not count activities (the readers do): said here instead.
         run.file_warnings.append(
-            DataQualityWarning("iati-activities", None, "the file has no iati-activity").to_dict()
+            diagnostics.warning("iati-activities", None, "file.no-activity").to_dict()
         )
     finish_run(run, ImportStatus.COMPLETED, "")
     return run

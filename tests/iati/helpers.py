@@ -8,7 +8,7 @@ import pytest
 
 from cbcoord.iati.reading import iter_activities
 from cbcoord.iati.records import ParsedActivity, RefusedActivity
-from tests.conftest import SHARED
+from tests.shared import SHARED
 
 REFERENCE = SHARED / "reference" / "iati"
 EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"

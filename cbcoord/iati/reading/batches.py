@@ -10,6 +10,7 @@ when the schema rejects it. Then it frees the batch.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from lxml import etree
@@ -114,7 +115,7 @@ def _split_issues(issues: list[SchemaIssue], size: int) -> dict[int, list[Schema
         if index > size:
             continue  # read ahead by the parser: validated again with the next batch
         rest = _indexed(m.group(2) or "")
-        local = SchemaIssue("iati-activity" + rest, issue.line, issue.message, issue.reason)
+        local = dataclasses.replace(issue, path="iati-activity" + rest)
         by_index.setdefault(index, []).append(local)
     return by_index
 
@@ -134,7 +135,7 @@ def _true_lines(el: etree._Element, issues: list[SchemaIssue]) -> list[SchemaIss
                     found = []
                 if isinstance(found, list) and found and isinstance(found[0], etree._Element):
                     line = sourceline(found[0], el.sourceline)
-            issue = SchemaIssue(issue.path, line, issue.message, issue.reason)
+            issue = dataclasses.replace(issue, line=line)
         out.append(issue)
     return out
 
@@ -221,7 +222,8 @@ def process_batch(
         activity = reader.finish(draft, el.sourceline or 0)
         if own:
             activity.warnings[:0] = [
-                DataQualityWarning(issue.path, issue.line, issue.reason) for issue in own
+                DataQualityWarning(issue.path, issue.line, issue.reason, issue.code, issue.params)
+                for issue in own
             ]
         results.append(activity)
 

@@ -16,6 +16,7 @@ reaches its internal subset); the stream and the piece planner start with it too
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -24,6 +25,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from cbcoord.iati.diagnostics import warning
 from cbcoord.iati.reading.common import (
     CHUNK_SIZE,
     CUTTABLE_ENCODING,
@@ -369,13 +371,13 @@ class _HashingReader:
 
 
 def _parse_generated(raw: str | None) -> tuple[dt.datetime | None, str | None]:
+    """The root's generated-datetime, and the code of the warning to give about it, if any."""
     if raw is None:
         return None, None
     try:
-        value, note = parse_datetime(raw)
+        return parse_datetime(raw)
     except ValueError:
-        return None, f"generated-datetime '{raw}' is not a date-time (or is out of range); ignored"
-    return value, note
+        return None, "file.generated-datetime-ignored"
 
 
 _MINIMAL_ACTIVITY = (
@@ -399,7 +401,7 @@ def _root_issues(header: Header) -> list[SchemaIssue]:
     if schema.validate(root):
         return []
     return [
-        SchemaIssue(i.path, header.line, i.message, i.reason)
+        dataclasses.replace(i, line=header.line)
         for i in issues_from_log(schema.error_log)
         if i.path == "iati-activities"
     ]
@@ -516,20 +518,26 @@ def check_file(path: PathLike, *, strict: bool = False, count_activities: bool =
     for issue in root_issues:
         if header.version is None and "'version'" in issue.reason:
             continue  # said below, in the words the import shows
-        warnings.append(DataQualityWarning("iati-activities", issue.line, issue.reason))
-    if header.version is None:
         warnings.append(
-            DataQualityWarning("iati-activities", header.line, "no version attribute, read as 2.03")
+            DataQualityWarning(
+                "iati-activities", issue.line, issue.reason, issue.code, issue.params
+            )
         )
+    if header.version is None:
+        warnings.append(warning("iati-activities", header.line, "file.no-version"))
     generated, note = _parse_generated(header.generated_datetime)
     if note:
         warnings.append(
-            DataQualityWarning("iati-activities/@generated-datetime", header.line, note)
+            warning(
+                "iati-activities/@generated-datetime",
+                header.line,
+                note,
+                attribute="generated-datetime",
+                value=header.generated_datetime or "",
+            )
         )
     if count == 0:
-        warnings.append(
-            DataQualityWarning("iati-activities", header.line, "the file has no iati-activity")
-        )
+        warnings.append(warning("iati-activities", header.line, "file.no-activity"))
     return FileInfo(
         path=str(path),
         root_tag=header.root_tag,

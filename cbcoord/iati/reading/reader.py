@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from cbcoord.iati.diagnostics import reason_of
 from cbcoord.iati.reading.common import SAFE, XML_LANG, sourceline, text_of
 from cbcoord.iati.reading.values import (
     DATES,
@@ -268,8 +269,8 @@ class ActivityReader:
         self.checker = checker
         self._allowed: dict[tuple[str, str | None], frozenset[str] | None] = {}
         self._allowed1: dict[str, frozenset[str] | None] = {}
-        self._langs: dict[str, tuple[str, str | None]] = {}
-        self._activity_langs: dict[str, str | None] = {}
+        self._langs: dict[str, tuple[str, tuple[str, dict[str, str]] | None]] = {}
+        self._activity_langs: dict[str, tuple[str, dict[str, str]] | None] = {}
         self._handlers: dict[str, Callable[[etree._Element, Content], None]] = {
             "iati-identifier": self._identifier,
             "reporting-org": self._reporting_org,
@@ -326,11 +327,11 @@ class ActivityReader:
         activity = _new_content(lang)
         self._check_attributes(el, "", _K_ACTIVITY)
         if lang:
-            reason = self._activity_langs.get(lang, _UNSET)
-            if reason is _UNSET:
-                reason = self._activity_langs[lang] = self._language_reason(lang)
-            if reason is not None:
-                self._warn("", el, reason)
+            problem = self._activity_langs.get(lang, _UNSET)
+            if problem is _UNSET:
+                problem = self._activity_langs[lang] = self._language_problem(lang)
+            if problem is not None:
+                self._warn("", el, *problem)
         currency = get("default-currency")
         activity["default_currency"] = currency
         if currency is not None:
@@ -346,7 +347,7 @@ class ActivityReader:
                 )
             activity["last_updated_datetime"], note = known
             if note:
-                self._warn("", el, f"last-updated-datetime {note}")
+                self._warn("", el, note, {"attribute": "last-updated-datetime", "value": raw})
         raw = get("hierarchy")
         if raw is not None:
             activity["hierarchy"] = self._int(raw, el, "", "@hierarchy")
@@ -424,9 +425,12 @@ class ActivityReader:
 
     # ------------------------------------------------------------------ helpers
 
-    def _warn(self, path: str, el: etree._Element, reason: str) -> None:
+    def _warn(self, path: str, el: etree._Element, code: str, params: dict[str, str]) -> None:
+        """A warning (``diagnostics``) about the element at ``path`` (relative to the activity)."""
         line = sourceline(el, self.activity_line)
-        self.warnings.append(DataQualityWarning(_full(path), line, reason))
+        self.warnings.append(
+            DataQualityWarning(_full(path), line, reason_of(code, params), code, params)
+        )
 
     def _extra(self, path: str) -> Content:
         extra = self.extras.get(path)
@@ -498,9 +502,9 @@ class ActivityReader:
         if allowed is None or code in allowed:
             return
         assert self.checker is not None
-        reason = self.checker.check(key, code, vocabulary)
-        if reason is not None:
-            self._warn(f"{path}/{child}" if child else path, el, reason)
+        problem = self.checker.problem(key, code, vocabulary)
+        if problem is not None:
+            self._warn(f"{path}/{child}" if child else path, el, *problem)
 
     def _code_and_vocabulary(
         self, key: str, code: str | None, vocabulary: str | None, el: etree._Element, path: str
@@ -525,23 +529,26 @@ class ActivityReader:
         checker = self.checker
         return checker.allowed(key, None) if checker is not None else None
 
-    def _language_reason(self, lang: str) -> str | None:
+    def _language_problem(self, lang: str) -> tuple[str, dict[str, str]] | None:
         checker = self.checker
         if checker is None:
             return None
-        reason = checker.check("@xml:lang", lang)
-        return reason.replace("@xml:lang", "xml:lang") if reason else None
+        problem = checker.problem("@xml:lang", lang)
+        if problem is None:
+            return None
+        code, params = problem
+        return code, {**params, "attribute": "xml:lang"}
 
     def _lang_of(self, raw: str, el: etree._Element, path: str) -> str:
         known = self._langs.get(raw)
         if known is None:
             lang = raw.strip().lower()
-            known = self._langs[raw] = (lang, self._language_reason(lang) if lang else None)
-        lang, reason = known
+            known = self._langs[raw] = (lang, self._language_problem(lang) if lang else None)
+        lang, problem = known
         if not lang:
             return self.lang
-        if reason is not None and lang != self.lang:
-            self._warn(path, el, reason)
+        if problem is not None and lang != self.lang:
+            self._warn(path, el, *problem)
         return lang
 
     def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
@@ -1145,7 +1152,7 @@ class ActivityReader:
                 self.pending.append((path, child))
         srs_name = el.get("srsName")
         if pos is not None and Point(srs_name, pos).latitude_longitude() is None:
-            self._warn(f"{path}/pos", el, f"pos '{pos}' is not a latitude and a longitude in range")
+            self._warn(f"{path}/pos", el, "point.out-of-range", {"pos": pos})
         return {"srs_name": srs_name, "pos": pos}
 
     def _document_link(self, el: etree._Element, a: Content) -> None:

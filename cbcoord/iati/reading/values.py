@@ -27,7 +27,7 @@ _BOOLEANS = {"1": True, "true": True, "0": False, "false": False}
 _fromisoformat = dt.date.fromisoformat
 #: Dates read so far (as published -> ``YYYY-MM-DD``): the reader looks here first, inline.
 DATES: dict[str, str] = {}
-_DATETIMES: dict[str, tuple[str, str | None]] = {}  # ISO text, and the note to warn with
+_DATETIMES: dict[str, tuple[str, str | None]] = {}  # ISO text, and the code to warn with
 _CACHE_MAX = 20_000
 
 __all__ = [
@@ -95,9 +95,9 @@ def whole_number(raw: str) -> int | None:
 
 
 def datetime_text(raw: str) -> tuple[str, str | None] | None:
-    """The date-time as ISO text with its offset, and a note when something had to be assumed
-    (no time of day, no time zone); None when it is not a date-time or cannot be stored (does
-    not fit in UTC)."""
+    """The date-time as ISO text with its offset, and the code of the warning to give when
+    something had to be assumed (``datetime.no-time``, ...); None when it is not a date-time or
+    cannot be stored (does not fit in UTC)."""
     known = _DATETIMES.get(raw)
     if known is None:
         try:
@@ -124,26 +124,29 @@ def _parse_tz(raw: str | None) -> dt.tzinfo | None:
 
 
 def parse_datetime(raw: str) -> tuple[dt.datetime, str | None]:
-    """An aware datetime, and a note when something had to be assumed. ValueError if unusable."""
+    """An aware datetime, and the code of the warning to give when something had to be assumed
+    (``datetime.no-time``, ``datetime.no-time-zone``, ``datetime.no-time-no-time-zone``; None
+    when nothing was). ValueError if unusable."""
     s = raw.strip()
     m = _RE_DATETIME.match(s)
     if not m:
         raise ValueError(raw)
     year, month, day, hh, mm, ss, frac, tz = m.groups()
     tzinfo = _parse_tz(tz)
-    note = None
-    if hh is None:
-        note = f"'{raw}' has no time of day; read as midnight"
+    no_time = hh is None
+    if no_time:
         hour = minute = second = 0
     else:
         hour, minute, second = int(hh), int(mm), int(ss)
     micro = int((frac[1:] + "000000")[:6]) if frac else 0
+    no_zone = tzinfo is None
     if tzinfo is None:
         tzinfo = dt.UTC
-        note = (note + ", UTC") if note else f"'{raw}' has no time zone; read as UTC"
     value = dt.datetime(int(year), int(month), int(day), hour, minute, second, micro, tzinfo=tzinfo)
     try:
         value.astimezone(dt.UTC)  # what the database stores: 9999-12-31T23:00-05:00 is not one
     except OverflowError:
         raise ValueError(raw) from None
-    return value, note
+    if no_time:
+        return value, "datetime.no-time-no-time-zone" if no_zone else "datetime.no-time"
+    return value, "datetime.no-time-zone" if no_zone else None
