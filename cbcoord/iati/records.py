@@ -13,7 +13,8 @@ Conventions
 * Codes stay the strings the publisher wrote (IATI allows codes outside the codelists with other
   vocabularies). Numbers are ``Decimal``, dates ``datetime.date``, the activity's
   ``last_updated_datetime`` an aware ``datetime``. A number, date or boolean that does not parse is
-  never stored: the parser refuses the activity instead.
+  never in its field: the field stays empty (a data-quality warning says why), and an attribute's
+  value as published is kept in ``extra_content`` (with ``strict``, the activity is refused).
 * An optional attribute or element that is absent is ``None`` (or an empty list / dict).
 * ``other_elements`` keeps, as canonical XML, every child of ``iati-activity`` that is not modelled
   here (results, contact-info, planned-disbursement, conditions, extensions, ...), so that the writer

@@ -13,7 +13,10 @@
   tags so that reader processes can share it.
 
 What cannot be read faithfully refuses its activity (``RefusedActivity``: no identifier, no usable
-reporting-org, a number, date or boolean that does not parse).
+reporting-org). A value that does not parse (a date, a number, a boolean) is a data-quality
+warning naming the element, line and value, and the activity is read without it: its field
+stays empty (an attribute's value is kept as published in the extra content); with
+``strict=True`` it refuses the activity, as any schema error does.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 shape of ``ParsedActivity.content_dict()``), checking codes against the codelists as it goes;
 ``finish`` then serialises what is kept verbatim (other elements, extra content). It raises
 ``Refuse`` for what cannot be read faithfully: no identifier, no usable reporting-org, or (with
-``strict``) a number, date or boolean that does not parse.
+``strict``) a number, date or boolean that does not parse; without ``strict`` such a value is a
+warning and its field stays empty (see ``ActivityReader._unreadable``).
 """
 
 from __future__ import annotations
@@ -53,7 +54,17 @@ def _full(path: str) -> str:
 
 
 def _last_name(rel: str) -> str:
-    return rel.rsplit("/", 1)[-1].lstrip("@")
+    return rel.rsplit("/", 1)[-1].split("[", 1)[0].lstrip("@")
+
+
+# With ``strict``, a value that does not parse refuses its activity, for these reasons.
+_REFUSALS = {
+    "value.not-a-number": "{name} '{value}' is not a number",
+    "value.not-a-date": "{name} '{value}' is not a date (YYYY-MM-DD)",
+    "value.not-a-boolean": "{name} '{value}' is not a boolean",
+    "value.not-a-whole-number": "{name} '{value}' is not a whole number",
+    "value.not-a-datetime": "{name} '{value}' is not a date-time (or is out of range)",
+}
 
 
 # Attributes each modelled element may carry (anything else goes to extra_content).
@@ -264,9 +275,16 @@ class ActivityReader:
     occurrences of single elements; the caller uses it for every other activity.
     """
 
-    def __init__(self, *, file_language: str | None, checker: CodelistChecker | None) -> None:
+    def __init__(
+        self,
+        *,
+        file_language: str | None,
+        checker: CodelistChecker | None,
+        strict: bool = False,
+    ) -> None:
         self.file_language = file_language
         self.checker = checker
+        self.strict = strict  # a value that does not parse refuses the activity
         self._allowed: dict[tuple[str, str | None], frozenset[str] | None] = {}
         self._allowed1: dict[str, frozenset[str] | None] = {}
         self._langs: dict[str, tuple[str, tuple[str, dict[str, str]] | None]] = {}
@@ -340,14 +358,11 @@ class ActivityReader:
         if raw is not None:
             known = datetime_text(raw)
             if known is None:
-                raise Refuse(
-                    "iati-activity/@last-updated-datetime",
-                    line,
-                    f"last-updated-datetime '{raw}' is not a date-time (or is out of range)",
-                )
-            activity["last_updated_datetime"], note = known
-            if note:
-                self._warn("", el, note, {"attribute": "last-updated-datetime", "value": raw})
+                self._unreadable(raw, el, "", "@last-updated-datetime", "value.not-a-datetime")
+            else:
+                activity["last_updated_datetime"], note = known
+                if note:
+                    self._warn("", el, note, {"attribute": "last-updated-datetime", "value": raw})
         raw = get("hierarchy")
         if raw is not None:
             activity["hierarchy"] = self._int(raw, el, "", "@hierarchy")
@@ -551,42 +566,53 @@ class ActivityReader:
             self._warn(path, el, *problem)
         return lang
 
-    def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
+    def _unreadable(self, raw: str, el: etree._Element, path: str, rel: str, code: str) -> None:
+        """A value that does not parse (``code``: ``value.not-a-date``, ...), at ``rel`` (an
+        attribute such as ``period-start/@iso-date``, or ``""`` for the text of ``path``).
+
+        With ``strict`` it refuses the activity. Otherwise it is a warning naming the element,
+        its line and the value, and the activity is read without it: its field stays empty, and
+        so does what is derived from it. An attribute's value stays in the content as published,
+        in the extra content of its element, where the writer puts it back (an export that must
+        be valid leaves it out and says so); an element's text is left out.
+        """
+        owner, _, attribute = rel.rpartition("@") if "@" in rel else (rel, "", "")
+        element = "/".join(step for step in (path, owner.rstrip("/")) if step)
+        name = attribute or _last_name(element) or "value"
+        if self.strict:
+            where = "/".join(
+                step for step in (element, f"@{attribute}" if attribute else "") if step
+            )
+            refusal = _REFUSALS[code].format(name=name, value=raw)
+            raise Refuse(_full(where), el.sourceline, refusal)
+        if attribute:
+            self._extra(element)["attributes"][attribute] = raw
+        self._warn(element, el, code, {"name": name, "value": raw})
+
+    def _decimal(self, raw: str, el: etree._Element, path: str, rel: str) -> str | None:
         """The number as its canonical ``xsd:decimal`` text (``decimal_to_str``)."""
         value = decimal_text(raw)
         if value is None:
-            raise Refuse(
-                _full(f"{path}/{rel}" if rel else path),
-                el.sourceline,
-                f"{_last_name(rel) or 'value'} '{raw}' is not a number",
-            )
+            self._unreadable(raw, el, path, rel, "value.not-a-number")
         return value
 
-    def _date(self, raw: str, el: etree._Element, path: str, rel: str) -> str:
+    def _date(self, raw: str, el: etree._Element, path: str, rel: str) -> str | None:
         """The date as ``YYYY-MM-DD``."""
         value = date_text(raw)
         if value is None:
-            raise Refuse(
-                _full(f"{path}/{rel}"),
-                el.sourceline,
-                f"{_last_name(rel)} '{raw}' is not a date (YYYY-MM-DD)",
-            )
+            self._unreadable(raw, el, path, rel, "value.not-a-date")
         return value
 
-    def _bool(self, raw: str, el: etree._Element, path: str, rel: str) -> bool:
+    def _bool(self, raw: str, el: etree._Element, path: str, rel: str) -> bool | None:
         value = boolean(raw)
         if value is None:
-            where = f"{path}/{rel}" if path else rel
-            raise Refuse(_full(where), el.sourceline, f"{_last_name(rel)} '{raw}' is not a boolean")
+            self._unreadable(raw, el, path, rel, "value.not-a-boolean")
         return value
 
-    def _int(self, raw: str, el: etree._Element, path: str, rel: str) -> int:
+    def _int(self, raw: str, el: etree._Element, path: str, rel: str) -> int | None:
         value = whole_number(raw)
         if value is None:
-            where = f"{path}/{rel}" if path else rel
-            raise Refuse(
-                _full(where), el.sourceline, f"{_last_name(rel)} '{raw}' is not a whole number"
-            )
+            self._unreadable(raw, el, path, rel, "value.not-a-whole-number")
         return value
 
     def _narratives(self, el: etree._Element, path: str) -> Narratives:
@@ -844,8 +870,12 @@ class ActivityReader:
         else:
             path = f"{kind}[{index}]/value"
             if text is None or not text.strip():
-                raise Refuse(_full(path), el.sourceline, "value is empty")
-            amount = self._decimal(text, el, path, "")
+                if self.strict:
+                    raise Refuse(_full(path), el.sourceline, "value is empty")
+                self._warn(path, el, "value.empty", {"name": "value"})
+                amount = None
+            else:
+                amount = self._decimal(text, el, path, "")
         raw = get("value-date")
         if raw is None:
             return amount, currency, None
@@ -898,6 +928,13 @@ class ActivityReader:
                     end = dates.get(raw) or self._date(
                         raw, child, f"budget[{len(budgets) + 1}]", "period-end/@iso-date"
                     )
+        if start is not None and end is not None and end < start:  # ISO dates sort as text
+            self._warn(
+                f"budget[{len(budgets) + 1}]",
+                el,
+                "budget.ends-before-start",
+                {"start": start, "end": end},
+            )
         budgets.append(  # keys in sorted order: the canonical JSON sorts them cheaply then
             {
                 "currency": currency,

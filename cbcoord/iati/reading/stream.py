@@ -99,6 +99,7 @@ class ActivityStream:
         self.reader = ActivityReader(
             file_language=self.header.language,
             checker=codelist_checker() if codelists else None,
+            strict=strict,
         )
         self.validator = BatchValidator()
 
