@@ -222,7 +222,27 @@ def syntax_error(name: str, exc: etree.XMLSyntaxError, head: bytes) -> IatiFileE
             f"{name} uses XML entities{at}, which IATI files never do; refused ({msg}).",
             line=line,
         )
+    if "XML_PARSE_HUGE" in msg:  # libxml2's limits: its advice (a parser option) is not ours
+        return _beyond_limits(name, at, line, msg)
     return IatiFileError(f"{name} is not well-formed XML{at}: {msg.splitlines()[0]}.", line=line)
+
+
+def _beyond_limits(name: str, at: str, line: int | None, msg: str) -> IatiFileError:
+    """A file past one of the limits the parser keeps (so that no file can take all memory),
+    said in a publisher's words: libxml2's advice (a parser option) is for programmers."""
+    if "depth" in msg.lower():
+        what = "nests its elements more than 256 levels deep, where an IATI activity needs ten"
+    elif "text" in msg.lower():
+        what = (
+            "has more than 10,000,000 characters of text in one element, where IATI texts are "
+            "a few pages at most"
+        )
+    else:
+        what = "is larger in one place than IATI data ever needs to be"
+    return IatiFileError(
+        f"{name} is refused{at}: it {what}. The file is damaged, or was not written as IATI data.",
+        line=line,
+    )
 
 
 def probe_header(path: PathLike, *, check_root: bool = True) -> tuple[Header, bytes]:
