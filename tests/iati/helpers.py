@@ -83,3 +83,13 @@ def with_false_cuts(source: Path, path: Path, *, repeat: int) -> Path:
     comment = "<!--" + " <iati-activity/>" * repeat + " -->\n"
     path.write_text(text[:middle] + comment + text[middle:], encoding="utf-8")
     return path
+
+
+def wait_as_a_reader(parent: int, death_signal: bool) -> None:
+    """A process that ends with ``parent`` as the readers do, and otherwise waits."""
+    import time
+
+    from cbcoord.iati.pipeline import end_with_parent
+
+    end_with_parent(parent, death_signal=death_signal)
+    time.sleep(600)
