@@ -249,7 +249,11 @@ def test_command_reports_and_export_round_trips(
     call_command("import_iati", str(source), stdout=out)
     assert "added 1" in out.getvalue()
     exported = tmp_path / "out.xml"
-    call_command("export_iati", "--country", "MX", "-o", str(exported), stderr=io.StringIO())
+    said = io.StringIO()
+    call_command("export_iati", "--country", "MX", "-o", str(exported), stderr=said)
+    assert said.getvalue().strip() == (
+        f"{exported}: 1 activities written as valid IATI 2.03; nothing had to be left out."
+    )
     schema = etree.XMLSchema(
         etree.parse(str(Path("cbcoord/iati/schemas/iati-activities-schema.xsd").resolve()))
     )
@@ -257,6 +261,37 @@ def test_command_reports_and_export_round_trips(
     original = [a.content_dict() for a in iter_activities(source)]
     again = [a.content_dict() for a in iter_activities(exported)]
     assert again == original
+
+
+def test_the_export_command_says_what_it_left_out(
+    tmp_path: Path, reference: None, shared_dir: Path
+) -> None:
+    """A real publisher's document-links without url are imported (with warnings), kept in the
+    content, and left out of the export, which says so per activity."""
+    from lxml import etree
+
+    source = shared_dir / "reference/iati/real-publishers/unops-at-activity.xml"
+    call_command("import_iati", str(source), stdout=io.StringIO())
+    assert Activity.objects.count() == 3
+    assert all(a.data["document_links"] for a in Activity.objects.all())  # as published
+    exported = tmp_path / "out.xml"
+    said = io.StringIO()
+    call_command("export_iati", "-o", str(exported), stderr=said)
+    lines = said.getvalue().strip().splitlines()
+    assert lines[0] == (
+        f"{exported}: 3 activities written as valid IATI 2.03; 3 of them without what the "
+        "schema does not allow:"
+    )
+    assert len(lines) == 4
+    assert all(
+        "left out what IATI 2.03 does not allow: iati-activity/document-link[1] (document-link "
+        "is missing its required attribute 'url'" in line
+        for line in lines[1:]
+    )
+    schema = etree.XMLSchema(
+        etree.parse(str(Path("cbcoord/iati/schemas/iati-activities-schema.xsd").resolve()))
+    )
+    assert schema.validate(etree.parse(str(exported))), schema.error_log
 
 
 def test_index_row_percentages_are_numbers_in_the_database(tmp_path: Path, reference: None) -> None:

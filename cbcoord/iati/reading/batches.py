@@ -20,7 +20,7 @@ from cbcoord.iati.reading.reader import ActivityReader, Draft, Refuse
 from cbcoord.iati.records import ActivityContent, DataQualityWarning, RefusedActivity
 from cbcoord.iati.validation import SchemaIssue, activity_schema_document, issues_from_log
 
-__all__ = ["BatchValidator", "process_batch"]
+__all__ = ["BatchValidator", "indexed_steps", "process_batch"]
 
 
 _RE_BATCH_PATH = re.compile(r"^/iati-activities/iati-activity(?:\[(\d+)\])?(/.*)?$")
@@ -87,7 +87,7 @@ _REPEATABLE: dict[str, frozenset[str]] = {
 _RE_STEP = re.compile(r"^([^\[]+)(\[\d+\])?$")
 
 
-def _indexed(rest: str) -> str:
+def indexed_steps(rest: str) -> str:
     """``/budget/value`` -> ``/budget[1]/value`` (first two steps below iati-activity)."""
     if not rest:
         return rest
@@ -114,7 +114,7 @@ def _split_issues(issues: list[SchemaIssue], size: int) -> dict[int, list[Schema
         index = int(m.group(1) or 1)
         if index > size:
             continue  # read ahead by the parser: validated again with the next batch
-        rest = _indexed(m.group(2) or "")
+        rest = indexed_steps(m.group(2) or "")
         local = dataclasses.replace(issue, path="iati-activity" + rest)
         by_index.setdefault(index, []).append(local)
     return by_index
