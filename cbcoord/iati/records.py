@@ -13,7 +13,8 @@ Conventions
 * Codes stay the strings the publisher wrote (IATI allows codes outside the codelists with other
   vocabularies). Numbers are ``Decimal``, dates ``datetime.date``, the activity's
   ``last_updated_datetime`` an aware ``datetime``. A number, date or boolean that does not parse is
-  never stored: the parser refuses the activity instead.
+  never in its field: the field stays empty (a data-quality warning says why), and an attribute's
+  value as published is kept in ``extra_content`` (with ``strict``, the activity is refused).
 * An optional attribute or element that is absent is ``None`` (or an empty list / dict). The
   building blocks default every field to that, so code that builds one (hand edits, tests,
   the corpus) names only what it has: ``Transaction(type="3", date=day, value=value)``.
@@ -160,11 +161,15 @@ def _as_is(value: Any) -> Any:
 
 @dataclasses.dataclass(slots=True)
 class DataQualityWarning(_Record):
-    """A deviation that does not stop the import: schema deviations, unknown codes, ..."""
+    """A deviation that does not stop the import: schema deviations, unknown codes, ...
+    ``reason`` is English; ``code`` and ``params`` say the same for a translation (see
+    ``cbcoord.iati.diagnostics``). Warnings stored before codes existed have none."""
 
     element: str  # e.g. "iati-activity/location[2]/point"
     line: int | None
     reason: str
+    code: str = ""  # e.g. "codelist.unknown-code"
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
