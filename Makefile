@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint bench install migrate load clean messages
+.PHONY: run test lint bench install migrate load clean messages serve loadtest
 
 $(BIN)/cbcoord: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,17 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Production server (README.md, "Deployment"): DEBUG off whatever the environment says; refuses
+# to start without SECRET_KEY (the deploy check's cbcoord.E001, then the WSGI application).
+serve: install
+	DEBUG=0 $(BIN)/cbcoord check --deploy --fail-level ERROR
+	DEBUG=0 $(BIN)/cbcoord collectstatic --noinput --verbosity 0
+	DEBUG=0 CBCOORD_BIND="$${CBCOORD_BIND:-$(HOST):$(PORT)}" \
+		exec $(BIN)/gunicorn --config python:cbcoord.gunicorn_conf
+
+loadtest: install
+	$(BIN)/python -m loadtest $(LOADTEST_ARGS)
 
 messages: install
 	cd cbcoord && ../$(BIN)/cbcoord makemessages -l es -l fr -l pt --no-obsolete --no-location

@@ -11,6 +11,7 @@ from cbcoord.core.api_errors import install_error_handlers
 from cbcoord.exports.api import router as exports_router
 from cbcoord.frameworks.api import router as frameworks_router
 from cbcoord.imports.api import router as imports_router
+from cbcoord.meetings.api import router as meetings_router
 from cbcoord.needs.api import router as needs_router
 from cbcoord.registry.api import router as registry_router
 
@@ -32,4 +33,5 @@ api.add_router("/", frameworks_router)
 api.add_router("/", activities_router)
 api.add_router("/", imports_router)
 api.add_router("/", needs_router)
+api.add_router("/", meetings_router)
 api.add_router("/", exports_router)

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "cbcoord.activities",
     "cbcoord.imports",
     "cbcoord.needs",
+    "cbcoord.coordination",
+    "cbcoord.meetings",
     "cbcoord.dashboard",
     "cbcoord.demo",
 ]
@@ -229,17 +231,27 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cbcoord <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address, for links in e-mails sent from the command line (reminders).
+CBCOORD_SITE_URL = env_str("CBCOORD_SITE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Off only for a plain-http test on loopback (the load test): a browser would then send
+    # the session over any http connection.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Trust X-Forwarded-Proto only when told a TLS proxy sits in front and sets it on every request
+# (overwriting whatever the client sent). Trusted by default, any client reaching the server
+# directly could claim https: request.is_secure() would lie, SECURE_SSL_REDIRECT would let
+# plain http through, and the CSRF check would take the https rules for it.
+CBCOORD_BEHIND_TLS_PROXY = env_bool("CBCOORD_BEHIND_TLS_PROXY", default=False)
+if CBCOORD_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -247,7 +259,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO (the meeting brief).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

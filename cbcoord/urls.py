@@ -79,6 +79,7 @@ urlpatterns = [
         activity_views.activity_detail,
         name="activity-detail",
     ),
+    path("meetings/", include("cbcoord.meetings.urls")),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),
     path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),

@@ -11,8 +11,7 @@ from django.core.management import call_command
 
 from cbcoord.accounts.models import Role, User
 from cbcoord.registry.models import Organisation
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.shared import SHARED
 
 
 @pytest.fixture(scope="session", autouse=True)

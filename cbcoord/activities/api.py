@@ -4,15 +4,16 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
-from cbcoord.activities import services
+from cbcoord.activities import derive, services
+from cbcoord.activities.edits import ActivityEdit, ActivityNew
 from cbcoord.activities.export import export_queryset, export_response
-from cbcoord.activities.models import Activity, Visibility
+from cbcoord.activities.models import Activity
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.selectors import (
     activity_get,
@@ -21,10 +22,7 @@ from cbcoord.activities.selectors import (
     activity_rows,
 )
 from cbcoord.core.api_errors import ErrorOut
-from cbcoord.core.errors import ServiceError
 from cbcoord.core.pagination import Pagination
-from cbcoord.registry.models import Organisation
-from cbcoord.registry.selectors import organisation_get
 
 router = Router(tags=["activities"])
 
@@ -71,9 +69,21 @@ class WarningOut(Schema):
 class ActivityDetailOut(ActivityOut):
     import_run: int | None = Field(None, alias="import_run_id")
     has_publisher_version: bool
+    edited_at: datetime.datetime | None
+    totals: dict[str, dict[str, Decimal]] = Field(
+        ...,
+        description=(
+            "Budget, commitments and spend (disbursements and expenditure) by currency, from "
+            "the content: the total_* columns hold the default currency's only."
+        ),
+    )
     visible_to: list[str]
     warnings: list[WarningOut]
     data: dict[str, Any]
+
+    @staticmethod
+    def resolve_totals(activity: Activity) -> dict[str, dict[str, Decimal]]:
+        return derive.totals_by_currency(activity.data)
 
     @staticmethod
     def resolve_has_publisher_version(activity: Activity) -> bool:
@@ -82,109 +92,6 @@ class ActivityDetailOut(ActivityOut):
     @staticmethod
     def resolve_visible_to(activity: Activity) -> list[str]:
         return list(activity.visible_to.order_by("key").values_list("key", flat=True))
-
-
-class CountryIn(Schema):
-    index: int | None = None
-    code: str
-    percentage: Decimal | None = None
-
-
-class SectorIn(Schema):
-    index: int | None = None
-    code: str
-    vocabulary: str | None = "1"
-    percentage: Decimal | None = None
-
-
-class BudgetIn(Schema):
-    index: int | None = None
-    type: str | None = None
-    status: str | None = None
-    period_start: datetime.date
-    period_end: datetime.date
-    value: Decimal
-    currency: str | None = None
-    value_date: datetime.date | None = None
-
-
-class TransactionIn(Schema):
-    index: int | None = None
-    type: str
-    date: datetime.date
-    value: Decimal
-    currency: str | None = None
-    value_date: datetime.date | None = None
-
-
-class ParticipantIn(Schema):
-    index: int | None = None
-    ref: str | None = None
-    name: str | dict[str, str] | None = None
-    role: str
-    type: str | None = None
-
-
-class ActivityPatch(Schema):
-    title: dict[str, str] | None = None
-    description: dict[str, str] | None = None
-    activity_status: str | None = None
-    default_currency: str | None = None
-    planned_start: datetime.date | None = None
-    actual_start: datetime.date | None = None
-    planned_end: datetime.date | None = None
-    actual_end: datetime.date | None = None
-    recipient_countries: list[CountryIn] | None = None
-    sectors: list[SectorIn] | None = None
-    budgets: list[BudgetIn] | None = None
-    transactions: list[TransactionIn] | None = None
-    participating_orgs: list[ParticipantIn] | None = None
-    visibility: str | None = None
-    visible_to: list[str] | None = Field(
-        None, description="Keys of the organisations that may read a 'named' activity."
-    )
-
-
-class ActivityIn(ActivityPatch):
-    iati_identifier: str
-    reporting_org: str = Field(..., description="Key of the reporting organisation.")
-    title: dict[str, str]
-    description: dict[str, str]
-    activity_status: str
-    visibility: str = Visibility.COORDINATION
-
-
-ROW_KEYS = ("recipient_countries", "sectors", "budgets", "transactions", "participating_orgs")
-
-
-def _changes(payload: ActivityPatch, *, unset: bool) -> dict[str, Any]:
-    changes = payload.dict(exclude_unset=unset)
-    for key in ROW_KEYS:
-        rows = changes.get(key)
-        if rows is None:
-            changes.pop(key, None)
-            continue
-        # A row without "index" in the request edits the item at its position.
-        sent = getattr(payload, key) or []
-        changes[key] = [
-            row
-            if "index" in item.model_fields_set
-            else {k: v for k, v in row.items() if k != "index"}
-            for row, item in zip(rows, sent, strict=True)
-        ]
-    return changes
-
-
-def _organisations(user: Actor | None, keys: list[str]) -> list[Organisation]:
-    organisations = []
-    for key in keys:
-        try:
-            organisations.append(organisation_get(user=user, key=key))
-        except Http404 as error:
-            raise ServiceError(
-                f"visible_to: no organisation {key!r}.", field="visible_to"
-            ) from error
-    return organisations
 
 
 def _detail(user: Actor | None, iati_identifier: str) -> Activity:
@@ -248,22 +155,13 @@ def get_activity(request: HttpRequest, iati_identifier: str) -> Activity:
 
 @router.post(
     "/activities",
-    response={201: ActivityDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: ActivityDetailOut, 400: ErrorOut, 403: ErrorOut},
     auth=WRITE_AUTH,
 )
-def create_activity(request: HttpRequest, payload: ActivityIn) -> object:
+def create_activity(request: HttpRequest, payload: ActivityNew) -> object:
+    """Enter an activity by hand. Every problem is answered at once (400, `errors`)."""
     user = api_user(request)
-    reporting_org = organisation_get(user=user, key=payload.reporting_org)
-    changes = _changes(payload, unset=True)
-    for key in ("reporting_org", "visibility", "visible_to"):
-        changes.pop(key, None)
-    activity = services.activity_create(
-        user=user,
-        reporting_org=reporting_org,
-        data=changes,
-        visibility=payload.visibility,
-        visible_to=_organisations(user, payload.visible_to or []),
-    )
+    activity = services.activity_create(user=user, new=payload)
     return Status(201, _detail(user, activity.iati_identifier))
 
 
@@ -272,11 +170,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> object:
     response={200: ActivityDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=WRITE_AUTH,
 )
-def patch_activity(request: HttpRequest, iati_identifier: str, payload: ActivityPatch) -> object:
+def patch_activity(request: HttpRequest, iati_identifier: str, payload: ActivityEdit) -> object:
+    """Change what the body gives; the rest is kept (see the schema for rows and `index`)."""
     user = api_user(request)
     activity = activity_get_for_edit(user=user, iati_identifier=iati_identifier)
-    changes = _changes(payload, unset=True)
-    if "visible_to" in changes:
-        changes["visible_to"] = _organisations(user, changes["visible_to"] or [])
-    services.activity_update(user=user, activity=activity, changes=changes)
+    services.activity_update(user=user, activity=activity, edit=payload)
     return Status(200, _detail(user, iati_identifier))

@@ -125,21 +125,56 @@ def _transactions(data: dict[str, Any]) -> _Transactions:
     return found
 
 
-def totals(data: dict[str, Any], found: _Transactions | None = None) -> dict[str, Decimal | None]:
-    currency = data.get("default_currency") or ""
-    # A revised budget replaces the original one for the same period.
+def _counted_budgets(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The budgets a total counts: a revised budget replaces the original one of its period."""
     by_period: dict[tuple[Any, Any], dict[str, Any]] = {}
     for budget in data.get("budgets") or []:
         period = (budget.get("period_start"), budget.get("period_end"))
         if period not in by_period or budget.get("type") == "2":
             by_period[period] = budget
+    return list(by_period.values())
+
+
+def totals(data: dict[str, Any], found: _Transactions | None = None) -> dict[str, Decimal | None]:
+    """The total columns (for sorting and filtering): in the default currency only, amounts in
+    other currencies left out. Pages show ``totals_by_currency``."""
+    currency = data.get("default_currency") or ""
     if found is None:
         found = _transactions(data)
     return {
-        "total_budget": _total(by_period.values(), currency),
+        "total_budget": _total(_counted_budgets(data), currency),
         "total_commitment": _total(found.commitments, currency),
         "total_spend": _total(found.spending, currency),
     }
+
+
+TOTAL_KINDS = ("budget", "commitment", "spend")
+
+
+def totals_by_currency(data: dict[str, Any]) -> dict[str, dict[str, Decimal]]:
+    """Every amount of the content added up by currency, for display: ``{"budget": {"USD":
+    ..., "XDR": ...}, "commitment": {...}, "spend": {...}}`` (spend: disbursements and
+    expenditure). An amount's currency is its own, else the activity's default currency, else
+    ``""`` (not given). Nothing is converted and nothing left out; the default currency comes
+    first, then the others alphabetically."""
+    default = data.get("default_currency") or ""
+    found = _transactions(data)
+    result: dict[str, dict[str, Decimal]] = {}
+    for kind, entries in zip(
+        TOTAL_KINDS, (_counted_budgets(data), found.commitments, found.spending), strict=True
+    ):
+        sums: dict[str, Decimal] = {}
+        for entry in entries:
+            value = _decimal(entry.get("value"))
+            if value is None or not value.is_finite():
+                continue
+            currency = entry.get("currency") or default
+            sums[currency] = sums.get(currency, Decimal(0)) + value
+        result[kind] = {
+            currency: sums[currency]
+            for currency in sorted(sums, key=lambda code: (code != default, code == "", code))
+        }
+    return result
 
 
 COLUMN_NAMES = (

@@ -16,7 +16,7 @@ from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.activities.selectors import ActivityFilters, activity_list
 from cbcoord.iati.records import ParsedActivity
-from cbcoord.iati.writer import iter_activities_xml, write_activities
+from cbcoord.iati.writer import ExportReport, iter_activities_xml, write_activities
 
 
 def export_queryset(
@@ -47,8 +47,13 @@ def as_parsed(activity: Activity) -> ParsedActivity:
     return ParsedActivity.from_dict(content)
 
 
-def write_export(queryset: QuerySet[Activity], out: BinaryIO) -> int:
-    return write_activities(parsed_activities(queryset), out, generated_datetime=timezone.now())
+def write_export(
+    queryset: QuerySet[Activity], out: BinaryIO, *, report: ExportReport | None = None
+) -> int:
+    """Write the export to ``out``; ``report`` (if given) says what was left out and why."""
+    return write_activities(
+        parsed_activities(queryset), out, generated_datetime=timezone.now(), report=report
+    )
 
 
 def export_response(queryset: QuerySet[Activity]) -> StreamingHttpResponse:

@@ -8,10 +8,14 @@ with ``data`` by the services, never apart.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
@@ -34,6 +38,34 @@ __all__ = [
 class Origin(models.TextChoices):
     IMPORT = "import", _("IATI import")
     MANUAL = "manual", _("Entered by hand")
+
+
+class ActivityHistory(models.Model):
+    """What the history of an activity keeps beside its columns: which parts of the IATI
+    content (``data``, not kept in the history) a change touched, as the keys of
+    ``CONTENT_PARTS`` ("title", "dates", "countries", ...)."""
+
+    changed_parts = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+#: The parts of an activity's IATI content a history entry names, by top-level content key.
+CONTENT_PARTS = {
+    "title": "title",
+    "descriptions": "description",
+    "activity_status": "status",
+    "activity_dates": "dates",
+    "default_currency": "currency",
+    "recipient_countries": "countries",
+    "recipient_regions": "regions",
+    "sectors": "sectors",
+    "budgets": "budgets",
+    "transactions": "transactions",
+    "participating_orgs": "participants",
+    "reporting_org": "reporting_org",
+}
 
 
 class Activity(TimeStampedModel, DemoFlagged):
@@ -150,8 +182,20 @@ class Activity(TimeStampedModel, DemoFlagged):
         help_text=_("Content hash of the last publisher version imported."),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    edited_at = models.DateTimeField(
+        _("last edited in cbcoord"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the content was last entered or edited by hand; the publisher's "
+            "last-updated-datetime stays as published."
+        ),
+    )
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "data"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at", "data"], bases=[ActivityHistory]
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -249,3 +293,11 @@ class ActivityProvision(models.Model):
 
     def __str__(self) -> str:
         return str(self.provision_id)
+
+
+@receiver(pre_create_historical_record)
+def _record_changed_parts(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
+    """Put the parts of the content a service changed (``Activity._changed_parts``) on the
+    history entry it makes."""
+    if isinstance(instance, Activity):
+        history_instance.changed_parts = list(getattr(instance, "_changed_parts", ()))

@@ -1,27 +1,20 @@
-"""Writes on activities: hand edits, the publisher's held-back version, visibility.
+"""Writes on activities: hand entry and edits, the publisher's held-back version, visibility.
 
 Changes take the activity its door returned (``selectors.activity_get_for_edit``); entering
-one checks its door first (``selectors.activity_create_allowed``). Edits change
-``Activity.data`` (the IATI content, ``ParsedActivity.to_dict()`` without warnings and source
-line), then recompute the columns (``derive.columns``) and the index rows
-(``indexing.write_index_rows``) in the same transaction, as the importer does.
+one checks its door first (``selectors.activity_create_allowed``). What may be entered or
+changed is a typed edit (``cbcoord.activities.edits``: ``ActivityNew``, ``ActivityEdit``),
+which has checked its own values already; here it is applied to ``Activity.data`` (the IATI
+content, ``ParsedActivity.content_dict()``), keeping what the edit does not show (a row with
+``index`` keeps the rest of the item it edits, and ``extra_content`` follows items that moved),
+and what needs the stored activity or the database is checked: the identifier's prefix
+(``registry.identifiers``) before whether it is taken, the organisations named, and that the
+activity is still a valid IATI activity once edited. Every problem found is reported at once
+(``ServiceError.problems``). Then the columns (``derive.columns``) and the index rows
+(``indexing.write_index_rows``) follow, in the same transaction, as the importer does.
 
-An edit is a dict with any of these keys (lists replace the whole list):
-
-- ``title``, ``description``: ``{language: text}`` for en/es/fr/pt; an empty text removes that
-  language, other languages already in the content are kept;
-- ``activity_status``, ``default_currency``: codes;
-- ``planned_start``, ``actual_start``, ``planned_end``, ``actual_end``: dates (or ISO strings),
-  None removes;
-- ``recipient_countries``: ``[{code, percentage}]``; ``sectors``: ``[{code, vocabulary,
-  percentage}]``; ``budgets``: ``[{type, status, period_start, period_end, value, currency,
-  value_date}]``; ``transactions``: ``[{type, date, value, currency, value_date}]``;
-  ``participating_orgs``: ``[{ref, name, role, type}]``.
-
-  A row may carry ``index``: the 0-based position of the existing item it edits (its other
-  IATI content, e.g. a transaction's provider organisation, is kept); ``index: None`` is a new
-  item; without the key, rows edit the existing items in order.
-- ``visibility``, ``visible_to`` (organisations): on update only; see ``activity_set_visibility``.
+A hand edit stamps ``edited_at``; it keeps the publisher's last-updated-datetime of an
+imported activity (an activity entered by hand has cbcoord as its publisher, and is stamped).
+Each history entry records the parts of the content it changed (``Activity._changed_parts``).
 """
 
 from __future__ import annotations
@@ -30,7 +23,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -40,13 +33,25 @@ from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor, user_record
 from cbcoord.activities import derive
+from cbcoord.activities.edits import (
+    CONTENT_FIELDS,
+    DATE_FIELDS,
+    PERCENT_TOLERANCE,
+    ActivityEdit,
+    ActivityNew,
+    BudgetRow,
+    CountryRow,
+    Language,
+    ParticipantRow,
+    RegionRow,
+    SectorRow,
+    TransactionRow,
+)
 from cbcoord.activities.indexing import content_hash, write_index_rows
-from cbcoord.activities.models import Activity, Origin, Visibility
+from cbcoord.activities.models import CONTENT_PARTS, Activity, Origin, Visibility
 from cbcoord.activities.selectors import activity_create_allowed
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import save_as
-from cbcoord.core.validators import NOT_IN_XML
-from cbcoord.iati import codelists
 from cbcoord.iati.records import (
     ActivityDate,
     Budget,
@@ -56,110 +61,103 @@ from cbcoord.iati.records import (
     ParsedActivity,
     ParticipatingOrg,
     RecipientCountry,
+    RecipientRegion,
     Sector,
     Transaction,
 )
+from cbcoord.registry.identifiers import identifier_prefixes, prefix_owners
 from cbcoord.registry.models import Organisation
+from cbcoord.registry.selectors import organisation_visible
 
-LANGUAGES = ("en", "es", "fr", "pt")
-DATE_FIELDS = {"planned_start": "1", "actual_start": "2", "planned_end": "3", "actual_end": "4"}
-CONTENT_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "activity_status",
-        "default_currency",
-        *DATE_FIELDS,
-        "recipient_countries",
-        "sectors",
-        "budgets",
-        "transactions",
-        "participating_orgs",
-    }
-)
-UPDATE_FIELDS = CONTENT_FIELDS | {"visibility", "visible_to"}
 GENERAL_DESCRIPTION = "1"
 ACCOUNTABLE_ROLE = "2"
+#: Content keys whose change is no change of substance (the stamp; extras that followed items).
+_NOT_PARTS = frozenset({"last_updated_datetime", "extra_content", "iati_identifier"})
+
+_DATE_COLUMNS = frozenset({*DATE_FIELDS, "start_date", "end_date"})
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
+Problems = list[tuple[str | None, str]]
 
 
 # --------------------------------------------------------------------------- public services
 
 
 @transaction.atomic
-def activity_create(
-    *,
-    user: Actor | None,
-    reporting_org: Organisation,
-    data: Mapping[str, Any],
-    visibility: str = Visibility.COORDINATION,
-    visible_to: Iterable[Organisation] = (),
-) -> Activity:
-    """Enter an activity by hand (origin manual). ``data`` holds ``iati_identifier`` and the
-    edit keys of the module docstring; title, description, status and a start date are needed
-    for a valid IATI activity. Without participating organisations the reporting organisation
+def activity_create(*, user: Actor | None, new: ActivityNew) -> Activity:
+    """Enter an activity by hand (origin manual), reported by the organisation whose key
+    ``new.reporting_org`` is. Without participating organisations the reporting organisation
     is recorded as the accountable one."""
+    reporting_org = _reporting_org(user, new.reporting_org)
     activity_create_allowed(user=user, organisation=reporting_org)
-    data = dict(data)
-    _check_characters(data)
-    identifier = _check_identifier(data.pop("iati_identifier", ""), reporting_org)
-    _refuse_unknown(data, CONTENT_FIELDS)
-    _check_visibility(visibility)
+    problems = identifier_problems(new.iati_identifier, reporting_org)
+    visible_to = _organisations(user, new.visible_to, problems)
     parsed = ParsedActivity(
-        iati_identifier=identifier,
+        iati_identifier=new.iati_identifier,
         reporting_org=OrgRef(
             ref=reporting_org.iati_org_id or None,
             type=reporting_org.iati_org_type or None,
             name={"en": reporting_org.name},
         ),
     )
-    if not data.get("participating_orgs"):
-        data["participating_orgs"] = [
-            {
-                "ref": reporting_org.iati_org_id,
-                "name": reporting_org.name,
-                "role": ACCOUNTABLE_ROLE,
-                "type": reporting_org.iati_org_type,
-            }
+    _apply(parsed, new, CONTENT_FIELDS)
+    if not parsed.participating_orgs:
+        parsed.participating_orgs = [
+            ParticipatingOrg(
+                ref=reporting_org.iati_org_id or None,
+                type=reporting_org.iati_org_type or None,
+                role=ACCOUNTABLE_ROLE,
+                name={"en": reporting_org.name},
+            )
         ]
-    _apply_content(parsed, data)
-    _check_required(parsed)
+    _check_valid(parsed, CONTENT_FIELDS, problems)
+    _raise(problems)
     activity = Activity(
-        iati_identifier=identifier,
+        iati_identifier=new.iati_identifier,
         reporting_org=reporting_org,
         origin=Origin.MANUAL,
-        visibility=visibility,
+        visibility=new.visibility,
         created_by=user_record(user),
     )
-    _store(activity, parsed, user, new=True)
+    _store(activity, parsed, user, new=True, parts=[])
     if visible_to:
-        activity.visible_to.set(list(visible_to))
+        activity.visible_to.set(visible_to)
     return activity
 
 
 @transaction.atomic
-def activity_update(
-    *, user: Actor | None, activity: Activity, changes: Mapping[str, Any]
-) -> Activity:
-    """Apply a hand edit to ``activity`` (from ``selectors.activity_get_for_edit``). Imported
-    activities become ``hand_edited``: later imports hold the publisher's newer versions back
-    instead of overwriting the edit."""
-    changes = dict(changes)
-    _refuse_unknown(changes, UPDATE_FIELDS)
-    _check_characters(changes)
-    visibility = changes.pop("visibility", None)
-    visible_to = changes.pop("visible_to", None)
-    if visibility is not None or visible_to is not None:
-        _set_visibility(activity, visibility or activity.visibility, visible_to)
-    if changes:
-        parsed = _parsed(activity.data, activity)
-        _apply_content(parsed, changes)
-        _check_required(parsed, only=set(changes))
+def activity_update(*, user: Actor | None, activity: Activity, edit: ActivityEdit) -> Activity:
+    """Apply a hand edit to ``activity`` (from ``selectors.activity_get_for_edit``): the fields
+    ``edit`` was given. Imported activities become ``hand_edited``: later imports hold the
+    publisher's newer versions back instead of overwriting the edit."""
+    given = edit.given()
+    content = given & CONTENT_FIELDS
+    problems: Problems = []
+    visible_to = (
+        _organisations(user, edit.visible_to or [], problems) if "visible_to" in given else None
+    )
+    parsed = _parsed(activity)
+    before = parsed.content_dict()
+    _apply(parsed, edit, content)
+    _check_valid(parsed, content, problems)
+    _raise(problems)
+    access: list[str] = []  # the visibility column speaks for itself in the history
+    if visible_to is not None:
+        current = set(activity.visible_to.values_list("pk", flat=True))
+        if current != {organisation.pk for organisation in visible_to}:
+            activity.visible_to.set(visible_to)
+            access.append("visible_to")
+    new_level = edit.visibility is not None and edit.visibility != activity.visibility
+    if edit.visibility is not None:
+        activity.visibility = edit.visibility
+    parts = changed_parts(before, parsed.content_dict()) if content else []
+    if parts:
         if activity.origin == Origin.IMPORT:
             activity.hand_edited = True
-        _store(activity, parsed, user, new=False)
-    elif visibility is not None:
+        _store(activity, parsed, user, new=False, parts=parts + access)
+    elif access or new_level:
+        activity._changed_parts = access  # type: ignore[attr-defined]
         save_as(activity, user)
     return activity
 
@@ -173,11 +171,15 @@ def activity_take_publisher_version(*, user: Actor | None, activity: Activity) -
             _("There is no held-back publisher version of this activity."), field="publisher_data"
         )
     data = activity.publisher_data
+    activity._changed_parts = changed_parts(  # type: ignore[attr-defined]
+        _parsed(activity).content_dict(), data
+    )
     activity.data = data
     activity.warnings = activity.publisher_warnings or []
     activity.publisher_data = None
     activity.publisher_warnings = None
     activity.hand_edited = False
+    activity.edited_at = None
     activity.content_hash = content_hash(data)
     _set_columns(activity, data)
     save_as(activity, user)
@@ -196,7 +198,14 @@ def activity_set_visibility(
     """Change who may read ``activity`` (from ``selectors.activity_get_for_edit``);
     ``visible_to`` (None: unchanged) names the organisations of the "named organisations"
     level."""
-    _set_visibility(activity, visibility, visible_to)
+    if visibility not in Visibility.values:
+        raise ServiceError(
+            _("%(value)s is not a visibility level.") % {"value": visibility}, field="visibility"
+        )
+    activity.visibility = visibility
+    if visible_to is not None:
+        activity.visible_to.set(list(visible_to))
+        activity._changed_parts = ["visible_to"]  # type: ignore[attr-defined]
     save_as(activity, user)
     return activity
 
@@ -204,207 +213,110 @@ def activity_set_visibility(
 # --------------------------------------------------------------------------- checks
 
 
-def _refuse_unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
-    allowed = set(allowed)
-    for key in data:
-        if key not in allowed:
-            raise ServiceError(
-                _("%(field)s: this field cannot be changed here.") % {"field": key}, field=key
-            )
+def identifier_problems(identifier: str, organisation: Organisation) -> Problems:
+    """Why ``organisation`` may not enter an activity ``identifier`` (none: it may).
 
-
-def _check_visibility(visibility: str) -> None:
-    if visibility not in Visibility.values:
-        raise ServiceError(
-            _("visibility: %(value)s is not a visibility level.") % {"value": visibility},
-            field="visibility",
-        )
-
-
-def _set_visibility(
-    activity: Activity, visibility: str, visible_to: Iterable[Organisation] | None
-) -> None:
-    _check_visibility(visibility)
-    activity.visibility = visibility
-    if visible_to is not None:
-        organisations = list(visible_to)
-        for organisation in organisations:
-            if not isinstance(organisation, Organisation):
-                raise ServiceError(_("visible_to: expected organisations."), field="visible_to")
-        activity.visible_to.set(organisations)
-
-
-def _check_identifier(raw: Any, reporting_org: Organisation) -> str:
-    identifier = str(raw or "").strip()
-    if not identifier:
-        raise ServiceError(
-            _("iati_identifier: an IATI identifier is needed."), field="iati_identifier"
-        )
-    if len(identifier) > 255 or any(character.isspace() for character in identifier):
-        raise ServiceError(
-            _("iati_identifier: at most 255 characters, without spaces."), field="iati_identifier"
-        )
-    prefix = reporting_org.iati_org_id
-    if prefix and not identifier.startswith(prefix):
-        raise ServiceError(
-            _(
-                "iati_identifier: IATI identifiers begin with the reporting organisation's "
-                "identifier (%(prefix)s)."
-            )
-            % {"prefix": prefix},
-            field="iati_identifier",
-        )
-    if Activity.objects.filter(iati_identifier=identifier).exists():
-        raise ServiceError(
-            _("iati_identifier: an activity with this identifier already exists."),
-            field="iati_identifier",
-        )
-    return identifier
-
-
-def _codes(codelist: str) -> frozenset[str] | None:
-    """The codes of a shipped codelist, or None when it is not shipped."""
-    return codelists.codes(codelist) or None
-
-
-def _check_code(value: str | None, codelist: str, field: str) -> None:
-    if not value:
-        return
-    codes = _codes(codelist)
-    if codes is not None and value not in codes:
-        raise ServiceError(
-            _("%(field)s: %(code)s is not a code of the IATI %(codelist)s codelist.")
-            % {"field": field, "code": value, "codelist": codelist},
-            field=field,
-        )
-
-
-def _check_required(parsed: ParsedActivity, only: set[str] | None = None) -> None:
-    """What the IATI schema needs of an activity, checked for the parts being edited."""
-
-    def concerned(*fields: str) -> bool:
-        return only is None or bool(only.intersection(fields))
-
-    if concerned("title") and not parsed.title:
-        raise ServiceError(_("title: give a title in at least one language."), field="title")
-    if concerned("description") and not any(d.narratives for d in parsed.descriptions):
-        raise ServiceError(
-            _("description: give a description in at least one language."), field="description"
-        )
-    if concerned("activity_status") and not parsed.activity_status:
-        raise ServiceError(_("activity_status: choose a status."), field="activity_status")
-    if concerned(*DATE_FIELDS) and not any(
-        d.type in ("1", "2") and d.iso_date for d in parsed.activity_dates
-    ):
-        raise ServiceError(
-            _("planned_start: give a planned or actual start date."), field="planned_start"
-        )
-    if concerned("participating_orgs") and not parsed.participating_orgs:
-        raise ServiceError(
-            _("participating_orgs: name at least one participating organisation."),
-            field="participating_orgs",
-        )
-
-
-def _check_percentages(values: Sequence[Decimal | None], field: str) -> None:
-    given = [value for value in values if value is not None]
-    for value in given:
-        if not Decimal(0) <= value <= Decimal(100):
-            raise ServiceError(
-                _("%(field)s: percentages are between 0 and 100.") % {"field": field}, field=field
-            )
-    if given and abs(sum(given, Decimal(0)) - Decimal(100)) > Decimal("0.01"):
-        raise ServiceError(
-            _("%(field)s: the percentages must add up to 100.") % {"field": field}, field=field
-        )
-
-
-# --------------------------------------------------------------------------- value parsing
-
-
-def _check_characters(data: Mapping[str, Any]) -> None:
-    """Refuse text an IATI file could not hold, naming the field."""
-
-    def check(value: Any, field: str) -> None:
-        if isinstance(value, str):
-            found = NOT_IN_XML.search(value)
-            if found:
-                raise ServiceError(
-                    _(
-                        "%(field)s contains a character that an IATI file cannot hold "
-                        "(U+%(code)04X); remove it."
-                    )
-                    % {"field": field, "code": ord(found.group())},
-                    field=field,
+    The IATI rule first: the identifier begins with the organisation's own prefix
+    (``registry.identifiers``), and not with a longer one of another organisation. Only then is
+    it looked up, so that an identifier outside one's namespace gets the same answer whether
+    another publisher's (perhaps hidden) activity has it or not."""
+    prefixes = identifier_prefixes(organisation)
+    longest, owners = prefix_owners(identifier)
+    if organisation not in owners or identifier == longest:
+        choices = " / ".join(f"{prefix}-…" for prefix in prefixes)
+        return [
+            (
+                "iati_identifier",
+                _(
+                    "IATI identifiers begin with the reporting organisation's identifier: "
+                    "%(prefixes)s for %(organisation)s."
                 )
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                check(key, field)
-                check(item, field)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                check(item, field)
-
-    for field, value in data.items():
-        check(field, "data")
-        check(value, field)
+                % {"prefixes": choices, "organisation": organisation.name},
+            )
+        ]
+    if Activity.objects.filter(iati_identifier=identifier).exists():
+        return [("iati_identifier", _("An activity with this identifier already exists."))]
+    return []
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _optional(value: Any) -> str | None:
-    return _text(value) or None
-
-
-def _date(value: Any, field: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as error:
+def _reporting_org(user: Actor | None, key: str) -> Organisation:
+    organisation = organisation_visible(user).filter(key=key).first()
+    if organisation is None:
         raise ServiceError(
-            _("%(field)s: %(value)s is not a date (YYYY-MM-DD).")
-            % {"field": field, "value": value},
-            field=field,
-        ) from error
-
-
-def _decimal(value: Any, field: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation as error:
-        raise ServiceError(
-            _("%(field)s: %(value)s is not a number.") % {"field": field, "value": value},
-            field=field,
-        ) from error
-    if not number.is_finite():
-        raise ServiceError(
-            _("%(field)s: %(value)s is not a number.") % {"field": field, "value": value},
-            field=field,
+            _("There is no organisation %(key)s.") % {"key": key}, field="reporting_org"
         )
-    return number
+    return organisation
 
 
-def _check_period(start: dt.date | None, end: dt.date | None, field: str) -> None:
-    if start is not None and end is not None and end < start:
-        raise ServiceError(
-            _("%(field)s: the end cannot be before the start.") % {"field": field}, field=field
-        )
+def _organisations(
+    user: Actor | None, keys: Sequence[str], problems: Problems
+) -> list[Organisation]:
+    found = {o.key: o for o in organisation_visible(user).filter(key__in=list(keys))}
+    for position, key in enumerate(keys):
+        if key not in found:
+            problems.append(
+                (f"visible_to.{position}", _("There is no organisation %(key)s.") % {"key": key})
+            )
+    return [found[key] for key in dict.fromkeys(keys) if key in found]
+
+
+def _raise(problems: Problems) -> None:
+    if problems:
+        raise ServiceError(problems=problems)
+
+
+def _check_valid(
+    parsed: ParsedActivity, edited: set[str] | frozenset[str], problems: Problems
+) -> None:
+    """What the IATI schema and rules need of the whole activity, for the parts edited."""
+    if "title" in edited and not parsed.title:
+        problems.append(("title", _("Give a title in at least one language.")))
+    if "description" in edited and not any(d.narratives for d in parsed.descriptions):
+        problems.append(("description", _("Give a description in at least one language.")))
+    if "activity_status" in edited and not parsed.activity_status:
+        problems.append(("activity_status", _("Choose a status.")))
+    if edited & DATE_FIELDS.keys():
+        dates: dict[str | None, dt.date] = {
+            d.type: d.iso_date for d in reversed(parsed.activity_dates) if d.iso_date
+        }
+        if not (dates.get("1") or dates.get("2")):
+            problems.append(("planned_start", _("Give a planned or an actual start date.")))
+        for start, end, field in (("1", "3", "planned_end"), ("2", "4", "actual_end")):
+            if start in dates and end in dates and dates[end] < dates[start]:
+                problems.append((field, _("The end cannot be before the start.")))
+    if "participating_orgs" in edited and not parsed.participating_orgs:
+        problems.append(("participating_orgs", _("Name at least one participating organisation.")))
+    if edited & {"recipient_countries", "recipient_regions"}:
+        given = [
+            percentage
+            for percentage in [
+                *(country.percentage for country in parsed.recipient_countries),
+                *(region.percentage for region in parsed.recipient_regions),
+            ]
+            if percentage is not None
+        ]
+        total = sum(given, Decimal(0))
+        if given and abs(total - 100) > PERCENT_TOLERANCE:
+            field = (
+                "recipient_countries" if "recipient_countries" in edited else "recipient_regions"
+            )
+            problems.append(
+                (
+                    field,
+                    _(
+                        "The percentages of the countries and regions add up to %(total)s; "
+                        "they must add up to 100."
+                    )
+                    % {"total": f"{total.normalize():f}"},
+                )
+            )
 
 
 # --------------------------------------------------------------------------- applying edits
 
 
-def _parsed(data: Mapping[str, Any], activity: Activity) -> ParsedActivity:
-    content = dict(data)
+def _parsed(activity: Activity) -> ParsedActivity:
+    content = dict(activity.data)
     content.setdefault("iati_identifier", activity.iati_identifier)
     if "reporting_org" not in content:
         organisation = activity.reporting_org
@@ -416,25 +328,55 @@ def _parsed(data: Mapping[str, Any], activity: Activity) -> ParsedActivity:
     return ParsedActivity.from_dict(content)
 
 
-def _narratives(
-    current: dict[str, str], given: Any, field: str
-) -> tuple[dict[str, str], dict[int, int]]:
-    """New narratives, and how the old 1-based positions map to the new ones."""
-    if not isinstance(given, Mapping):
-        raise ServiceError(
-            _("%(field)s: expected texts by language (en, es, fr, pt).") % {"field": field},
-            field=field,
+def _apply(parsed: ParsedActivity, edit: ActivityEdit, fields: set[str] | frozenset[str]) -> None:
+    """Apply the ``fields`` of ``edit`` to the content."""
+    if "title" in fields and edit.title is not None:
+        parsed.title, moves = _narratives(parsed.title, edit.title)
+        _move_extras(parsed, "title/narrative", moves)
+    if "description" in fields and edit.description is not None:
+        _apply_description(parsed, edit.description)
+    if "activity_status" in fields and edit.activity_status is not None:
+        parsed.activity_status = edit.activity_status
+    if "default_currency" in fields:
+        parsed.default_currency = edit.default_currency
+    _apply_dates(parsed, edit, fields)
+    if "recipient_countries" in fields and edit.recipient_countries is not None:
+        parsed.recipient_countries = _merge_rows(
+            parsed,
+            parsed.recipient_countries,
+            edit.recipient_countries,
+            "recipient-country",
+            _country,
         )
-    for language in given:
-        if language not in LANGUAGES:
-            raise ServiceError(
-                _("%(field)s: %(language)s is not one of en, es, fr, pt.")
-                % {"field": field, "language": language},
-                field=field,
-            )
+    if "recipient_regions" in fields and edit.recipient_regions is not None:
+        parsed.recipient_regions = _merge_rows(
+            parsed, parsed.recipient_regions, edit.recipient_regions, "recipient-region", _region
+        )
+    if "sectors" in fields and edit.sectors is not None:
+        parsed.sectors = _merge_rows(parsed, parsed.sectors, edit.sectors, "sector", _sector)
+    if "budgets" in fields and edit.budgets is not None:
+        parsed.budgets = _merge_rows(parsed, parsed.budgets, edit.budgets, "budget", _budget)
+    if "transactions" in fields and edit.transactions is not None:
+        parsed.transactions = _merge_rows(
+            parsed, parsed.transactions, edit.transactions, "transaction", _transaction
+        )
+    if "participating_orgs" in fields and edit.participating_orgs is not None:
+        parsed.participating_orgs = _merge_rows(
+            parsed,
+            parsed.participating_orgs,
+            edit.participating_orgs,
+            "participating-org",
+            _participant,
+        )
+
+
+def _narratives(
+    current: Mapping[str, str], given: Mapping[Language, str]
+) -> tuple[dict[str, str], dict[int, int]]:
+    """New narratives (an empty text removes its language), and how the old 1-based positions
+    map to the new ones."""
     result = dict(current)
     for language, text in given.items():
-        text = _text(text)
         if text:
             result[language] = text
         else:
@@ -472,190 +414,103 @@ def _move_extras(parsed: ParsedActivity, prefix: str, moves: Mapping[int, int]) 
 def _merge_rows(
     parsed: ParsedActivity,
     existing: list[_T],
-    rows: Any,
-    field: str,
+    rows: Sequence[_R],
     tag: str,
-    build: Callable[[_T | None, Mapping[str, Any], str], _T],
+    build: Callable[[_T | None, _R], _T],
 ) -> list[_T]:
-    if not isinstance(rows, list | tuple):
-        raise ServiceError(_("%(field)s: expected a list.") % {"field": field}, field=field)
+    """The new list: each row builds an item from the existing one it edits (if any)."""
     result: list[_T] = []
     moves: dict[int, int] = {}
-    used: set[int] = set()
     for position, row in enumerate(rows):
-        if not isinstance(row, Mapping):
-            raise ServiceError(
-                _("%(field)s: expected a list of objects.") % {"field": field}, field=field
-            )
-        index = row.get("index", position)
+        index = row.edits(position)  # type: ignore[attr-defined]
         old: _T | None = None
-        if index is not None:
-            try:
-                index = int(index)
-            except (TypeError, ValueError) as error:
-                raise ServiceError(
-                    _("%(field)s: bad row index.") % {"field": field}, field=field
-                ) from error
-            if 0 <= index < len(existing) and index not in used:
-                old = existing[index]
-                used.add(index)
-                moves[index + 1] = len(result) + 1
-        result.append(build(old, row, f"{field}[{position}]"))
+        if index is not None and 0 <= index < len(existing) and index + 1 not in moves:
+            old = existing[index]
+            moves[index + 1] = len(result) + 1
+        result.append(build(old, row))
     _move_extras(parsed, tag, moves)
     return result
 
 
-def _country(old: RecipientCountry | None, row: Mapping[str, Any], field: str) -> RecipientCountry:
-    code = _text(row.get("code")).upper()
-    if not code:
-        raise ServiceError(
-            _("%(field)s: give a country code.") % {"field": field}, field="recipient_countries"
-        )
-    _check_code(code, "Country", "recipient_countries")
-    percentage = _decimal(row.get("percentage"), "recipient_countries")
-    narrative = old.narrative if old is not None and old.code == code else {}
-    return RecipientCountry(code=code, percentage=percentage, narrative=narrative)
-
-
-def _sector(old: Sector | None, row: Mapping[str, Any], field: str) -> Sector:
-    code = _text(row.get("code"))
-    vocabulary = _optional(row.get("vocabulary"))
-    if not code:
-        raise ServiceError(_("%(field)s: give a sector code.") % {"field": field}, field="sectors")
-    if vocabulary in (None, "1"):
-        _check_code(code, "Sector", "sectors")
-    elif vocabulary == "2":
-        _check_code(code, "SectorCategory", "sectors")
-    percentage = _decimal(row.get("percentage"), "sectors")
-    same = old is not None and old.code == code and old.vocabulary == vocabulary
-    return Sector(
-        code=code,
-        vocabulary=vocabulary,
-        vocabulary_uri=old.vocabulary_uri if same and old is not None else None,
-        percentage=percentage,
+def _country(old: RecipientCountry | None, row: CountryRow) -> RecipientCountry:
+    same = old is not None and old.code == row.code
+    return RecipientCountry(
+        code=row.code,
+        percentage=row.percentage,
         narrative=old.narrative if same and old is not None else {},
     )
 
 
-def _budget(old: Budget | None, row: Mapping[str, Any], field: str) -> Budget:
-    kind = _optional(row.get("type")) or (old.type if old else None) or "1"
-    status = _optional(row.get("status")) or (old.status if old else None) or "1"
-    if kind not in ("1", "2"):
-        raise ServiceError(
-            _("budgets: the budget type is 1 (original) or 2 (revised)."), field="budgets"
-        )
-    if status not in ("1", "2"):
-        raise ServiceError(
-            _("budgets: the budget status is 1 (indicative) or 2 (committed)."), field="budgets"
-        )
-    start = _date(row.get("period_start"), "budgets")
-    end = _date(row.get("period_end"), "budgets")
-    value = _decimal(row.get("value"), "budgets")
-    if start is None or end is None or value is None:
-        raise ServiceError(
-            _("budgets: each budget needs a period start, a period end and a value."),
-            field="budgets",
-        )
-    _check_period(start, end, "budgets")
-    currency = _optional(row.get("currency"))
-    currency = currency.upper() if currency else None
-    _check_code(currency, "Currency", "budgets")
-    value_date = (
-        _date(row.get("value_date"), "budgets") or (old.value_date if old else None) or start
+def _region(old: RecipientRegion | None, row: RegionRow) -> RecipientRegion:
+    same = old is not None and old.code == row.code and (old.vocabulary or "1") == row.vocabulary
+    return RecipientRegion(
+        code=row.code,
+        vocabulary=row.vocabulary,
+        vocabulary_uri=old.vocabulary_uri if same and old is not None else None,
+        percentage=row.percentage,
+        narrative=old.narrative if same and old is not None else {},
     )
+
+
+def _sector(old: Sector | None, row: SectorRow) -> Sector:
+    same = old is not None and old.code == row.code and (old.vocabulary or "1") == row.vocabulary
+    return Sector(
+        code=row.code,
+        vocabulary=old.vocabulary if same and old is not None else row.vocabulary,
+        vocabulary_uri=old.vocabulary_uri if same and old is not None else None,
+        percentage=row.percentage,
+        narrative=old.narrative if same and old is not None else {},
+    )
+
+
+def _budget(old: Budget | None, row: BudgetRow) -> Budget:
     return Budget(
-        type=kind,
-        status=status,
-        period_start=start,
-        period_end=end,
-        value=value,
-        currency=currency,
-        value_date=value_date,
+        type=row.type or (old.type if old else None) or "1",
+        status=row.status or (old.status if old else None) or "1",
+        period_start=row.period_start,
+        period_end=row.period_end,
+        value=row.value,
+        currency=row.currency,
+        value_date=row.value_date or (old.value_date if old else None) or row.period_start,
     )
 
 
-def _transaction(old: Transaction | None, row: Mapping[str, Any], field: str) -> Transaction:
-    kind = _text(row.get("type"))
-    day = _date(row.get("date"), "transactions")
-    value = _decimal(row.get("value"), "transactions")
-    if not kind or day is None or value is None:
-        raise ServiceError(
-            _("transactions: each transaction needs a type, a date and a value."),
-            field="transactions",
-        )
-    _check_code(kind, "TransactionType", "transactions")
-    currency = _optional(row.get("currency"))
-    currency = currency.upper() if currency else None
-    _check_code(currency, "Currency", "transactions")
-    value_date = (
-        _date(row.get("value_date"), "transactions") or (old.value_date if old else None) or day
-    )
+def _transaction(old: Transaction | None, row: TransactionRow) -> Transaction:
+    value_date = row.value_date or (old.value_date if old else None) or row.date
     if old is not None:
         return dataclasses.replace(
-            old, type=kind, date=day, value=value, currency=currency, value_date=value_date
+            old,
+            type=row.type,
+            date=row.date,
+            value=row.value,
+            currency=row.currency,
+            value_date=value_date,
         )
     return Transaction(
-        ref=None,
-        humanitarian=None,
-        type=kind,
-        date=day,
-        value=value,
-        currency=currency,
-        value_date=value_date,
-        description={},
-        provider_org=None,
-        receiver_org=None,
-        disbursement_channel=None,
-        sectors=[],
-        recipient_country=None,
-        recipient_region=None,
-        flow_type=None,
-        finance_type=None,
-        aid_types=[],
-        tied_status=None,
+        type=row.type, date=row.date, value=row.value, currency=row.currency, value_date=value_date
     )
 
 
-def _participant(
-    old: ParticipatingOrg | None, row: Mapping[str, Any], field: str
-) -> ParticipatingOrg:
-    ref = _optional(row.get("ref"))
-    raw_name = row.get("name")
-    if isinstance(raw_name, Mapping):
-        name = {str(k): _text(v) for k, v in raw_name.items() if _text(v)}
+def _participant(old: ParticipatingOrg | None, row: ParticipantRow) -> ParticipatingOrg:
+    if old is not None and row.name and row.name in old.name.values():
+        name = old.name  # the name shown, in one of its languages: keep them all
     else:
-        text = _text(raw_name)
-        if old is not None and text and text in old.name.values():
-            name = old.name
-        else:
-            name = {"en": text} if text else {}
-    role = _text(row.get("role"))
-    org_type = _optional(row.get("type"))
-    if not role:
-        raise ServiceError(
-            _("participating_orgs: each organisation needs a role."), field="participating_orgs"
-        )
-    _check_code(role, "OrganisationRole", "participating_orgs")
-    _check_code(org_type, "OrganisationType", "participating_orgs")
-    if not ref and not name:
-        raise ServiceError(
-            _("participating_orgs: give an identifier or a name."), field="participating_orgs"
-        )
+        name = {"en": row.name} if row.name else {}
     return ParticipatingOrg(
-        ref=ref,
-        type=org_type,
-        role=role,
+        ref=row.ref,
+        type=row.type,
+        role=row.role,
         activity_id=old.activity_id if old is not None else None,
         crs_channel_code=old.crs_channel_code if old is not None else None,
         name=name,
     )
 
 
-def _apply_dates(parsed: ParsedActivity, changes: Mapping[str, Any]) -> None:
+def _apply_dates(parsed: ParsedActivity, edit: ActivityEdit, fields: Iterable[str]) -> None:
     for field, code in DATE_FIELDS.items():
-        if field not in changes:
+        if field not in fields:
             continue
-        day = _date(changes[field], field)
+        day = getattr(edit, field)
         dates = parsed.activity_dates
         positions = [i for i, entry in enumerate(dates) if entry.type == code]
         if day is None:
@@ -667,93 +522,16 @@ def _apply_dates(parsed: ParsedActivity, changes: Mapping[str, Any]) -> None:
         elif positions:
             dates[positions[0]].iso_date = day
         else:
-            dates.append(ActivityDate(type=code, iso_date=day, narrative={}))
-    found = derive.activity_dates(
-        {
-            "activity_dates": [
-                {"type": d.type, "iso_date": d.iso_date} for d in parsed.activity_dates
-            ]
-        }
-    )
-    _check_period(found["planned_start"], found["planned_end"], "planned_end")  # type: ignore[arg-type]
-    _check_period(found["actual_start"], found["actual_end"], "actual_end")  # type: ignore[arg-type]
+            dates.append(ActivityDate(type=code, iso_date=day))
 
 
-def _apply_content(parsed: ParsedActivity, changes: Mapping[str, Any]) -> None:
-    if "title" in changes:
-        parsed.title, moves = _narratives(parsed.title, changes["title"], "title")
-        _move_extras(parsed, "title/narrative", moves)
-    if "description" in changes:
-        _apply_description(parsed, changes["description"])
-    if "activity_status" in changes:
-        status = _optional(changes["activity_status"])
-        _check_code(status, "ActivityStatus", "activity_status")
-        parsed.activity_status = status
-    if "default_currency" in changes:
-        currency = _optional(changes["default_currency"])
-        currency = currency.upper() if currency else None
-        _check_code(currency, "Currency", "default_currency")
-        parsed.default_currency = currency
-    _apply_dates(parsed, changes)
-    if "recipient_countries" in changes:
-        parsed.recipient_countries = _merge_rows(
-            parsed,
-            parsed.recipient_countries,
-            changes["recipient_countries"],
-            "recipient_countries",
-            "recipient-country",
-            _country,
-        )
-        codes = [c.code for c in parsed.recipient_countries]
-        if len(codes) != len(set(codes)):
-            raise ServiceError(
-                _("recipient_countries: a country is listed twice."), field="recipient_countries"
-            )
-        _check_percentages(
-            [c.percentage for c in parsed.recipient_countries]
-            + [r.percentage for r in parsed.recipient_regions],
-            "recipient_countries",
-        )
-    if "sectors" in changes:
-        parsed.sectors = _merge_rows(
-            parsed, parsed.sectors, changes["sectors"], "sectors", "sector", _sector
-        )
-        by_vocabulary: dict[str | None, list[Decimal | None]] = {}
-        for sector in parsed.sectors:
-            by_vocabulary.setdefault(sector.vocabulary or "1", []).append(sector.percentage)
-        for percentages in by_vocabulary.values():
-            _check_percentages(percentages, "sectors")
-    if "budgets" in changes:
-        parsed.budgets = _merge_rows(
-            parsed, parsed.budgets, changes["budgets"], "budgets", "budget", _budget
-        )
-    if "transactions" in changes:
-        parsed.transactions = _merge_rows(
-            parsed,
-            parsed.transactions,
-            changes["transactions"],
-            "transactions",
-            "transaction",
-            _transaction,
-        )
-    if "participating_orgs" in changes:
-        parsed.participating_orgs = _merge_rows(
-            parsed,
-            parsed.participating_orgs,
-            changes["participating_orgs"],
-            "participating_orgs",
-            "participating-org",
-            _participant,
-        )
-
-
-def _apply_description(parsed: ParsedActivity, given: Any) -> None:
+def _apply_description(parsed: ParsedActivity, given: Mapping[Language, str]) -> None:
     position = next(
         (i for i, d in enumerate(parsed.descriptions) if d.type in (None, GENERAL_DESCRIPTION)),
         None,
     )
     if position is None:
-        narratives, _moves = _narratives({}, given, "description")
+        narratives, _moves = _narratives({}, given)
         if narratives:
             parsed.descriptions.insert(
                 0, Description(type=GENERAL_DESCRIPTION, narratives=narratives)
@@ -762,7 +540,7 @@ def _apply_description(parsed: ParsedActivity, given: Any) -> None:
             _move_extras(parsed, "description", {i: i + 1 for i in range(1, count)})
         return
     description = parsed.descriptions[position]
-    narratives, moves = _narratives(description.narratives, given, "description")
+    narratives, moves = _narratives(description.narratives, given)
     _move_extras(parsed, f"description[{position + 1}]/narrative", moves)
     if narratives:
         description.narratives = narratives
@@ -775,23 +553,41 @@ def _apply_description(parsed: ParsedActivity, given: Any) -> None:
 # --------------------------------------------------------------------------- storing
 
 
+_PART_ORDER = {part: i for i, part in enumerate([*CONTENT_PARTS.values(), "other"])}
+
+
+def changed_parts(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The parts of the IATI content (``models.CONTENT_PARTS``, in that order) that differ;
+    "other" for anything else that changed."""
+    parts = {
+        CONTENT_PARTS.get(key, "other")
+        for key in {*before, *after}
+        if key not in _NOT_PARTS and before.get(key) != after.get(key)
+    }
+    return sorted(parts, key=_PART_ORDER.__getitem__)
+
+
 def _set_columns(activity: Activity, data: Mapping[str, Any]) -> None:
     values = derive.columns(dict(data))
     stamp = values.get("last_updated_datetime")
     values["last_updated_datetime"] = parse_datetime(stamp) if isinstance(stamp, str) else stamp
     for field, value in values.items():
-        if field in DATE_FIELDS and isinstance(value, str):
-            value = dt.date.fromisoformat(value)
-        if field in ("start_date", "end_date") and isinstance(value, str):
+        if field in _DATE_COLUMNS and isinstance(value, str):
             value = dt.date.fromisoformat(value)
         setattr(activity, field, value)
 
 
-def _store(activity: Activity, parsed: ParsedActivity, user: Actor | None, *, new: bool) -> None:
-    parsed.last_updated_datetime = timezone.now().replace(microsecond=0)
+def _store(
+    activity: Activity, parsed: ParsedActivity, user: Actor | None, *, new: bool, parts: list[str]
+) -> None:
+    now = timezone.now().replace(microsecond=0)
+    if activity.origin == Origin.MANUAL:  # cbcoord publishes it: the edit is its last update
+        parsed.last_updated_datetime = now
+    activity.edited_at = now
     data = parsed.content_dict()
     activity.data = data
     activity.content_hash = content_hash(data)
+    activity._changed_parts = parts  # type: ignore[attr-defined]
     _set_columns(activity, data)
     save_as(activity, user)
     write_index_rows([activity], replace=[] if new else [activity.pk])

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,10 +21,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cbcoord.accounts.history import history_for
 from cbcoord.activities import services
 from cbcoord.activities.export import export_queryset, export_response
-from cbcoord.activities.forms import ActivityForm, build_formsets, edit_changes
+from cbcoord.activities.forms import ActivityForms
+from cbcoord.activities.models import Activity
 from cbcoord.activities.params import filters_from
 from cbcoord.activities.permissions import may_create_activities, may_edit_activity
-from cbcoord.activities.presentation import codelist_labels, filter_choices
+from cbcoord.activities.presentation import (
+    codelist_labels,
+    filter_choices,
+    history_fields,
+    totals,
+    transactions_in_order,
+)
 from cbcoord.activities.selectors import (
     activity_get,
     activity_get_for_edit,
@@ -34,7 +40,6 @@ from cbcoord.activities.selectors import (
 )
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.htmx import render_page
-from cbcoord.registry.models import Organisation
 
 PAGE_SIZE = 50
 
@@ -79,7 +84,9 @@ def activity_detail(request: HttpRequest, iati_identifier: str) -> HttpResponse:
             "visible_to": list(activity.visible_to.order_by("name")),
             "wco_regions": list(activity.regions.order_by("sort_order")),
             "provisions": list(activity.provision_links.select_related("provision")),
-            "history": history_for(user=request.user, instance=activity),
+            "totals": totals(activity.data),
+            "transactions": transactions_in_order(activity.data),
+            "history": history_for(user=request.user, instance=activity, describe=history_fields),
         },
     )
 
@@ -89,67 +96,57 @@ def activity_detail(request: HttpRequest, iati_identifier: str) -> HttpResponse:
 def activity_create(request: HttpRequest) -> HttpResponse:
     if not may_create_activities(request.user):
         raise PermissionDenied(_("Only the secretariat and partner editors may enter activities."))
-    form = ActivityForm(request.POST or None, user=request.user)
-    formsets = build_formsets(request.POST or None, None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and all(f.is_valid() for f in formsets.values())
-    ):
-        changes = edit_changes(form, formsets, editing=False)
-        visibility = changes.pop("visibility")
-        visible_to = changes.pop("visible_to", [])
-        changes["iati_identifier"] = form.cleaned_data["iati_identifier"]
-        reporting_org: Organisation = form.cleaned_data["reporting_org"]
-        try:
-            with transaction.atomic():
-                activity = services.activity_create(
-                    user=request.user,
-                    reporting_org=reporting_org,
-                    data=changes,
-                    visibility=visibility,
-                    visible_to=visible_to,
-                )
-        except ServiceError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Activity saved."))
-            return redirect("activity-detail", iati_identifier=activity.iati_identifier)
-    return render(request, "activities/activity_form.html", {"form": form, "formsets": formsets})
+    entry = ActivityForms(request.POST or None, user=request.user)
+    if request.method == "POST" and not entry.adding_row:
+        new = entry.new()
+        if new is not None:
+            try:
+                activity = services.activity_create(user=request.user, new=new)
+            except ServiceError as error:
+                entry.show(error.problems)
+            else:
+                messages.success(request, _("Activity saved."))
+                return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+    return _form_page(request, entry)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, iati_identifier: str) -> HttpResponse:
     activity = activity_get_for_edit(user=request.user, iati_identifier=iati_identifier)
-    form = ActivityForm(request.POST or None, user=request.user, activity=activity)
-    formsets = build_formsets(request.POST or None, activity)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and all(f.is_valid() for f in formsets.values())
-    ):
-        changes = edit_changes(form, formsets, editing=True)
-        if not changes:
+    entry = ActivityForms(request.POST or None, user=request.user, activity=activity)
+    if request.method == "POST" and not entry.adding_row:
+        edit = entry.edit()
+        if edit is not None and not edit.given():
             messages.info(request, _("Nothing was changed."))
             return redirect("activity-detail", iati_identifier=activity.iati_identifier)
-        try:
-            services.activity_update(user=request.user, activity=activity, changes=changes)
-        except ServiceError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Activity saved."))
-            return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+        if edit is not None:
+            try:
+                services.activity_update(user=request.user, activity=activity, edit=edit)
+            except ServiceError as error:
+                entry.show(error.problems)
+            else:
+                messages.success(request, _("Activity saved."))
+                return redirect("activity-detail", iati_identifier=activity.iati_identifier)
+    return _form_page(request, entry, activity)
+
+
+def _form_page(
+    request: HttpRequest, entry: ActivityForms, activity: Activity | None = None
+) -> HttpResponse:
+    """The form again: as it was first, with every problem beside its field, or with a row
+    more ("Add a row"; htmx takes just that list out of the page)."""
+    refused = request.method == "POST" and not entry.adding_row
     return render(
         request,
         "activities/activity_form.html",
-        {"form": form, "formsets": formsets, "activity": activity},
+        {
+            "form": entry.form,
+            "lists": entry.lists(),
+            "activity": activity,
+            "problem_count": entry.problems_shown() if refused else 0,
+        },
     )
-
-
-def _form_error(form: ActivityForm, error: ServiceError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 @login_required

@@ -146,6 +146,9 @@ def demo_load(*, reset_passwords: bool = True) -> DemoResult:
         user.save()
         result.report.record("user", "created" if created else "updated")
     _load_demo_activities(result)
+    from cbcoord.demo.meetings import load_demo_meetings
+
+    load_demo_meetings(result.report, region, organisations)
     _load_demo_needs(result)
     return result
 

@@ -50,7 +50,7 @@ def _peak_rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cbcoord.iati.parser import check_file, iter_activity_content
+    from cbcoord.iati.reading import check_file, iter_activity_content
     from cbcoord.iati.validation import activity_schema, codelist_checker
 
     parser = argparse.ArgumentParser(

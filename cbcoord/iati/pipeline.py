@@ -11,12 +11,17 @@ imports Django; the worker is a fresh interpreter (``spawn``), not a fork of a s
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import hashlib
 import logging
 import multiprocessing
+import os
 import queue as queue_module
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +30,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from cbcoord.iati.narratives import pick
-from cbcoord.iati.parser import (
+from cbcoord.iati.reading import (
     PIECE_BYTES,
     PIECE_END,
     PieceError,
@@ -282,6 +287,43 @@ def _batches(
         yield decode(encoded, derivation)
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# How often a reader looks whether its parent is still there, where the kernel cannot be asked
+# to tell it (not Linux), or in case the parent died before it asked.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def end_with_parent(parent: int, *, death_signal: bool = True) -> None:
+    """Make this process (a reader) end when its parent process ``parent`` does.
+
+    A reader's parent may be killed (SIGKILL, the OOM killer) without a chance to stop it;
+    re-parented, the reader would wait for ever on its full queue, holding its memory. On Linux
+    the kernel is asked to kill it when the parent ends (``prctl(PR_SET_PDEATHSIG)``; strictly,
+    when the parent's thread that started it ends, which is the thread that reads from it and
+    stops it anyway). Everywhere, a daemon thread also looks every ``PARENT_CHECK_SECONDS``
+    whether the parent is still its parent, and ends the process if not. ``death_signal=False``
+    leaves the kernel out (for the tests of the watchdog).
+    """
+    if death_signal and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl to be had: the watchdog below does it, a second later
+    if os.getppid() != parent:  # the parent ended before we asked: nobody will read us
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent,), name="parent-watchdog", daemon=True
+    ).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)  # no clean-up to do: what this process holds goes with it
+
+
 def _worker(
     path: str,
     strict: bool,
@@ -290,14 +332,18 @@ def _worker(
     out: Any,
     piece_bytes: int = PIECE_BYTES,
     derivation: Derivation = NO_DERIVATION,
+    parent: int | None = None,
 ) -> None:
     """Read a share of the file into ``out`` as ``(kind, payload, ends_turn)`` messages.
 
     With several workers each takes every n-th piece of the file (``plan_pieces``) and parses
     only those; a file that cannot be cut is parsed whole by each, which reads every n-th run
     of ``batch_size`` activities. Either way the receiver takes batches from one worker until a
-    batch ends its turn, then from the next.
+    batch ends its turn, then from the next. Started as a process of ``parent``, it ends when
+    that process ends (``end_with_parent``).
     """
+    if parent is not None:
+        end_with_parent(parent)
     index, count = share
     try:
         with few_collections():
@@ -383,6 +429,7 @@ class PreparedReader:
                         out,
                         self.piece_bytes,
                         self.derivation,
+                        os.getpid(),
                     ),
                     daemon=True,
                 )

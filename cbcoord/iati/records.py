@@ -13,8 +13,11 @@ Conventions
 * Codes stay the strings the publisher wrote (IATI allows codes outside the codelists with other
   vocabularies). Numbers are ``Decimal``, dates ``datetime.date``, the activity's
   ``last_updated_datetime`` an aware ``datetime``. A number, date or boolean that does not parse is
-  never stored: the parser refuses the activity instead.
-* An optional attribute or element that is absent is ``None`` (or an empty list / dict).
+  never in its field: the field stays empty (a data-quality warning says why), and an attribute's
+  value as published is kept in ``extra_content`` (with ``strict``, the activity is refused).
+* An optional attribute or element that is absent is ``None`` (or an empty list / dict). The
+  building blocks default every field to that, so code that builds one (hand edits, tests,
+  the corpus) names only what it has: ``Transaction(type="3", date=day, value=value)``.
 * ``other_elements`` keeps, as canonical XML, every child of ``iati-activity`` that is not modelled
   here (results, contact-info, planned-disbursement, conditions, extensions, ...), so that the writer
   re-emits it in its schema position and nothing is lost.
@@ -158,11 +161,15 @@ def _as_is(value: Any) -> Any:
 
 @dataclasses.dataclass(slots=True)
 class DataQualityWarning(_Record):
-    """A deviation that does not stop the import: schema deviations, unknown codes, ..."""
+    """A deviation that does not stop the import: schema deviations, unknown codes, ...
+    ``reason`` is English; ``code`` and ``params`` say the same for a translation (see
+    ``cbcoord.iati.diagnostics``). Warnings stored before codes existed have none."""
 
     element: str  # e.g. "iati-activity/location[2]/point"
     line: int | None
     reason: str
+    code: str = ""  # e.g. "codelist.unknown-code"
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
@@ -198,139 +205,139 @@ class FileInfo(_Record):
 class OrgRef(_Record):
     """``reporting-org``."""
 
-    ref: str | None
-    type: str | None
-    name: Narratives
+    ref: str | None = None
+    type: str | None = None
+    name: Narratives = dataclasses.field(default_factory=dict)
     secondary_reporter: bool | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class ParticipatingOrg(_Record):
-    ref: str | None
-    type: str | None
-    role: str | None
-    activity_id: str | None
-    crs_channel_code: str | None
-    name: Narratives
+    ref: str | None = None
+    type: str | None = None
+    role: str | None = None
+    activity_id: str | None = None
+    crs_channel_code: str | None = None
+    name: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class Description(_Record):
-    type: str | None
-    narratives: Narratives
+    type: str | None = None
+    narratives: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class CodeVocabulary(_Record):
     """``default-aid-type``, ``transaction/aid-type``, ``location/location-id``."""
 
-    code: str | None
-    vocabulary: str | None
+    code: str | None = None
+    vocabulary: str | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class ActivityDate(_Record):
-    type: str | None
-    iso_date: dt.date | None
-    narrative: Narratives
+    type: str | None = None
+    iso_date: dt.date | None = None
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class RecipientCountry(_Record):
-    code: str | None
-    percentage: Decimal | None  # always None inside a transaction
-    narrative: Narratives
+    code: str | None = None
+    percentage: Decimal | None = None  # always None inside a transaction
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class RecipientRegion(_Record):
-    code: str | None
-    vocabulary: str | None
-    vocabulary_uri: str | None
-    percentage: Decimal | None  # always None inside a transaction
-    narrative: Narratives
+    code: str | None = None
+    vocabulary: str | None = None
+    vocabulary_uri: str | None = None
+    percentage: Decimal | None = None  # always None inside a transaction
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class Sector(_Record):
-    code: str | None
-    vocabulary: str | None
-    vocabulary_uri: str | None
-    percentage: Decimal | None  # always None inside a transaction
-    narrative: Narratives
+    code: str | None = None
+    vocabulary: str | None = None
+    vocabulary_uri: str | None = None
+    percentage: Decimal | None = None  # always None inside a transaction
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class Tag(_Record):
-    code: str | None
-    vocabulary: str | None
-    vocabulary_uri: str | None
-    narrative: Narratives
+    code: str | None = None
+    vocabulary: str | None = None
+    vocabulary_uri: str | None = None
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class PolicyMarker(_Record):
-    code: str | None
-    vocabulary: str | None
-    vocabulary_uri: str | None
-    significance: str | None
-    narrative: Narratives
+    code: str | None = None
+    vocabulary: str | None = None
+    vocabulary_uri: str | None = None
+    significance: str | None = None
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class Budget(_Record):
-    type: str | None
-    status: str | None
-    period_start: dt.date | None
-    period_end: dt.date | None
-    value: Decimal | None
-    currency: str | None  # value/@currency as published (None: the activity's default)
-    value_date: dt.date | None
+    type: str | None = None
+    status: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    value: Decimal | None = None
+    currency: str | None = None  # value/@currency as published (None: the activity's default)
+    value_date: dt.date | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class TransactionOrg(_Record):
     """``transaction/provider-org`` or ``transaction/receiver-org``."""
 
-    ref: str | None
-    type: str | None
-    activity_id: str | None  # @provider-activity-id or @receiver-activity-id
-    narrative: Narratives
+    ref: str | None = None
+    type: str | None = None
+    activity_id: str | None = None  # @provider-activity-id or @receiver-activity-id
+    narrative: Narratives = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
 class Transaction(_Record):
-    ref: str | None
-    humanitarian: bool | None
-    type: str | None  # transaction-type/@code
-    date: dt.date | None  # transaction-date/@iso-date
-    value: Decimal | None
-    currency: str | None
-    value_date: dt.date | None
-    description: Narratives
-    provider_org: TransactionOrg | None
-    receiver_org: TransactionOrg | None
-    disbursement_channel: str | None
-    sectors: list[Sector]
-    recipient_country: RecipientCountry | None
-    recipient_region: RecipientRegion | None
-    flow_type: str | None
-    finance_type: str | None
-    aid_types: list[CodeVocabulary]
-    tied_status: str | None
+    ref: str | None = None
+    humanitarian: bool | None = None
+    type: str | None = None  # transaction-type/@code
+    date: dt.date | None = None  # transaction-date/@iso-date
+    value: Decimal | None = None
+    currency: str | None = None
+    value_date: dt.date | None = None
+    description: Narratives = dataclasses.field(default_factory=dict)
+    provider_org: TransactionOrg | None = None
+    receiver_org: TransactionOrg | None = None
+    disbursement_channel: str | None = None
+    sectors: list[Sector] = dataclasses.field(default_factory=list)
+    recipient_country: RecipientCountry | None = None
+    recipient_region: RecipientRegion | None = None
+    flow_type: str | None = None
+    finance_type: str | None = None
+    aid_types: list[CodeVocabulary] = dataclasses.field(default_factory=list)
+    tied_status: str | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class Administrative(_Record):
-    code: str | None
-    vocabulary: str | None
-    level: int | None
+    code: str | None = None
+    vocabulary: str | None = None
+    level: int | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class Point(_Record):
-    srs_name: str | None
-    pos: str | None  # "latitude longitude" as published; see ``latitude_longitude()``
+    srs_name: str | None = None
+    pos: str | None = None  # "latitude longitude" as published; see ``latitude_longitude()``
 
     def latitude_longitude(self) -> tuple[Decimal, Decimal] | None:
         """The position as two decimals, or None if absent or not two numbers in range."""
@@ -352,34 +359,34 @@ class Point(_Record):
 
 @dataclasses.dataclass(slots=True)
 class Location(_Record):
-    ref: str | None
-    location_reach: str | None
-    location_ids: list[CodeVocabulary]
-    name: Narratives
-    description: Narratives
-    activity_description: Narratives
-    administratives: list[Administrative]
-    point: Point | None
-    exactness: str | None
-    location_class: str | None
-    feature_designation: str | None
+    ref: str | None = None
+    location_reach: str | None = None
+    location_ids: list[CodeVocabulary] = dataclasses.field(default_factory=list)
+    name: Narratives = dataclasses.field(default_factory=dict)
+    description: Narratives = dataclasses.field(default_factory=dict)
+    activity_description: Narratives = dataclasses.field(default_factory=dict)
+    administratives: list[Administrative] = dataclasses.field(default_factory=list)
+    point: Point | None = None
+    exactness: str | None = None
+    location_class: str | None = None
+    feature_designation: str | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class RelatedActivity(_Record):
-    ref: str | None
-    type: str | None
+    ref: str | None = None
+    type: str | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class DocumentLink(_Record):
-    url: str | None
-    format: str | None
-    title: Narratives
-    description: Narratives
-    categories: list[str]
-    languages: list[str]
-    document_date: dt.date | None
+    url: str | None = None
+    format: str | None = None
+    title: Narratives = dataclasses.field(default_factory=dict)
+    description: Narratives = dataclasses.field(default_factory=dict)
+    categories: list[str] = dataclasses.field(default_factory=list)
+    languages: list[str] = dataclasses.field(default_factory=list)
+    document_date: dt.date | None = None
 
 
 #: The longest iati-identifier stored (the schema sets none; the database column holds this).

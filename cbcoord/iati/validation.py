@@ -25,6 +25,7 @@ from pathlib import Path
 from lxml import etree
 
 from cbcoord.iati.codelists import MAPPING_FILE, CodelistNotFound, load_codelist
+from cbcoord.iati.diagnostics import reason_of
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 ACTIVITY_SCHEMA_FILE = SCHEMA_DIR / "iati-activities-schema.xsd"
@@ -69,6 +70,8 @@ class SchemaIssue:
     line: int | None
     message: str  # libxml2's message, as is
     reason: str  # the message rewritten in plain English, naming the element
+    code: str = "schema.other"  # the kind of issue (cbcoord.iati.diagnostics)
+    params: dict[str, str] = dataclasses.field(default_factory=dict)  # what ``reason`` names
 
 
 _RE_ELEMENT = re.compile(r"^Element '([^']*)'(?:, attribute '([^']*)')?: (.*)$", re.S)
@@ -92,12 +95,12 @@ def _short(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
-def rewrite_message(message: str) -> str:
-    """Turn a libxml2 schema message into an English sentence that names the element."""
+def describe_message(message: str) -> tuple[str, dict[str, str]]:
+    """A libxml2 schema message as a warning code and its parameters (``diagnostics``)."""
     message = " ".join(message.split())
     m = _RE_ELEMENT.match(message)
     if not m:
-        return message
+        return "schema.message", {"message": message}
     element, attribute, rest = _short(m.group(1)), m.group(2), m.group(3)
     expected = _RE_EXPECTED.search(rest)
     expected_text = ""
@@ -106,30 +109,39 @@ def rewrite_message(message: str) -> str:
         names = ["an extension element" if n.startswith("##other") else n for n in names]
         expected_text = ", ".join(dict.fromkeys(names))
     if rest.startswith("Missing child element(s)."):
-        return f"{element} is missing a required child element (expected: {expected_text})"
+        return "schema.missing-child", {"element": element, "expected": expected_text}
     if rest.startswith("This element is not expected."):
         if expected_text:
-            return f"{element} is not allowed here (expected instead: {expected_text})"
-        return f"{element} is not allowed here (no more child elements are allowed)"
+            return "schema.unexpected-element", {"element": element, "expected": expected_text}
+        return "schema.no-more-children", {"element": element}
     if "is required but missing" in rest:
         missing = re.search(r"The attribute '([^']*)'", rest)
         name = missing.group(1) if missing else "?"
-        return f"{element} is missing its required attribute '{name}'"
+        return "schema.missing-attribute", {"element": element, "attribute": name}
     if rest.startswith("The attribute") and rest.endswith("is not allowed."):
-        return f"{element} has an attribute '{attribute}' that is not allowed"
+        return "schema.attribute-not-allowed", {"element": element, "attribute": attribute or ""}
+    where = f"{element}/@{attribute}" if attribute else element
     typed = _RE_TYPE.match(rest)
     if typed:
         kind = _TYPE_NAMES.get(typed.group(2), typed.group(2))
-        where = f"{element}/@{attribute}" if attribute else element
-        return f"{where} is '{typed.group(1)}', which is not a valid {kind}"
+        return "schema.invalid-value", {
+            "element": where,
+            "value": typed.group(1),
+            "type": typed.group(2),
+            "kind": kind,
+        }
     if rest.startswith("Character content other than whitespace is not allowed"):
-        return f"{element} contains text, but only child elements are allowed in it"
+        return "schema.text-not-allowed", {"element": element}
     if rest.startswith("Element content is not allowed"):
-        return f"{element} contains child elements, but only text is allowed in it"
+        return "schema.children-not-allowed", {"element": element}
     if rest.startswith("No matching global declaration available for the validation root"):
-        return f"{element} is not an element of the IATI activity schema"
-    where = f"{element}/@{attribute}" if attribute else element
-    return f"{where}: {rest}"
+        return "schema.unknown-element", {"element": element}
+    return "schema.other", {"element": where, "message": rest}
+
+
+def rewrite_message(message: str) -> str:
+    """Turn a libxml2 schema message into an English sentence that names the element."""
+    return reason_of(*describe_message(message))
 
 
 def issues_from_log(log: etree._ListErrorLog) -> list[SchemaIssue]:
@@ -137,7 +149,8 @@ def issues_from_log(log: etree._ListErrorLog) -> list[SchemaIssue]:
     for entry in log:
         path = (entry.path or "").lstrip("/")
         line = entry.line if entry.line and entry.line > 0 else None
-        out.append(SchemaIssue(path, line, entry.message, rewrite_message(entry.message)))
+        code, params = describe_message(entry.message)
+        out.append(SchemaIssue(path, line, entry.message, reason_of(code, params), code, params))
     return out
 
 
@@ -235,6 +248,14 @@ class CodelistChecker:
 
     def check(self, key: str, code: str, vocabulary: str | None = None) -> str | None:
         """None if fine (or not checkable), else the reason, e.g. "code 'X' is not in ..."."""
+        problem = self.problem(key, code, vocabulary)
+        return None if problem is None else reason_of(*problem)
+
+    def problem(
+        self, key: str, code: str, vocabulary: str | None = None
+    ) -> tuple[str, dict[str, str]] | None:
+        """None if fine (or not checkable), else the warning's code and parameters
+        (``codelist.unknown-code`` or ``codelist.withdrawn-code``)."""
         rules = self.rules.get(key)
         if not rules:
             return None
@@ -253,10 +274,10 @@ class CodelistChecker:
             active, withdrawn = codes
             if code in active:
                 return None
-            attribute = key.rsplit("/", 1)[-1]
+            params = {"attribute": key.rsplit("/", 1)[-1], "code": code, "codelist": rule.codelist}
             if code in withdrawn:
-                return f"{attribute} '{code}' is withdrawn from the {rule.codelist} codelist"
-            return f"{attribute} '{code}' is not in the {rule.codelist} codelist"
+                return "codelist.withdrawn-code", params
+            return "codelist.unknown-code", params
         return None
 
 
@@ -282,6 +303,7 @@ __all__ = [
     "activity_schema",
     "activity_schema_document",
     "codelist_checker",
+    "describe_message",
     "issues_from_log",
     "rewrite_message",
     "safe_parser",

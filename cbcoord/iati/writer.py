@@ -4,12 +4,29 @@
 version="2.03"`` document with ``lxml.etree.xmlfile``, one activity at a time (memory stays flat).
 Elements come in the order the 2.03 schema requires; ``other_elements`` go back into their schema
 positions (unknown and extension elements at the end, where the schema allows them) and
-``extra_content`` back into the element it came from. If the activity that was parsed was valid,
-the written one is valid; ``parse -> write -> parse`` gives equal ``content_dict()``s.
+``extra_content`` back into the element it came from. ``activity_element`` builds one activity as
+it is stored: ``parse -> build -> parse`` gives equal ``content_dict()``s, deviations included.
+
+Every file written is valid IATI 2.03 (``validate=True``, the default): activities imported
+tolerantly keep their deviations (an unknown element or attribute, a duplicated activity-status,
+a value that does not parse, a document-link without url), and each written activity is
+validated against the shipped schema; what the schema does not allow is left out, element by
+element (an attribute alone where that is enough), and the activity itself only when nothing
+smaller makes it valid. What was left out is reported three ways, for a file is streamed and its
+end is not known at its start:
+
+* a comment after the XML declaration says that the file was checked so, and where to look;
+* a comment just before each activity that lost something says what and why (and an activity
+  left out whole leaves such a comment in its place);
+* a comment at the end of the file sums it up, and the caller's ``ExportReport`` holds it all
+  (``summary()`` is what a command prints).
+
+``validate=False`` writes the activities exactly as stored (the round trip's identity).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -17,7 +34,9 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from cbcoord.iati.parser import SINGLE_CHILDREN
+from cbcoord.iati.diagnostics import reason_of
+from cbcoord.iati.reading import SINGLE_CHILDREN
+from cbcoord.iati.reading.batches import indexed_steps
 from cbcoord.iati.records import (
     ACTIVITY_CHILD_ORDER,
     ACTIVITY_CHILD_POSITION,
@@ -33,11 +52,20 @@ from cbcoord.iati.records import (
     decimal_to_str,
 )
 from cbcoord.iati.text import NOT_IN_XML
-from cbcoord.iati.validation import safe_parser
+from cbcoord.iati.validation import activity_schema, describe_message, safe_parser
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-__all__ = ["ACTIVITY_CHILD_ORDER", "activity_element", "write_activities"]
+__all__ = [
+    "ACTIVITY_CHILD_ORDER",
+    "ActivityReport",
+    "ExportReport",
+    "LeftOut",
+    "activity_element",
+    "iter_activities_xml",
+    "valid_activity_element",
+    "write_activities",
+]
 
 _POSITION = ACTIVITY_CHILD_POSITION
 _ACTIVITY_SINGLES = SINGLE_CHILDREN[""]
@@ -580,6 +608,179 @@ def _xml_safe(value: Any) -> Any:
     return value
 
 
+# =========================================================================== valid exports
+
+
+@dataclasses.dataclass(slots=True)
+class LeftOut:
+    """One thing a valid export left out of an activity, and why (the schema's objections to
+    it, in plain English)."""
+
+    path: str  # as the reader names it: "iati-activity/budget[2]", ".../document-link[1]/@foo"
+    reason: str
+
+
+@dataclasses.dataclass(slots=True)
+class ActivityReport:
+    """What a valid export left out of one activity; ``whole``: the activity itself."""
+
+    identifier: str
+    left_out: list[LeftOut]
+    whole: bool = False
+
+    def sentence(self) -> str:
+        """One line: the identifier, what was left out and why."""
+        parts = "; ".join(f"{item.path} ({item.reason})" for item in self.left_out)
+        if self.whole:
+            return (
+                f"{self.identifier}: the activity is left out, for IATI 2.03 does not allow it "
+                f"and nothing smaller could be left out instead: {parts}"
+            )
+        return f"{self.identifier}: left out what IATI 2.03 does not allow: {parts}"
+
+
+@dataclasses.dataclass(slots=True)
+class ExportReport:
+    """What an export wrote and left out, filled in as the file is written: pass one to
+    ``write_activities`` or ``iter_activities_xml`` and read it once the file is complete."""
+
+    written: int = 0  # activities written
+    activities: list[ActivityReport] = dataclasses.field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        """Activities written without something the schema does not allow."""
+        return sum(1 for entry in self.activities if not entry.whole)
+
+    @property
+    def omitted(self) -> int:
+        """Activities left out whole."""
+        return sum(1 for entry in self.activities if entry.whole)
+
+    def summary(self, *, limit: int | None = None) -> str:
+        """The report in English, one line per activity that lost something (the first
+        ``limit`` of them): what the command prints, and the file's last comment says."""
+        if self.written:
+            head = f"{self.written} activities written as valid IATI 2.03"
+        else:  # the schema wants one activity at least: nothing to be done about it
+            head = "No activity written, and a file without one is not valid IATI 2.03"
+        if not self.activities:
+            return head + "; nothing had to be left out."
+        parts = []
+        if self.changed:
+            parts.append(f"{self.changed} of them without what the schema does not allow")
+        if self.omitted:
+            parts.append(f"{self.omitted} left out whole")
+        head += "; " + ", and ".join(parts) + ":"
+        shown = self.activities if limit is None else self.activities[:limit]
+        lines = [head, *(f"  {entry.sentence()}" for entry in shown)]
+        if len(shown) < len(self.activities):
+            lines.append(
+                f"  and {len(self.activities) - len(shown)} more (see the comment before each)."
+            )
+        return "\n".join(lines)
+
+
+# A schema error whose fix leaves another (a required child removed, say) is met again in the
+# next round; an activity still invalid after this many rounds is left out whole.
+_MAX_ROUNDS = 64
+
+
+def valid_activity_element(
+    activity: ParsedActivity,
+) -> tuple[etree._Element | None, ActivityReport | None]:
+    """The activity's element made valid against the 2.03 schema, and what had to be left out
+    (None: nothing). The element is None when the activity itself must be left out: nothing
+    smaller than it makes it valid (a required child it does not have, say)."""
+    el = activity_element(activity)
+    schema = activity_schema()
+    if schema.validate(el):
+        return el, None
+    tree = el.getroottree()
+    original = {node: indexed_path(tree.getpath(node)) for node in el.iter()}
+    left_out: dict[str, list[str]] = {}  # path -> reasons, in the order met
+    for _ in range(_MAX_ROUNDS):
+        nodes = {tree.getpath(node): node for node in el.iter()}
+        elements: dict[etree._Element, list[str]] = {}
+        attributes: dict[tuple[etree._Element, str], list[str]] = {}
+        whole: list[str] = []
+        for entry in schema.error_log:
+            code, params = describe_message(entry.message)
+            reason = reason_of(code, params)
+            node = nodes.get(entry.path or "")
+            attribute = _attribute_of(entry.message)
+            if node is not None and attribute is not None and attribute in node.attrib:
+                attributes.setdefault((node, attribute), []).append(reason)
+            elif node is None or node is el:
+                whole.append(reason)  # the activity's own content: nothing smaller to leave out
+            else:
+                elements.setdefault(node, []).append(reason)
+        if whole:
+            for reasons in (*elements.values(), *attributes.values()):
+                whole.extend(reasons)
+            return None, _report(activity, left_out, whole)
+        for (node, attribute), reasons in attributes.items():
+            if node in elements:
+                continue  # goes with its element
+            del node.attrib[attribute]
+            left_out.setdefault(f"{original.get(node, '?')}/@{attribute}", []).extend(reasons)
+        for node, reasons in elements.items():
+            if any(ancestor in elements for ancestor in node.iterancestors()):
+                continue  # goes with its ancestor
+            parent = node.getparent()
+            if parent is not None:
+                parent.remove(node)
+            left_out.setdefault(original.get(node, "?"), []).extend(reasons)
+        if schema.validate(el):
+            return el, _report(activity, left_out, [])
+    return None, _report(activity, left_out, ["still not valid after leaving out the above"])
+
+
+def _report(
+    activity: ParsedActivity, left_out: dict[str, list[str]], whole: list[str]
+) -> ActivityReport:
+    items = [LeftOut(path, "; ".join(dict.fromkeys(reasons))) for path, reasons in left_out.items()]
+    if whole:
+        items.insert(0, LeftOut("iati-activity", "; ".join(dict.fromkeys(whole))))
+    return ActivityReport(activity.iati_identifier, items, whole=bool(whole))
+
+
+def indexed_path(path: str) -> str:
+    """A libxml2 path (``/iati-activity/budget/value``) as the reader names elements
+    (``iati-activity/budget[1]/value``)."""
+    rest = path[len("/iati-activity") :] if path.startswith("/iati-activity") else path
+    return "iati-activity" + indexed_steps(rest)
+
+
+def _attribute_of(message: str) -> str | None:
+    """The attribute a schema message is about (``Element 'x', attribute 'y': ...``), as lxml
+    names it; None for a message about the element (a missing attribute is one)."""
+    head = message.split(": ", 1)[0]
+    marker = ", attribute '"
+    if marker not in head:
+        return None
+    name = head.split(marker, 1)[1].rstrip("'")
+    if name.startswith("xml:"):
+        return "{http://www.w3.org/XML/1998/namespace}" + name[4:]
+    return name
+
+
+_HEAD_COMMENT = (
+    "Written by cbcoord as IATI 2.03, each activity validated against the 2.03 schema: what "
+    "the schema does not allow was left out. A comment before an activity says what and why, "
+    "and the last comment of the file (before its end tag) sums it up."
+)
+
+
+def _comment(text: str) -> etree._Comment:
+    """A comment holding ``text``: no "--" (which XML forbids there), no "<" (so that no
+    reader cutting the file at activity start tags is misled), nothing XML cannot hold."""
+    text = NOT_IN_XML.sub("\ufffd", text).replace("<", "&lt;").replace(">", "&gt;")
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return etree.Comment(f" {text.rstrip('-')} ")
+
+
 def write_activities(
     activities: Iterable[ParsedActivity],
     out: BinaryIO,
@@ -587,22 +788,29 @@ def write_activities(
     generated_datetime: dt.datetime,
     linked_data_default: str | None = None,
     pretty_print: bool = True,
+    validate: bool = True,
+    report: ExportReport | None = None,
 ) -> int:
-    """Write an IATI 2.03 activity file to ``out`` (a binary file object); return the count.
+    """Write an IATI 2.03 activity file to ``out`` (a binary file object); return the number of
+    activities written.
 
     ``generated_datetime`` must be timezone-aware. The root gets no ``xml:lang``: each activity
     carries its own, so that narratives read back in the same language. With
-    ``pretty_print=False`` each activity is written on one line (smaller files).
+    ``pretty_print=False`` each activity is written on one line (smaller files). With
+    ``validate`` (the default) the file is valid IATI 2.03 and ``report``, if given, says what
+    was left out (see the module's docstring); without, activities are written as stored.
     """
-    counted = _Counted(activities)
+    report = ExportReport() if report is None else report
     for piece in iter_activities_xml(
-        counted,
+        activities,
         generated_datetime=generated_datetime,
         linked_data_default=linked_data_default,
         pretty_print=pretty_print,
+        validate=validate,
+        report=report,
     ):
         out.write(piece)
-    return counted.count
+    return report.written
 
 
 def iter_activities_xml(
@@ -612,24 +820,44 @@ def iter_activities_xml(
     linked_data_default: str | None = None,
     pretty_print: bool = True,
     piece_bytes: int = 256 * 1024,
+    validate: bool = True,
+    report: ExportReport | None = None,
 ) -> Iterator[bytes]:
     """The file ``write_activities`` writes, in pieces of about ``piece_bytes`` as it is made:
-    a download can start with the first activities instead of after the last."""
+    a download can start with the first activities instead of after the last. ``report`` is
+    complete once the last piece has been taken."""
+    report = ExportReport() if report is None else report
     root_attrs = {"version": "2.03", "generated-datetime": _datetime(generated_datetime)}
     if linked_data_default:
         root_attrs["linked-data-default"] = linked_data_default
     sink = _Pieces()
     with etree.xmlfile(sink, encoding="utf-8") as xf:
         xf.write_declaration()
+        if validate:
+            head = _comment(_HEAD_COMMENT)
+            head.tail = "\n"  # text beside the root is written as a tail, or not at all
+            xf.write(head)
         with xf.element("iati-activities", root_attrs):
             xf.write("\n")
             for activity in activities:
-                xf.write(activity_element(activity), pretty_print=pretty_print)
-                if not pretty_print:
-                    xf.write("\n")
+                el: etree._Element | None
+                if validate:
+                    el, entry = valid_activity_element(activity)
+                    if entry is not None:
+                        report.activities.append(entry)
+                        xf.write(_comment(entry.sentence()), "\n")
+                else:
+                    el = activity_element(activity)
+                if el is not None:
+                    xf.write(el, pretty_print=pretty_print)
+                    report.written += 1
+                    if not pretty_print:
+                        xf.write("\n")
                 xf.flush()  # lxml keeps its own buffer: hand what it has to the sink
                 if sink.size >= piece_bytes:
                     yield sink.take()
+            if validate:
+                xf.write(_comment(report.summary(limit=100)), "\n")
     yield sink.take()
 
 
@@ -648,16 +876,3 @@ class _Pieces:
         data = b"".join(self.parts)
         self.parts, self.size = [], 0
         return data
-
-
-class _Counted:
-    """``activities``, counting those handed out."""
-
-    def __init__(self, activities: Iterable[ParsedActivity]) -> None:
-        self._activities = activities
-        self.count = 0
-
-    def __iter__(self) -> Iterator[ParsedActivity]:
-        for activity in self._activities:
-            self.count += 1
-            yield activity

@@ -36,13 +36,16 @@ from cbcoord.activities.models import (
     Visibility,
 )
 from cbcoord.core.bulk import bulk_insert, bulk_update, bulk_writing, db_datetime
-from cbcoord.iati.parser import check_file
+from cbcoord.iati import diagnostics
 from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
-from cbcoord.iati.records import DataQualityWarning, IatiFileError, RefusedActivity
+from cbcoord.iati.reading import check_file
+from cbcoord.iati.records import IatiFileError, RefusedActivity
 from cbcoord.imports import history as imports_history
 from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
 from cbcoord.imports.permissions import importing_for
+from cbcoord.registry.identifiers import PrefixIndex
 from cbcoord.registry.matching import OrganisationMatcher
+from cbcoord.registry.models import Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +181,7 @@ def run_import(
         workers=max(1, readers),
         derivation=derive.PIPELINE,
     )
-    with import_turn(run), few_collections(), bulk_writing():
+    with import_lock(run), few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
 
 
@@ -193,45 +196,45 @@ _LOCK_POLL_SECONDS = 1.0
 _HEARTBEAT_SECONDS = 30.0
 
 
-_held = threading.local()  # the turns this thread holds (re-entrant), by lock name
+_held = threading.local()  # the import locks this thread holds (re-entrant), by lock name
 
 
 @contextlib.contextmanager
-def import_turn(run: ImportRun) -> Iterator[None]:
-    """Wait for this database's other import, if any, to end; hold the turn for the body. A
-    waiting run keeps its ``progressed_at`` fresh, so that it is not shown as interrupted. A
-    thread that holds the turn already goes on (an import inside an import)."""
+def import_lock(run: ImportRun) -> Iterator[None]:
+    """Wait for this database's other import, if any, to end; hold the import lock for the
+    body. A waiting run keeps its ``progressed_at`` fresh, so that it is not shown as
+    interrupted. A thread that holds the lock already goes on (an import inside an import)."""
     postgres = connection.vendor == "postgresql"
     name = f"pg:{connection.alias}" if postgres else str(_lock_path())
-    turns: dict[str, int] = _held.__dict__.setdefault("turns", {})
-    if turns.get(name):
-        turns[name] += 1
+    held: dict[str, int] = _held.__dict__.setdefault("locks", {})
+    if held.get(name):
+        held[name] += 1
         try:
             yield
         finally:
-            turns[name] -= 1
+            held[name] -= 1
         return
-    take, give_back = _pg_turn() if postgres else _file_turn(Path(name))
+    acquire, release = _pg_lock() if postgres else _file_lock(Path(name))
     try:
-        if not take():
+        if not acquire():
             set_stage(run, ImportStage.WAITING)
             waited = 0.0
             while True:
                 time.sleep(_LOCK_POLL_SECONDS)
-                if take():
+                if acquire():
                     break
                 waited += _LOCK_POLL_SECONDS
                 if waited >= _HEARTBEAT_SECONDS:
                     waited = 0.0
                     run.progressed_at = timezone.now()
                     run.save(update_fields=["progressed_at"])
-        turns[name] = 1
+        held[name] = 1
         try:
             yield
         finally:
-            turns[name] = 0
+            held[name] = 0
     finally:
-        give_back()
+        release()
 
 
 def set_stage(run: ImportRun, stage: str) -> None:
@@ -241,7 +244,7 @@ def set_stage(run: ImportRun, stage: str) -> None:
     run.save(update_fields=["stage", "progressed_at"])
 
 
-def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
+def _pg_lock() -> tuple[Callable[[], bool], Callable[[], None]]:
     """PostgreSQL's advisory lock. Inside a transaction (the demo loader, tests) it is the
     transaction's own, released when the transaction ends, so that a later import cannot run
     on rows not yet committed and a failed transaction cannot keep it; otherwise the
@@ -250,14 +253,14 @@ def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
     function = "pg_try_advisory_xact_lock" if in_transaction else "pg_try_advisory_lock"
     taken = False
 
-    def take() -> bool:
+    def acquire() -> bool:
         nonlocal taken
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {function}(%s)", [_LOCK_KEY])
             taken = bool(cursor.fetchone()[0])
         return taken
 
-    def give_back() -> None:
+    def release() -> None:
         if in_transaction or not taken:
             return
         try:
@@ -267,7 +270,7 @@ def _pg_turn() -> tuple[Callable[[], bool], Callable[[], None]]:
             logger.exception("could not release the import lock; closing the connection")
             connection.close()
 
-    return take, give_back
+    return acquire, release
 
 
 def _lock_path() -> Path:
@@ -279,24 +282,24 @@ def _lock_path() -> Path:
     return Path(settings.VAR_DIR) / f"import-{digest}.lock"
 
 
-def _file_turn(path: Path) -> tuple[Callable[[], bool], Callable[[], None]]:
+def _file_lock(path: Path) -> tuple[Callable[[], bool], Callable[[], None]]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+b")  # noqa: SIM115 - closed by give_back
+    handle = open(path, "a+b")  # noqa: SIM115 - closed by release
 
-    def take() -> bool:
+    def acquire() -> bool:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
 
-    def give_back() -> None:
+    def release() -> None:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         finally:
             handle.close()  # closing releases the lock in any case
 
-    return take, give_back
+    return acquire, release
 
 
 def _run(
@@ -362,7 +365,7 @@ def _run(
     if not (run.added or run.updated or run.unchanged or run.held_back or run.refused):
         # The check does not count activities (the readers do): said here instead.
         run.file_warnings.append(
-            DataQualityWarning("iati-activities", None, "the file has no iati-activity").to_dict()
+            diagnostics.warning("iati-activities", None, "file.no-activity").to_dict()
         )
     finish_run(run, ImportStatus.COMPLETED, "")
     return run
@@ -411,6 +414,7 @@ class _Importer:
         self.user = user
         self.source_kind = source_kind
         self.organisations = OrganisationMatcher()
+        self.prefixes = PrefixIndex()
         self.region_of_country = indexing.region_of_country_map()
         self.source_keys: set[str] = set()
         # Identifiers in the file whose activity was refused: present, so never withdrawn.
@@ -545,7 +549,8 @@ class _Importer:
                 ref=parsed.reporting_ref, name=parsed.reporting_name, countries=countries
             )
             old = existing.get(identifier)
-            refusal = self._permission_refusal(
+            # The identifier's namespace first, before its existence is looked at.
+            refusal = self._prefix_refusal(parsed, organisation) or self._permission_refusal(
                 parsed, organisation.pk if organisation is not None else None, old
             )
             if refusal:
@@ -668,6 +673,63 @@ class _Importer:
                 "with_warnings",
                 "progressed_at",
             ]
+        )
+
+    def _prefix_refusal(
+        self, parsed: Prepared, organisation: Organisation | None
+    ) -> ImportRefusal | None:
+        """The IATI rule: an identifier begins with its reporting organisation's identifier. An
+        identifier in another registered organisation's namespace is refused (it would take the
+        identifier from its publisher); a partner editor's must begin with their own prefix.
+        Otherwise a mismatch is a data-quality warning."""
+        identifier = parsed.iati_identifier
+        prefix, owners = self.prefixes.owners_of(identifier)
+        reporting_id = organisation.pk if organisation is not None else None
+        if owners and reporting_id not in owners:
+            return self._refusal_for(
+                parsed,
+                "iati-identifier",
+                _(
+                    "the identifier begins with %(prefix)s, another publisher's organisation "
+                    "identifier; an activity's identifier begins with its reporting "
+                    "organisation's identifier (%(ref)s)"
+                )
+                % {"prefix": prefix, "ref": parsed.reporting_ref or "?"},
+            )
+        if owners:
+            return None
+        own = (
+            *(self.prefixes.own_prefixes(organisation) if organisation is not None else ()),
+            parsed.reporting_ref or "",
+        )
+        if any(start and identifier.startswith(start) for start in own):
+            return None
+        if self.restricted_to is not None:
+            return self._refusal_for(
+                parsed,
+                "iati-identifier",
+                _(
+                    "the identifier does not begin with your organisation's IATI identifier; "
+                    "partner editors import activities in their own namespace only"
+                ),
+            )
+        parsed.warnings.append(
+            diagnostics.warning(
+                "iati-identifier",
+                parsed.source_line,
+                "identifier.outside-prefix",
+                ref=parsed.reporting_ref or "?",
+            ).to_dict()
+        )
+        return None
+
+    def _refusal_for(self, parsed: Prepared, element: str, reason: str) -> ImportRefusal:
+        return ImportRefusal(
+            run=self.run,
+            identifier=parsed.iati_identifier[:255],
+            line=parsed.source_line,
+            element=element,
+            reason=reason,
         )
 
     def _permission_refusal(

@@ -5,7 +5,7 @@ nobody should stare at a spinning page meanwhile: the request creates the run an
 thread downloads (URL imports) and imports, and the run's report page follows it until it ends.
 If the process ends first (a restart), the run stays "running" without progress and its page says
 it was interrupted (``ImportRun.stalled``); importing the same file again completes it, as after
-any interruption. Imports into one database take turns (``services.import_turn``).
+any interruption. Imports into one database run one at a time (``importer.import_lock``).
 """
 
 from __future__ import annotations

@@ -91,7 +91,11 @@ class NeedInvalid(ServiceError):
         message = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in self.errors.items()
         )
-        super().__init__(message, field=first)
+        super().__init__(
+            message,
+            field=first,
+            problems=[(name, text) for name, texts in self.errors.items() for text in texts],
+        )
 
 
 # --------------------------------------------------------------------------- checking

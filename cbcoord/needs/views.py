@@ -120,10 +120,8 @@ def need_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _add_errors(form: NeedForm, error: ServiceError) -> None:
-    errors = getattr(error, "errors", None) or {error.field or "": [error.message]}
-    for name, found in errors.items():
-        for message in found:
-            form.add_error(name if name in form.fields else None, message)
+    for name, message in error.problems:
+        form.add_error(name if name in form.fields else None, message)
 
 
 @login_required

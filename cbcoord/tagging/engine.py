@@ -264,6 +264,9 @@ class Tagger:
                 chain.append(parent)
                 parent = catalogue[parent].parent_code
             self._ancestors[code] = frozenset(chain)
+        self._first_words: dict[int, _FirstWords] = {
+            id(terms): _FirstWords.of(terms) for terms in (self.vocabulary, self.relevance)
+        }
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -417,17 +420,17 @@ class Tagger:
         """Matches of ``terms`` (by index into ``terms``), overlaps resolved per text."""
         # Single-phrase terms: collect spans per text, then keep the longest where they overlap.
         spans: list[list[tuple[int, int, int, float]]] = [[] for _ in texts]
-        conjunctive: list[int] = []
-        for index, term in enumerate(terms):
-            if len(term.phrases) > 1:
-                conjunctive.append(index)
-                continue
-            phrase = term.phrases[0]
-            for t_index, text in enumerate(texts):
+        first_words = self._first_words.get(id(terms)) or _FirstWords.of(terms)
+        conjunctive = first_words.conjunctive
+        # Only the terms whose first word (folded, or stemmed in a language the text is read
+        # in) occurs in a text can match it: a few dozen of some thousands.
+        for t_index, text in enumerate(texts):
+            for index in first_words.candidates(text):
+                term = terms[index]
                 how = self._applies(term.language, text.language, term.weight)
                 if how is None:
                     continue
-                for start, end in text.find(phrase, exact=how[1]):
+                for start, end in text.find(term.phrases[0], exact=how[1]):
                     spans[t_index].append((start, end, index, how[0]))
 
         found: dict[int, _Match] = {}
@@ -680,3 +683,42 @@ def _load_tagger(data_dir: str, provisions_path: str) -> Tagger:
         sector_category_names=load_codelist_names("SectorCategory"),
         marker_names=load_codelist_names("PolicyMarker"),
     )
+
+
+@dataclass
+class _FirstWords:
+    """The single-phrase terms of a list by the first word of their phrase (folded, and per
+    language its stems), and the conjunctive ones apart."""
+
+    by_folded: dict[str, list[int]]
+    by_stem: dict[str, dict[str, list[int]]]
+    conjunctive: list[int]
+
+    @classmethod
+    def of(cls, terms: Sequence[VocabularyTerm | RelevanceTerm]) -> _FirstWords:
+        by_folded: dict[str, list[int]] = {}
+        by_stem: dict[str, dict[str, list[int]]] = {}
+        conjunctive: list[int] = []
+        for index, term in enumerate(terms):
+            if len(term.phrases) > 1:
+                conjunctive.append(index)
+                continue
+            phrase = term.phrases[0]
+            by_folded.setdefault(phrase.words[0], []).append(index)
+            if not phrase.exact:
+                stems_of = by_stem.setdefault(phrase.language, {})
+                for stem in phrase.parts[0]:
+                    stems_of.setdefault(stem, []).append(index)
+        return cls(by_folded, by_stem, conjunctive)
+
+    def candidates(self, text: AnalysedText) -> list[int]:
+        """The terms that may match ``text``, in list order."""
+        found: set[int] = set()
+        for word in text.folded_words():
+            found.update(self.by_folded.get(word, ()))
+        for language in (text.language,) if text.language else tuple(self.by_stem):
+            stems_of = self.by_stem.get(language)
+            if stems_of:
+                for stem in text.stems_in(language):
+                    found.update(stems_of.get(stem, ()))
+        return sorted(found)

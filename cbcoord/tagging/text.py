@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, cast
@@ -211,6 +212,14 @@ class AnalysedText:
             self._stems[language] = per_token
             self._by_stem[language] = index
         return self._stems[language], self._by_stem[language]
+
+    def folded_words(self) -> Iterable[str]:
+        """The text's content words, folded (each once)."""
+        return self._by_folded.keys()
+
+    def stems_in(self, language: str) -> Iterable[str]:
+        """The stems of the text's content words in ``language`` (each once)."""
+        return self._stem_index(language)[1].keys()
 
     def find(self, phrase: Phrase, *, exact: bool = False) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` where ``phrase`` occurs; with ``exact``, on the folded

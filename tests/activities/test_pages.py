@@ -208,6 +208,7 @@ def test_partner_editor_enters_an_activity_with_the_form(
         **_formset_management("countries", 1),
         "countries-0-code": "DO",
         "countries-0-percentage": "100",
+        **_formset_management("regions", 0),
         **_formset_management("sectors", 1),
         "sectors-0-code": "33120",
         "sectors-0-vocabulary": "1",
@@ -258,6 +259,7 @@ def test_edit_form_changes_only_what_changed(
         "countries-0-index": "0",
         "countries-0-code": "DO",
         "countries-0-percentage": "100",
+        **_formset_management("regions", 0),
         **_formset_management("sectors", 1, 1),
         "sectors-0-index": "0",
         "sectors-0-code": "33120",
@@ -308,10 +310,11 @@ def test_history_only_for_the_secretariat(
     idb: Organisation,
 ) -> None:
     from cbcoord.activities import services
+    from cbcoord.activities.edits import ActivityEdit
 
     activity = make_activity("XM-DAC-909-HIST", idb)
     services.activity_update(
-        user=partner_editor, activity=activity, changes={"title": {"en": "Changed"}}
+        user=partner_editor, activity=activity, edit=ActivityEdit(title={"en": "Changed"})
     )
     url = reverse("activity-detail", args=[activity.iati_identifier])
     assert 'class="history"' in _get(client_for(secretariat), url)
@@ -322,6 +325,7 @@ def test_export_is_schema_valid_and_reimports_to_the_same_content(
     client: Client, secretariat: Any, idb: Organisation, shared_dir: Path, tmp_path: Path
 ) -> None:
     from cbcoord.activities import services
+    from cbcoord.activities.edits import ActivityNew
     from cbcoord.imports.importer import iati_import
 
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
@@ -337,19 +341,21 @@ def test_export_is_schema_valid_and_reimports_to_the_same_content(
             assert run.added >= 1
     services.activity_create(
         user=secretariat,
-        reporting_org=idb,
-        data={
-            "iati_identifier": "XM-DAC-909-HAND-1",
-            "title": {"en": "Hand", "pt": "Mão"},
-            "description": {"en": "Entered by hand."},
-            "activity_status": "2",
-            "planned_start": "2025-01-01",
-            "recipient_countries": [{"code": "DO"}],
-            "transactions": [
-                {"type": "3", "date": "2025-02-01", "value": "10.50", "currency": "EUR"}
-            ],
-        },
-        visibility=Visibility.PUBLIC,
+        new=ActivityNew(
+            **{
+                "iati_identifier": "XM-DAC-909-HAND-1",
+                "reporting_org": "idb",
+                "visibility": Visibility.PUBLIC,
+                "title": {"en": "Hand", "pt": "Mão"},
+                "description": {"en": "Entered by hand."},
+                "activity_status": "2",
+                "planned_start": "2025-01-01",
+                "recipient_countries": [{"code": "DO"}],
+                "transactions": [
+                    {"type": "3", "date": "2025-02-01", "value": "10.50", "currency": "EUR"}
+                ],
+            }
+        ),
     )
     before = {a.iati_identifier: a.data for a in Activity.objects.filter(visibility="public")}
     assert len(before) >= 6

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
+from tests.iati.helpers import REFERENCE
 
 
 def sources() -> list[Path]:

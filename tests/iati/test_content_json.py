@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cbcoord.iati.corpus import generate_corpus
-from cbcoord.iati.parser import iter_activities
+from cbcoord.iati.reading import iter_activities
 from cbcoord.iati.records import ParsedActivity
 
 
@@ -63,7 +63,7 @@ def test_awkward_strings(text: str) -> None:
 def test_content_read_straight_is_the_dataclass_content(tmp_path: Path, shared_dir: Path) -> None:
     """What the importer stores (dicts built by the reader, no dataclasses) is exactly
     ``ParsedActivity.content_dict()``: same keys, canonical numbers and dates, same JSON."""
-    from cbcoord.iati.parser import iter_activity_content
+    from cbcoord.iati.reading import iter_activity_content
     from cbcoord.iati.records import ActivityContent, IatiFileError
 
     iati = shared_dir / "reference" / "iati"

@@ -9,7 +9,7 @@ import pytest
 
 from cbcoord.iati.baseline import bare_iterparse
 from cbcoord.iati.corpus import generate_corpus, main
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.reading import check_file, iter_activities
 from cbcoord.iati.records import ParsedActivity
 from cbcoord.iati.validation import validate_file
 

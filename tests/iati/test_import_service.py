@@ -3,6 +3,7 @@ permissions, organisations, and files that must be refused with nothing written.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -241,14 +242,18 @@ def test_command_reports_and_export_round_trips(
 ) -> None:
     from lxml import etree
 
-    from cbcoord.iati.parser import iter_activities
+    from cbcoord.iati.reading import iter_activities
 
     source = shared_dir / "reference/iati/real-publishers/usaid-activity.xml"
     out = io.StringIO()
     call_command("import_iati", str(source), stdout=out)
     assert "added 1" in out.getvalue()
     exported = tmp_path / "out.xml"
-    call_command("export_iati", "--country", "MX", "-o", str(exported), stderr=io.StringIO())
+    said = io.StringIO()
+    call_command("export_iati", "--country", "MX", "-o", str(exported), stderr=said)
+    assert said.getvalue().strip() == (
+        f"{exported}: 1 activities written as valid IATI 2.03; nothing had to be left out."
+    )
     schema = etree.XMLSchema(
         etree.parse(str(Path("cbcoord/iati/schemas/iati-activities-schema.xsd").resolve()))
     )
@@ -256,6 +261,37 @@ def test_command_reports_and_export_round_trips(
     original = [a.content_dict() for a in iter_activities(source)]
     again = [a.content_dict() for a in iter_activities(exported)]
     assert again == original
+
+
+def test_the_export_command_says_what_it_left_out(
+    tmp_path: Path, reference: None, shared_dir: Path
+) -> None:
+    """A real publisher's document-links without url are imported (with warnings), kept in the
+    content, and left out of the export, which says so per activity."""
+    from lxml import etree
+
+    source = shared_dir / "reference/iati/real-publishers/unops-at-activity.xml"
+    call_command("import_iati", str(source), stdout=io.StringIO())
+    assert Activity.objects.count() == 3
+    assert all(a.data["document_links"] for a in Activity.objects.all())  # as published
+    exported = tmp_path / "out.xml"
+    said = io.StringIO()
+    call_command("export_iati", "-o", str(exported), stderr=said)
+    lines = said.getvalue().strip().splitlines()
+    assert lines[0] == (
+        f"{exported}: 3 activities written as valid IATI 2.03; 3 of them without what the "
+        "schema does not allow:"
+    )
+    assert len(lines) == 4
+    assert all(
+        "left out what IATI 2.03 does not allow: iati-activity/document-link[1] (document-link "
+        "is missing its required attribute 'url'" in line
+        for line in lines[1:]
+    )
+    schema = etree.XMLSchema(
+        etree.parse(str(Path("cbcoord/iati/schemas/iati-activities-schema.xsd").resolve()))
+    )
+    assert schema.validate(etree.parse(str(exported))), schema.error_log
 
 
 def test_index_row_percentages_are_numbers_in_the_database(tmp_path: Path, reference: None) -> None:
@@ -399,12 +435,15 @@ def test_values_past_what_the_columns_hold_stay_in_the_content(
         ("XM-DAC-909-DEEP", 'hierarchy="' + "9" * 5000 + '"', ""),
     )
     run = run_import(path)
-    assert (run.status, run.added, run.refused) == ("completed", 8, 3), run.message
-    reasons = sorted(run.refusals.values_list("reason", flat=True))
-    assert reasons[0].startswith("hierarchy '999") and reasons[0].endswith("is not a whole number")
-    assert reasons[1].startswith("iati-identifier is 311 characters long; at most 255")
-    assert "'9999-12-31T23:00:00-05:00' is not a date-time (or is out of range)" in reasons[2]
+    assert (run.status, run.added, run.refused) == ("completed", 10, 1), run.message
+    (reason,) = run.refusals.values_list("reason", flat=True)
+    assert reason.startswith("iati-identifier is 311 characters long; at most 255")
     stored = {a.iati_identifier.rsplit("-", 1)[-1]: a for a in Activity.objects.all()}
+    # values that do not parse are warnings; the activity is imported without them
+    assert stored["DEEP"].hierarchy is None and stored["DEEP"].data["hierarchy"] is None
+    assert "value.not-a-whole-number" in [w["code"] for w in stored["DEEP"].warnings]
+    assert stored["STAMP"].last_updated_datetime is None
+    assert "value.not-a-datetime" in [w["code"] for w in stored["STAMP"].warnings]
     assert stored["NEG"].hierarchy is None and stored["NEG"].data["hierarchy"] == -1
     assert stored["BIG"].hierarchy is None and stored["BIG"].data["hierarchy"] == 100000
     assert stored["STATUS"].status == "ABCDEFGHIJ"
@@ -421,6 +460,46 @@ def test_values_past_what_the_columns_hold_stay_in_the_content(
         url = reverse("activity-detail", args=[activity.iati_identifier])
         assert client.get(url).status_code == 200
     assert client.get("/api/activities?limit=50").status_code == 200
+
+
+def test_unreadable_values_are_warnings_and_left_out_of_the_columns(
+    tmp_path: Path, reference: None, client: Any
+) -> None:
+    """Tolerantly, one unreadable value no longer refuses the activity: it is a warning naming
+    the element, line and value, and the columns and index rows are derived without it."""
+    path = _odd_file(
+        tmp_path / "odd.xml",
+        (
+            "XM-DAC-909-VALUES",
+            'hierarchy="x"',
+            '<activity-date type="2" iso-date="31/12/2021"/>'
+            '<activity-date type="3" iso-date="2022-06-30"/>'
+            '<recipient-country code="MX" percentage="50"/>'
+            '<sector vocabulary="1" code="33120" percentage="abc"/>',
+        ),
+    )
+    run = run_import(path)
+    assert (run.status, run.added, run.refused) == ("completed", 1, 0), run.message
+    activity = Activity.objects.get()
+    assert (activity.hierarchy, activity.actual_start, activity.planned_end) == (
+        None,
+        None,
+        dt.date(2022, 6, 30),
+    )
+    assert activity.sectors.get().percentage is None
+    assert activity.countries.get().percentage == Decimal(50)
+    found = {w["code"]: w for w in activity.warnings if w["code"].startswith("value.")}
+    assert set(found) == {"value.not-a-whole-number", "value.not-a-date", "value.not-a-number"}
+    assert found["value.not-a-date"]["element"] == "iati-activity/activity-date[1]"
+    assert found["value.not-a-date"]["params"] == {"name": "iso-date", "value": "31/12/2021"}
+    assert found["value.not-a-date"]["line"] == 1
+    # the published values stay in the content, beside the fields they did not fill
+    extras = {e["path"]: e["attributes"] for e in activity.data["extra_content"]}
+    assert extras["activity-date[1]"] == {"iso-date": "31/12/2021"}
+    assert extras["sector[1]"] == {"percentage": "abc"}
+    page = client.get(reverse("activity-detail", args=[activity.iati_identifier]))
+    assert page.status_code == 200
+    assert run_import(path).unchanged == 1
 
 
 def test_a_batch_the_database_refuses_is_written_activity_by_activity(
@@ -479,8 +558,13 @@ def test_an_activity_refused_in_a_later_version_of_its_source_is_not_withdrawn(
         path,
         ("XM-DAC-909-ONE", 'hierarchy="1"', ""),
         ("XM-DAC-909-TWO", 'hierarchy="-1"', ""),  # the database refuses it (below)
-        ("XM-DAC-909-THREE", 'last-updated-datetime="yesterday"', ""),  # unreadable
+        ("XM-DAC-909-THREE", 'hierarchy="1"', ""),
     )
+    text = path.read_text(encoding="utf-8")  # THREE's reporting-org unreadable: no ref, no name
+    three = text.index("XM-DAC-909-THREE</iati-identifier>")
+    org = '<reporting-org ref="XM-DAC-909" type="40"><narrative>IDB</narrative></reporting-org>'
+    at = text.index(org, three)
+    path.write_text(text[:at] + '<reporting-org type="40"/>' + text[at + len(org) :])
     monkeypatch.setattr(derive, "_hierarchy", lambda raw: raw)
     run = run_import(path)
     assert (run.status, run.refused, run.withdrawn) == ("completed", 2, 0), run.message
@@ -515,6 +599,6 @@ def test_a_refused_activity_is_named_as_it_is_stored(tmp_path: Path, reference: 
     assert run_import(path).added == 1
     assert Activity.objects.get().iati_identifier == "XM-DAC-909-C"
     _odd_file(path, ("XM-DAC-909-<!-- c -->C", 'hierarchy="x"', ""))
-    run = run_import(path)
+    run = run_import(path, strict=True)  # the schema refuses it
     assert run.refused == 1 and run.withdrawn == 0
     assert run.refusals.get().identifier == "XM-DAC-909-C"

@@ -160,25 +160,25 @@ def test_an_import_waits_for_the_one_running_and_stays_alive_meanwhile(
     monkeypatch.setattr(services, "_HEARTBEAT_SECONDS", 0.05)
     first = ImportRun.objects.create(source="first.xml", source_kind="path")
     second = ImportRun.objects.create(source="second.xml", source_kind="path")
-    got_turn = threading.Event()
+    got_lock = threading.Event()
 
-    def wait_for_turn() -> None:
+    def wait_for_the_lock() -> None:
         try:
-            with services.import_turn(second):
-                got_turn.set()
+            with services.import_lock(second):
+                got_lock.set()
         finally:
             connection.close()
 
-    with services.import_turn(first):
-        waiting = threading.Thread(target=wait_for_turn)
+    with services.import_lock(first):
+        waiting = threading.Thread(target=wait_for_the_lock)
         waiting.start()
         time.sleep(0.5)
-        assert not got_turn.is_set()
+        assert not got_lock.is_set()
         second.refresh_from_db()
         assert second.progressed_at is not None  # the heartbeat of a waiting run
         assert second.stage == "waiting"
     waiting.join(10)
-    assert got_turn.is_set()
+    assert got_lock.is_set()
 
 
 def test_a_report_polled_after_the_session_ended_sends_the_browser_to_log_in(
@@ -194,7 +194,7 @@ def test_a_report_polled_after_the_session_ended_sends_the_browser_to_log_in(
     assert plain.status_code == 302 and "HX-Redirect" not in plain
 
 
-def test_a_thread_that_holds_the_turn_may_import_again(reference: None) -> None:
+def test_a_thread_that_holds_the_lock_may_import_again(reference: None) -> None:
     from cbcoord.imports import importer as services
 
     run = ImportRun.objects.create(source="outer.xml", source_kind="path")
@@ -202,7 +202,7 @@ def test_a_thread_that_holds_the_turn_may_import_again(reference: None) -> None:
 
     def nested() -> None:
         try:
-            with services.import_turn(run), services.import_turn(run):
+            with services.import_lock(run), services.import_lock(run):
                 entered.append("inner")
         finally:
             connection.close()
@@ -213,7 +213,7 @@ def test_a_thread_that_holds_the_turn_may_import_again(reference: None) -> None:
     assert entered == ["inner"] and not worker.is_alive()
 
 
-def test_inside_a_transaction_the_turn_lasts_until_it_ends(reference: None) -> None:
+def test_inside_a_transaction_the_lock_lasts_until_it_ends(reference: None) -> None:
     """PostgreSQL: taken inside a transaction, the lock is the transaction's, so that the next
     import cannot start on rows not yet committed (and a failed transaction cannot keep it)."""
     from django.db import transaction
@@ -227,18 +227,18 @@ def test_inside_a_transaction_the_turn_lasts_until_it_ends(reference: None) -> N
 
     def other() -> None:
         try:
-            with services.import_turn(run):
+            with services.import_lock(run):
                 other_got_it.set()
         finally:
             connection.close()
 
     with transaction.atomic():
-        with services.import_turn(run):
+        with services.import_lock(run):
             pass
         waiting = threading.Thread(target=other)
         waiting.start()
         time.sleep(1.5)
-        assert not other_got_it.is_set()  # the turn ended, but the transaction has not
+        assert not other_got_it.is_set()  # the lock was released, but the transaction has not ended
     waiting.join(10)
     assert other_got_it.is_set()
 

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from cbcoord.iati.corpus import generate_corpus
-from cbcoord.iati.parser import (
+from cbcoord.iati.reading import (
     PIECE_END,
     PieceError,
     iter_activity_content,

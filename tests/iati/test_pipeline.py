@@ -307,3 +307,94 @@ def test_lines_past_65535_are_the_files_own(tmp_path_factory: pytest.TempPathFac
     lines = [item.source_line for item in read]  # type: ignore[attr-defined]
     assert lines == starts
     assert lines[-1] > 65_535
+
+
+# ------------------------------------------------------------------ readers end with their parent
+
+_PARENT = """
+import os, sys, time
+from pathlib import Path
+
+if __name__ == "__main__":
+    if sys.argv[1] == "reader":
+        from cbcoord.iati.pipeline import PreparedReader
+
+        reader = PreparedReader(
+            Path(sys.argv[2]), strict=False, batch_size=5, use_worker=True, workers=2,
+            piece_bytes=4000,
+        )
+        reader.start()  # nobody reads: the readers fill their queues and wait
+        pids = [process.pid for process in reader._processes]
+    else:
+        import multiprocessing
+
+        from tests.iati.helpers import wait_as_a_reader
+
+        context = multiprocessing.get_context("spawn")
+        process = context.Process(
+            target=wait_as_a_reader, args=(os.getpid(), sys.argv[1] == "signal"), daemon=True
+        )
+        process.start()
+        pids = [process.pid]
+    print(" ".join(map(str, pids)), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie nobody has reaped yet does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _children_outlive_a_killed_parent(tmp_path: Path, *args: str) -> list[int]:
+    """Start the parent script with ``args``, kill it once its children run; return those of
+    its children still running 10 seconds later."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT)
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen(
+        [sys.executable, str(script), *args],
+        stdout=subprocess.PIPE,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        pids = [int(pid) for pid in parent.stdout.readline().split()]
+        assert pids and all(_alive(pid) for pid in pids)
+        time.sleep(3)  # the children have started their interpreters and asked to be told
+        assert all(_alive(pid) for pid in pids)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    survivors = [pid for pid in pids if _alive(pid)]
+    for pid in survivors:  # do not leave them behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    return survivors
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_readers_end_when_their_parent_is_killed(corpus: Path, tmp_path: Path) -> None:
+    """A SIGKILLed import left its readers waiting for ever, re-parented, ~60 MB each."""
+    assert _children_outlive_a_killed_parent(tmp_path, "reader", str(corpus)) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("how", ["signal", "watchdog"])
+def test_a_reader_ends_with_its_parent_by_signal_or_by_watchdog(tmp_path: Path, how: str) -> None:
+    """The kernel's death signal where there is one, the watchdog thread anywhere."""
+    assert _children_outlive_a_killed_parent(tmp_path, how) == []

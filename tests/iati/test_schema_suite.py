@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.reading import check_file, iter_activities
 from cbcoord.iati.records import IatiFileError, ParsedActivity, RefusedActivity
+from tests.iati.helpers import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
 SUITE = REFERENCE / "schemas-2.03" / "tests"
 
 pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason="shared/reference/iati is absent")

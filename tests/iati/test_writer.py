@@ -7,21 +7,25 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
-from cbcoord.iati.parser import check_file, iter_activities
+from cbcoord.iati.reading import check_file, iter_activities
 from cbcoord.iati.records import (
+    ActivityDate,
+    Description,
     ExtraContent,
     OrgRef,
     OtherElement,
     ParsedActivity,
+    ParticipatingOrg,
 )
 from cbcoord.iati.validation import validate_file
-from cbcoord.iati.writer import ACTIVITY_CHILD_ORDER, write_activities
+from cbcoord.iati.writer import ACTIVITY_CHILD_ORDER, ExportReport, write_activities
+from tests.iati.helpers import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
 EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"
 EXAMPLE = EXAMPLE / "activity-standard-example-annotated.xml"
 PUBLISHERS = REFERENCE / "real-publishers"
@@ -65,6 +69,23 @@ def prepared(path: Path, tmp_path: Path) -> Path:
     return out
 
 
+def complete(identifier: str, **fields: Any) -> ParsedActivity:
+    """An activity with what the 2.03 schema requires of one (and ``fields``)."""
+    return ParsedActivity(
+        **{
+            "iati_identifier": identifier,
+            "reporting_org": OrgRef("XM-DAC-909", "40", {"en": "IDB"}),
+            "default_language": "en",
+            "title": {"en": "Customs"},
+            "descriptions": [Description("1", {"en": "Support to customs."})],
+            "participating_orgs": [ParticipatingOrg("XM-DAC-909", "40", "1", None, None, {})],
+            "activity_status": "2",
+            "activity_dates": [ActivityDate("2", dt.date(2024, 1, 15), {})],
+            **fields,
+        }
+    )
+
+
 def read_all(path: Path) -> list[ParsedActivity]:
     results = list(iter_activities(path))
     assert all(isinstance(r, ParsedActivity) for r in results), results
@@ -77,8 +98,8 @@ def test_round_trip(source: Path, tmp_path: Path) -> None:
     source = prepared(source, tmp_path)
     first = read_all(source)
     out = tmp_path / "written.xml"
-    with open(out, "wb") as fh:
-        assert write_activities(first, fh, generated_datetime=WHEN) == len(first)
+    with open(out, "wb") as fh:  # as stored, deviations included
+        assert write_activities(first, fh, generated_datetime=WHEN, validate=False) == len(first)
     second = read_all(out)
     assert [a.content_dict() for a in second] == [a.content_dict() for a in first]
     before = [issue.message for issue in validate_file(source)]
@@ -86,6 +107,18 @@ def test_round_trip(source: Path, tmp_path: Path) -> None:
     assert after == before  # valid stays valid; an invalid input keeps exactly its faults
     info = check_file(out)
     assert (info.version, info.activity_count, info.warnings) == ("2.03", len(first), [])
+
+    valid = tmp_path / "valid.xml"  # what every export writes
+    report = ExportReport()
+    with open(valid, "wb") as fh:
+        written = write_activities(first, fh, generated_datetime=WHEN, report=report)
+    assert validate_file(valid) == []
+    assert written == report.written == len(first) - report.omitted
+    changed = {entry.identifier for entry in report.activities}
+    assert bool(changed) == bool(before)  # a valid input loses nothing
+    third = read_all(valid)
+    kept = [a.content_dict() for a in first if a.iati_identifier not in changed]
+    assert [a.content_dict() for a in third if a.iati_identifier not in changed] == kept
 
 
 @needs_reference
@@ -198,13 +231,7 @@ def test_the_file_comes_in_pieces_as_it_is_written() -> None:
     from cbcoord.iati.writer import iter_activities_xml
 
     activities = [
-        ParsedActivity(
-            iati_identifier=f"XM-DAC-909-PIECE-{i}",
-            reporting_org=OrgRef("XM-DAC-909", "40", {"en": "IDB"}),
-            default_language="en",
-            title={"en": f"Activity {i}"},
-        )
-        for i in range(5)
+        complete(f"XM-DAC-909-PIECE-{i}", title={"en": f"Activity {i}"}) for i in range(5)
     ]
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     out = io.BytesIO()
@@ -297,7 +324,7 @@ def test_odd_activities_read_back_the_same(case: str, tmp_path: Path) -> None:
     assert expect(first), first
     out = tmp_path / "written.xml"
     with open(out, "wb") as fh:
-        write_activities([first], fh, generated_datetime=WHEN)
+        write_activities([first], fh, generated_datetime=WHEN, validate=False)
     (second,) = read_all(out)
     assert second.content_dict() == first.content_dict()
 
@@ -305,10 +332,9 @@ def test_odd_activities_read_back_the_same(case: str, tmp_path: Path) -> None:
 def test_text_xml_cannot_hold_is_written_as_a_replacement_character() -> None:
     """Stored before such text was refused (an organisation name copied into an activity): the
     export writes U+FFFD instead of failing as a whole."""
-    activity = ParsedActivity(
-        iati_identifier="XM-DAC-909-CTL",
+    activity = complete(
+        "XM-DAC-909-CTL",
         reporting_org=OrgRef("XM-DAC-909", "40", {"en": "Inter-American\x0bBank"}),
-        default_language="en",
         title={"en": "Tab\x01bed"},
     )
     out = io.BytesIO()
@@ -316,3 +342,142 @@ def test_text_xml_cannot_hold_is_written_as_a_replacement_character() -> None:
     root = etree.fromstring(out.getvalue())
     assert root.findtext("iati-activity/reporting-org/narrative") == "Inter-American\ufffdBank"
     assert root.findtext("iati-activity/title/narrative") == "Tab\ufffdbed"
+
+
+# --------------------------------------------------------------------------- valid exports
+
+_DEVIATIONS = (
+    '<activity-status code="3"/>'  # a second one
+    "<activity-date type='1' iso-date='31/12/2021'/>"  # a value that does not parse
+    '<sector vocabulary="1" code="33120" percentage="100" colour="red"/>'  # an unknown attribute
+    "<budget type='1' status='1'><period-start iso-date='2024-01-01'/>"
+    "<period-end iso-date='2024-12-31'/></budget>"  # no value
+    "<document-link format='text/html'><title><narrative>Report</narrative></title>"
+    "<category code='A01'/></document-link>"  # no url
+    "<zz-unknown>x</zz-unknown>"  # an unknown element
+)
+
+
+def _deviant_file(tmp_path: Path) -> Path:
+    source = tmp_path / "deviant.xml"
+    source.write_text(
+        "<iati-activities version='2.03'><iati-activity xml:lang='en'>"
+        "<iati-identifier>XM-DAC-909-DEV-1</iati-identifier>"
+        "<reporting-org ref='XM-DAC-909' type='40'><narrative>IDB</narrative></reporting-org>"
+        "<title><narrative>Deviant</narrative><narrativ>typo</narrativ></title>"
+        "<description><narrative>D</narrative></description>"
+        "<participating-org role='1' ref='XM-DAC-909'/>"
+        "<activity-status code='2'/><activity-date type='2' iso-date='2024-01-15'/>"
+        f"{_DEVIATIONS}</iati-activity></iati-activities>",
+        encoding="utf-8",
+    )
+    return source
+
+
+def test_an_export_leaves_out_what_the_schema_does_not_allow_and_says_so(tmp_path: Path) -> None:
+    """The deviations a tolerant import keeps (the issue's list) are left out of the export,
+    element by element, and reported: a comment before the activity, a summary at the end."""
+    (activity,) = read_all(_deviant_file(tmp_path))
+    out = tmp_path / "export.xml"
+    report = ExportReport()
+    with open(out, "wb") as fh:
+        assert write_activities([activity], fh, generated_datetime=WHEN, report=report) == 1
+    assert validate_file(out) == []
+    (entry,) = report.activities
+    assert (entry.identifier, entry.whole) == ("XM-DAC-909-DEV-1", False)
+    assert {item.path: item.reason for item in entry.left_out} == {
+        "iati-activity/title/narrativ": (
+            "narrativ is not allowed here (expected instead: narrative, an extension element)"
+        ),
+        "iati-activity/activity-status[2]": (
+            "activity-status is not allowed here (expected instead: activity-date)"
+        ),
+        "iati-activity/activity-date[2]/@iso-date": (
+            "activity-date/@iso-date is '31/12/2021', which is not a valid date (YYYY-MM-DD)"
+        ),
+        "iati-activity/activity-date[2]": (
+            "activity-date is missing its required attribute 'iso-date'"
+        ),
+        "iati-activity/sector[1]/@colour": "sector has an attribute 'colour' that is not allowed",
+        "iati-activity/budget[1]": "budget is missing a required child element (expected: value)",
+        "iati-activity/document-link[1]": "document-link is missing its required attribute 'url'",
+        "iati-activity/zz-unknown": (
+            "zz-unknown is not allowed here (expected instead: document-link, related-activity, "
+            "legacy-data, conditions, result, crs-add, fss, an extension element)"
+        ),
+    }
+    text = out.read_text(encoding="utf-8")
+    root = etree.parse(str(out)).getroot()
+    head = root.getprevious()
+    assert isinstance(head, etree._Comment) and "validated against the 2.03 schema" in head.text
+    before = root[0]
+    assert isinstance(before, etree._Comment)
+    assert before.text.strip().startswith("XM-DAC-909-DEV-1: left out what IATI 2.03 does not")
+    assert isinstance(root[-1], etree._Comment) and root[-1].text.strip() == report.summary()
+    assert report.summary().startswith(
+        "1 activities written as valid IATI 2.03; 1 of them without what the schema does not "
+        "allow:\n  XM-DAC-909-DEV-1: left out what IATI 2.03 does not allow: "
+    )
+    assert text.count("<iati-activity ") == 1
+    (again,) = read_all(out)  # what is left reads back, without warnings of the schema
+    assert not [w for w in again.warnings if w.code.startswith("schema.")]
+    assert (again.activity_status, [s.code for s in again.sectors]) == ("2", ["33120"])
+    assert again.budgets == [] and again.document_links == []
+
+
+@needs_reference
+def test_a_real_publishers_document_link_without_url_is_left_out(tmp_path: Path) -> None:
+    activities = read_all(PUBLISHERS / "unops-at-activity.xml")
+    report = ExportReport()
+    out = tmp_path / "unops.xml"
+    with open(out, "wb") as fh:
+        write_activities(activities, fh, generated_datetime=WHEN, report=report)
+    assert validate_file(out) == []
+    assert [(e.identifier, [i.path for i in e.left_out]) for e in report.activities] == [
+        (a.iati_identifier, ["iati-activity/document-link[1]"]) for a in activities
+    ]
+
+
+def test_an_activity_nothing_smaller_makes_valid_is_left_out_whole(tmp_path: Path) -> None:
+    """No description (required): the activity is left out, with a comment in its place."""
+    fine = complete("XM-DAC-909-FINE")
+    bare = complete("XM-DAC-909-BARE", descriptions=[])
+    out = tmp_path / "export.xml"
+    report = ExportReport()
+    with open(out, "wb") as fh:
+        assert write_activities([bare, fine], fh, generated_datetime=WHEN, report=report) == 1
+    assert validate_file(out) == []
+    (entry,) = report.activities
+    assert (entry.identifier, entry.whole, report.omitted, report.changed) == (
+        "XM-DAC-909-BARE",
+        True,
+        1,
+        0,
+    )
+    assert entry.left_out[0].path == "iati-activity"
+    assert report.summary().startswith("1 activities written as valid IATI 2.03; 1 left out whole:")
+    assert "expected: description" in entry.left_out[0].reason
+    root = etree.parse(str(out)).getroot()
+    assert "XM-DAC-909-BARE: the activity is left out" in root[0].text
+    assert [a.iati_identifier for a in read_all(out)] == ["XM-DAC-909-FINE"]
+
+
+def test_comments_hold_any_identifier_safely(tmp_path: Path) -> None:
+    """XML forbids "--" in a comment; a "<iati-activity" in one would look like a cut to the
+    reader processes."""
+    odd = complete("XM--<iati-activity x='1'>--", descriptions=[])
+    out = tmp_path / "export.xml"
+    with open(out, "wb") as fh:
+        write_activities([odd, complete("XM-DAC-909-FINE")], fh, generated_datetime=WHEN)
+    data = out.read_bytes()
+    assert b"<iati-activity x=" not in data and b"XM--" not in data
+    assert check_file(out).activity_count == 1
+    assert [a.iati_identifier for a in read_all(out)] == ["XM-DAC-909-FINE"]
+
+
+def test_unvalidated_writing_is_as_stored_and_says_nothing(tmp_path: Path) -> None:
+    (activity,) = read_all(_deviant_file(tmp_path))
+    out = io.BytesIO()
+    write_activities([activity], out, generated_datetime=WHEN, validate=False)
+    assert b"<!--" not in out.getvalue()
+    assert b"<zz-unknown>x</zz-unknown>" in out.getvalue()

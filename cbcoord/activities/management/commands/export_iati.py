@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from cbcoord.accounts.models import Role, User
 from cbcoord.activities.export import export_queryset, write_export
 from cbcoord.activities.selectors import ActivityFilters
+from cbcoord.iati.writer import ExportReport
 
 
 class Command(BaseCommand):
@@ -37,10 +38,13 @@ class Command(BaseCommand):
         queryset = export_queryset(
             user=operator, filters=filters, all_visibilities=options["all_visibilities"]
         )
+        # Every export is valid IATI 2.03: what the schema does not allow is left out, and the
+        # report says what and why (as the comments in the file do).
+        report = ExportReport()
         if options["output"]:
             with open(options["output"], "wb") as out:
-                count = write_export(queryset, out)
-            self.stderr.write(f"{count} activities written to {options['output']}")
+                write_export(queryset, out, report=report)
+            self.stderr.write(f"{options['output']}: {report.summary()}")
         else:
-            count = write_export(queryset, sys.stdout.buffer)
-            self.stderr.write(f"{count} activities written")
+            write_export(queryset, sys.stdout.buffer, report=report)
+            self.stderr.write(report.summary())

@@ -1,4 +1,5 @@
-"""cbcoord.iati.parser, model, validation and codelists on real and hand-made IATI files."""
+"""cbcoord.iati.reading.reader on real and hand-made activities: what is read into which field,
+what is kept aside, what is warned about, what refuses an activity."""
 
 from __future__ import annotations
 
@@ -9,78 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from cbcoord.iati.codelists import USED_CODELISTS, available_codelists, load_codelist
-from cbcoord.iati.parser import XML_LANG, check_file, iter_activities, iter_activity_content
-from cbcoord.iati.records import ActivityContent, IatiFileError, ParsedActivity, RefusedActivity
-from cbcoord.iati.validation import codelist_checker, rewrite_message
+from cbcoord.iati.reading import XML_LANG, check_file, iter_activity_content
+from cbcoord.iati.records import ActivityContent, ParsedActivity, RefusedActivity
 from cbcoord.iati.writer import activity_element
-
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "iati"
-EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"
-EXAMPLE = EXAMPLE / "activity-standard-example-annotated.xml"
-PUBLISHERS = REFERENCE / "real-publishers"
-LEGACY = REFERENCE / "legacy-1x"
-
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason="shared/reference/iati is absent"
+from tests.iati.helpers import (
+    EXAMPLE,
+    PUBLISHERS,
+    needs_reference,
+    only,
+    parse,
+    refused,
+    write,
 )
-
-
-def parse(path: Path, **kwargs: bool) -> list[ParsedActivity | RefusedActivity]:
-    return list(iter_activities(path, **kwargs))
-
-
-def only(path: Path, **kwargs: bool) -> ParsedActivity:
-    (result,) = parse(path, **kwargs)
-    assert isinstance(result, ParsedActivity), result
-    return result
-
-
-def refused(path: Path, **kwargs: bool) -> RefusedActivity:
-    (result,) = parse(path, **kwargs)
-    assert isinstance(result, RefusedActivity), result
-    return result
-
-
-ACTIVITY = """<iati-activity {attrs}>
-  <iati-identifier>XM-DAC-909-CB-1</iati-identifier>
-  <reporting-org ref="XM-DAC-909" type="40"><narrative>Inter-American Development Bank</narrative>
-   <narrative xml:lang="es">Banco Interamericano de Desarrollo</narrative></reporting-org>
-  <title><narrative>Customs modernisation</narrative>
-   <narrative xml:lang="ES">Modernización aduanera</narrative></title>
-  <description type="1"><narrative>Support to customs.</narrative></description>
-  <participating-org role="1" ref="XM-DAC-909" type="40"/>
-  <activity-status code="2"/>
-  <activity-date type="2" iso-date="2024-01-15"/>
-  <recipient-country code="GT" percentage="100"/>
-  <sector vocabulary="1" code="33120" percentage="100"/>
-  {body}
-</iati-activity>"""
-
-
-def write(
-    tmp_path: Path,
-    *,
-    attrs: str = 'xml:lang="en" default-currency="USD"',
-    body: str = "",
-    root: str = 'version="2.03"',
-    activities: int = 1,
-    name: str = "file.xml",
-) -> Path:
-    acts = "\n".join(
-        ACTIVITY.format(attrs=attrs, body=body).replace("CB-1", f"CB-{i}")
-        for i in range(1, activities + 1)
-    )
-    path = tmp_path / name
-    path.write_text(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities {root}>\n{acts}\n'
-        "</iati-activities>\n",
-        encoding="utf-8",
-    )
-    return path
-
-
-# --------------------------------------------------------------------------- the official example
 
 
 @needs_reference
@@ -195,9 +136,6 @@ def test_official_example_is_read_completely() -> None:
     assert a.warnings[0].line == 51
 
 
-# --------------------------------------------------------------------------- real publishers
-
-
 @needs_reference
 @pytest.mark.parametrize(
     ("name", "count", "identifier"),
@@ -285,86 +223,6 @@ def test_worldbank_and_fcdo() -> None:
     )
 
 
-# --------------------------------------------------------------------------- legacy 1.x
-
-
-@needs_reference
-def test_legacy_101_file_is_refused_naming_the_version() -> None:
-    message = (
-        "CD.xml: IATI version 1.01 is not supported; cbcoord imports activity files of "
-        "version 2.01, 2.02 and 2.03."
-    )
-    with pytest.raises(IatiFileError) as caught:
-        check_file(LEGACY / "CD.xml")
-    assert str(caught.value) == message
-    with pytest.raises(IatiFileError, match="version 1.01 is not supported"):
-        parse(LEGACY / "CD.xml")
-
-
-@needs_reference
-def test_legacy_file_without_version_is_refused_naming_the_structure() -> None:
-    for call in (check_file, parse):
-        with pytest.raises(IatiFileError) as caught:
-            call(LEGACY / "single_activity.xml")
-        message = str(caught.value)
-        assert message.startswith("single_activity.xml has no version attribute and the 1.x")
-        assert "no narrative elements" in message
-        assert "IATI 1.x is not supported" in message
-
-
-@needs_reference
-def test_broken_file_is_refused_naming_the_line() -> None:
-    with pytest.raises(IatiFileError) as caught:
-        check_file(LEGACY / "broken-not-wellformed.xml")
-    assert caught.value.line == 4
-    assert "broken-not-wellformed.xml" in str(caught.value)
-    assert "at line 4" in str(caught.value)
-
-
-def test_missing_version_with_2x_content_is_a_warning(tmp_path: Path) -> None:
-    path = write(tmp_path, root="")
-    info = check_file(path)
-    assert info.version is None
-    assert [(w.element, w.reason) for w in info.warnings] == [
-        ("iati-activities", "no version attribute, read as 2.03")
-    ]
-    with pytest.raises(IatiFileError, match="'version'"):
-        check_file(path, strict=True)
-    assert only(path).iati_identifier == "XM-DAC-909-CB-1"
-
-
-@pytest.mark.parametrize("version", ["1.03", "2.04", "3.0", ""])
-def test_unsupported_versions(tmp_path: Path, version: str) -> None:
-    path = write(tmp_path, root=f'version="{version}"')
-    with pytest.raises(IatiFileError, match="is not supported; cbcoord imports activity files"):
-        check_file(path)
-
-
-def test_organisation_file_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "org.xml"
-    path.write_text('<iati-organisations version="2.03"><iati-organisation/></iati-organisations>')
-    with pytest.raises(IatiFileError) as caught:
-        check_file(path)
-    assert "this is an IATI organisation file, not an activity file" in str(caught.value)
-    other = tmp_path / "other.xml"
-    other.write_text("<html><body/></html>")
-    with pytest.raises(IatiFileError, match=r"root element is <html>, not <iati-activities>"):
-        check_file(other)
-    namespaced = tmp_path / "namespaced.xml"
-    namespaced.write_text(
-        '<iati-activities xmlns="urn:x" version="2.03"><iati-activity/></iati-activities>'
-    )
-    with pytest.raises(IatiFileError) as caught:
-        check_file(namespaced)
-    assert caught.value.message == (
-        "namespaced.xml is not an IATI activity file: its root element <iati-activities> is in "
-        "the namespace urn:x; IATI elements are in no namespace."
-    )
-
-
-# --------------------------------------------------------------------------- narratives
-
-
 def test_narrative_language_fallbacks(tmp_path: Path) -> None:
     a = only(write(tmp_path))
     assert a.title == {"en": "Customs modernisation", "es": "Modernización aduanera"}
@@ -381,68 +239,6 @@ def test_two_narratives_in_one_language_are_joined(tmp_path: Path) -> None:
     body += "two</narrative></tag>"
     a = only(write(tmp_path, body=body))
     assert a.tags[0].narrative == {"en": "one\ntwo"}
-
-
-def test_comment_inside_text_does_not_cut_it(tmp_path: Path) -> None:
-    body = (
-        '<budget type="1" status="1"><period-start iso-date="2024-01-01"/>'
-        '<period-end iso-date="2024-12-31"/><value value-date="2024-01-01">12<!-- x -->34</value>'
-        "</budget>"
-    )
-    a = only(write(tmp_path, body=body))
-    assert a.budgets[0].value == Decimal(1234)
-
-
-# --------------------------------------------------------------------------- refusals
-
-
-@pytest.mark.parametrize(
-    ("body", "element", "reason"),
-    [
-        (
-            '<budget><period-start iso-date="2024-01-01"/><period-end iso-date="2024-12-31"/>'
-            '<value value-date="2024-01-01">1,000</value></budget>',
-            "iati-activity/budget[1]/value",
-            "value '1,000' is not a number",
-        ),
-        (
-            '<budget><period-start iso-date="2024-02-30"/><period-end iso-date="2024-12-31"/>'
-            '<value value-date="2024-01-01">1000</value></budget>',
-            "iati-activity/budget[1]/period-start/@iso-date",
-            "iso-date '2024-02-30' is not a date (YYYY-MM-DD)",
-        ),
-        (
-            '<transaction humanitarian="yes"><transaction-type code="3"/>'
-            '<transaction-date iso-date="2024-01-01"/><value value-date="2024-01-01">5</value>'
-            "</transaction>",
-            "iati-activity/transaction[1]/@humanitarian",
-            "humanitarian 'yes' is not a boolean",
-        ),
-        (
-            '<recipient-region code="489" percentage="abc"/>',
-            "iati-activity/recipient-region[1]/@percentage",
-            "percentage 'abc' is not a number",
-        ),
-        (
-            '<transaction><transaction-type code="3"/><transaction-date iso-date="2024-01-01"/>'
-            '<value value-date="2024-01-01">NaN</value></transaction>',
-            "iati-activity/transaction[1]/value",
-            "value 'NaN' is not a number",
-        ),
-        (
-            '<transaction><transaction-type code="3"/><transaction-date iso-date="2024-W01-1"/>'
-            '<value value-date="2024-01-01">5</value></transaction>',
-            "iati-activity/transaction[1]/transaction-date/@iso-date",
-            "iso-date '2024-W01-1' is not a date (YYYY-MM-DD)",
-        ),
-    ],
-)
-def test_values_that_do_not_parse_refuse_the_activity(
-    tmp_path: Path, body: str, element: str, reason: str
-) -> None:
-    r = refused(write(tmp_path, body=body))
-    assert (r.identifier, r.element, r.reason) == ("XM-DAC-909-CB-1", element, reason)
-    assert r.line is not None
 
 
 def test_missing_identifier_and_reporting_org_refuse(tmp_path: Path) -> None:
@@ -465,19 +261,6 @@ def test_missing_identifier_and_reporting_org_refuse(tmp_path: Path) -> None:
     assert refused(nameless).reason == "reporting-org has neither a ref nor a name"
 
 
-def test_bad_last_updated_datetime_refuses_and_date_only_warns(tmp_path: Path) -> None:
-    r = refused(write(tmp_path, attrs='last-updated-datetime="yesterday"'))
-    assert r.element == "iati-activity/@last-updated-datetime"
-    a = only(write(tmp_path, attrs='last-updated-datetime="2024-03-01"'))
-    assert a.last_updated_datetime == dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
-    assert "has no time of day" in a.warnings[-1].reason
-    offset = only(write(tmp_path, attrs='last-updated-datetime="2024-03-01T10:00:00-05:00"'))
-    assert offset.last_updated_datetime == dt.datetime(2024, 3, 1, 15, tzinfo=dt.UTC)
-
-
-# --------------------------------------------------------------------------- codelists
-
-
 def test_unknown_and_withdrawn_codes_warn(tmp_path: Path) -> None:
     body = (
         '<sector vocabulary="1" code="99999" percentage="0"/>'
@@ -493,44 +276,6 @@ def test_unknown_and_withdrawn_codes_warn(tmp_path: Path) -> None:
         "iati-activity/sector[3]": "@code '11321' is withdrawn from the Sector codelist",
     }
     assert only(write(tmp_path, body=body), codelists=False).warnings == []
-
-
-def test_codelists_shipped_and_loaded() -> None:
-    names = available_codelists()
-    assert set(USED_CODELISTS) <= set(names)
-    for rule_list in codelist_checker().rules.values():
-        for rule in rule_list:
-            assert rule.codelist in names, rule.codelist
-    sector = load_codelist("Sector")
-    item = sector.get("33120")
-    assert item is not None
-    assert item.name_in("en") == "Trade facilitation"
-    assert item.name["fr"] == "Facilitation du commerce"
-    assert item.category == "331"
-    assert "customs" in item.description_in("en")
-    assert sector.category_codelist == "SectorCategory"
-    assert sector.get("11321") is not None
-    assert sector.get("11321").is_withdrawn  # type: ignore[union-attr]
-    assert load_codelist("ActivityStatus").embedded
-    assert not sector.embedded
-    assert load_codelist("Sector") is sector  # cached
-    assert "GT" in load_codelist("Country")
-    assert load_codelist("Language").get("es") is not None
-
-
-def test_rewrite_message_names_the_element() -> None:
-    assert rewrite_message(
-        "Element 'budget', attribute 'type': The attribute 'type' is required but missing."
-    ) == ("budget is missing its required attribute 'type'")
-    assert rewrite_message(
-        "Element 'value': 'x' is not a valid value of the atomic type 'xs:decimal'."
-    ) == ("value is 'x', which is not a valid decimal number")
-    assert rewrite_message("Element 'foo': This element is not expected.") == (
-        "foo is not allowed here (no more child elements are allowed)"
-    )
-
-
-# --------------------------------------------------------------------------- the model contract
 
 
 @needs_reference
@@ -560,65 +305,6 @@ def test_indentation_does_not_change_content(tmp_path: Path) -> None:
     flat = only(write(tmp_path, body=body.replace("\n", "").replace("   ", ""), name="b.xml"))
     assert pretty.other_elements == flat.other_elements
     assert pretty.content_hash() == flat.content_hash()
-
-
-# --------------------------------------------------------------------------- check_file
-
-
-def test_check_file_counts_activities_exactly(tmp_path: Path) -> None:
-    path = write(tmp_path, activities=5)
-    text = path.read_text(encoding="utf-8")
-    text = text.replace(
-        '<iati-activities version="2.03">',
-        '<iati-activities version="2.03"><!-- <iati-activity> in a comment -->'
-        "<?pi <iati-activity ?>",
-    )
-    text = text.replace(
-        "<title>", "<title><![CDATA[ <iati-activity> ]]>", 1
-    )  # CDATA in an activity
-    path.write_text(text, encoding="utf-8")
-    assert check_file(path).activity_count == 5
-    assert len(parse(path)) == 5
-
-
-def test_check_file_facts(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, activities=3, root='version="2.02" generated-datetime="2024-05-01T10:00:00Z"'
-    )
-    info = check_file(path)
-    assert info.version == "2.02"
-    assert info.activity_count == 3
-    assert info.byte_size == path.stat().st_size
-    assert len(info.sha256) == 64
-    assert info.generated_datetime == dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
-    assert info.warnings == []
-    assert info.encoding == "UTF-8"
-
-
-def test_results_do_not_depend_on_the_batch_size(tmp_path: Path) -> None:
-    files = [write(tmp_path, activities=150)]
-    if REFERENCE.is_dir():
-        files += [EXAMPLE, *sorted(PUBLISHERS.glob("*.xml"))]
-    for path in files:
-        for strict in (False, True):
-            a = [r.to_dict() for r in iter_activities(path, strict=strict)]
-            b = [r.to_dict() for r in iter_activities(path, strict=strict, batch_size=1)]
-            c = [r.to_dict() for r in iter_activities(path, strict=strict, batch_size=13)]
-            assert a == b == c
-
-
-def test_big_line_numbers(tmp_path: Path) -> None:
-    """libxml2 caps line numbers at 65535 in its errors; the parser reports the real line."""
-    path = write(
-        tmp_path, body='<budget type="1"><value value-date="2024-01-01">5</value></budget>'
-    )
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("<iati-activity ", "\n" * 70_000 + "<iati-activity ", 1)
-    path.write_text(text, encoding="utf-8")
-    a = only(path)
-    budget = [w for w in a.warnings if w.element.startswith("iati-activity/budget")]
-    assert budget
-    assert all(w.line is not None and w.line > 70_000 for w in budget)
 
 
 @pytest.mark.parametrize("declared_on", ["root", "sector"])
