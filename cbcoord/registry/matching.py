@@ -74,6 +74,7 @@ class OrganisationMatcher:
         self.administration_of: dict[str, Organisation] = {}
         self.keys: set[str] = set()
         self.created: list[Organisation] = []
+        self._found: dict[tuple[str, str, tuple[str, ...]], Organisation | None] = {}
         for organisation in Organisation.objects.all():
             self._remember(organisation)
         for member in Member.objects.exclude(iso_code="").select_related("organisation"):
@@ -97,6 +98,19 @@ class OrganisationMatcher:
         ref = (ref or "").strip()[:150]  # as stored (Organisation.iati_org_id)
         if ref and ref in self.by_ref:
             return self.by_ref[ref]
+        # Files name the same organisations over and over: each (ref, name, countries) is
+        # worked out once per run.
+        key = (ref, name, tuple(countries))
+        if key in self._found:
+            return self._found[key]
+        found = self._find_by_name(ref, name, key[2])
+        if len(self._found) < 50_000:
+            self._found[key] = found
+        return found
+
+    def _find_by_name(
+        self, ref: str, name: str, countries: tuple[str, ...]
+    ) -> Organisation | None:
         normalised = normalise_name(name)
         if normalised and normalised in self.by_name:
             found = self.by_name[normalised]
@@ -163,4 +177,5 @@ class OrganisationMatcher:
         )
         self.created.append(organisation)
         self._remember(organisation)
+        self._found.clear()  # a name that matched nothing may match it now
         return organisation
