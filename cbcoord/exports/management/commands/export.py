@@ -53,7 +53,7 @@ class Command(BaseCommand):
         output = options["output"]
         try:
             fmt = exporters.format_of(output or "", options["format"], exporter.formats)
-            filters = exporter.filters.from_options(given)
+            filters = exporter.filters.from_options(given, user=SYSTEM)
             exporter.allowed(SYSTEM)
         except (exporters.ExportError, ValueError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
