@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
-from cbcoord.core.models import DemoFlagged, TimeStampedModel
+from cbcoord.core.models import DemoFlagged, NullsFirstIndex, TimeStampedModel
 from cbcoord.iati.records import IDENTIFIER_MAX_LENGTH
 from cbcoord.registry.visibility import Visibility
 
@@ -157,15 +158,44 @@ class Activity(TimeStampedModel, DemoFlagged):
         ordering = ["-updated_at"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        # Lists show the most recently updated first: these let a page walk an index in that
-        # order and stop at its end (the public's list, and everyone else's), instead of
-        # sorting every activity.
+        # A list's page is read from an index in the list's order, stopping at the page's end
+        # (``selectors.activity_list``), instead of sorting every activity: one index per
+        # order, each over the activities that are not withdrawn (what lists show), with
+        # the id last so that pages do not overlap. The public's list (public activities,
+        # most recently updated first) has its own. Each is walked forward for one
+        # direction and backward for the other; NullsFirstIndex keeps empty values at the
+        # same end on PostgreSQL as on SQLite.
         indexes = [
             models.Index(
-                fields=["visibility", "withdrawn_at", "-updated_at", "id"],
+                fields=["visibility", "updated_at", "id"],
                 name="activity_public_recent",
+                condition=Q(withdrawn_at__isnull=True),
             ),
-            models.Index(fields=["withdrawn_at", "-updated_at", "id"], name="activity_recent"),
+            models.Index(
+                fields=["updated_at", "id"],
+                name="activity_recent",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            models.Index(
+                fields=["title_text", "id"],
+                name="activity_by_title",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            NullsFirstIndex(
+                fields=["start_date", "id"],
+                name="activity_by_start",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            NullsFirstIndex(
+                fields=["end_date", "id"],
+                name="activity_by_end",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            NullsFirstIndex(
+                fields=["total_budget", "id"],
+                name="activity_by_budget",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
