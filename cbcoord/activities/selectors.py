@@ -117,7 +117,7 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
     and the codes are looked up inside the query (no query of their own)."""
     queryset = activity_visible(user, include_withdrawn=filters.include_withdrawn)
     if filters.region:
-        region_id = Subquery(Region.objects.filter(code=filters.region).values("pk")[:1])
+        region_id = Subquery(Region.objects.filter(code=filters.region).order_by().values("pk")[:1])
         queryset = queryset.filter(
             Exists(
                 Activity.regions.through.objects.filter(
@@ -131,7 +131,7 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
         )
     if filters.partner:
         organisation_id = Subquery(
-            Organisation.objects.filter(key=filters.partner).values("pk")[:1]
+            Organisation.objects.filter(key=filters.partner).order_by().values("pk")[:1]
         )
         queryset = queryset.filter(
             Q(reporting_org_id=organisation_id)
@@ -145,7 +145,9 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
         queryset = queryset.filter(
             reporting_org_id__in=Organisation.objects.filter(
                 Q(iati_org_id=filters.reporting_org) | Q(key=filters.reporting_org)
-            ).values("pk")
+            )
+            .order_by()
+            .values("pk")
         )
     if filters.status:
         queryset = queryset.filter(status=filters.status)

@@ -26,7 +26,13 @@ from cbcoord.activities import services
 from cbcoord.activities.filters import ActivityFilters
 from cbcoord.activities.forms import ActivityForm, build_formsets, edit_changes
 from cbcoord.activities.permissions import may_create_activities, may_edit_activity
-from cbcoord.activities.presentation import codelist_labels, columns, filter_choices, list_rows
+from cbcoord.activities.presentation import (
+    LIST_FIELDS,
+    codelist_labels,
+    columns,
+    filter_choices,
+    list_rows,
+)
 from cbcoord.activities.selectors import (
     activity_get,
     activity_get_for_edit,
@@ -52,7 +58,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     filters, raw, problems = ActivityFilters.from_query(request.GET)
     unknown = filters.problems(request.user)
     page = bounded_page(
-        activity_rows(activity_list(user=request.user, filters=filters)),
+        activity_rows(activity_list(user=request.user, filters=filters)).only(*LIST_FIELDS),
         page_number(request.GET.get("page")),
         PAGE_SIZE,
     )

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -18,22 +18,22 @@ def select_options(
 ) -> SafeString:
     """The ``<option>`` elements of ``choices`` (``(value, label)``, or ``(group label,
     [(value, label), …])`` for an ``<optgroup>``), ``selected`` marked, after an option of
-    value "" labelled ``all_label`` when given. Escaped like any template output."""
+    value "" labelled ``all_label`` when given. Every value and label is escaped; a page's
+    200 options cost one template node and a string join."""
     chosen = "" if selected is None else str(selected)
 
-    def option(value: Any, label: Any) -> SafeString:
+    def option(value: Any, label: Any) -> str:
         value = str(value)
-        if value == chosen:
-            return format_html('<option value="{}" selected>{}</option>', value, label)
-        return format_html('<option value="{}">{}</option>', value, label)
+        mark = " selected" if value == chosen else ""
+        return f'<option value="{escape(value)}"{mark}>{escape(label)}</option>'
 
-    parts: list[SafeString] = []
+    parts: list[str] = []
     if all_label is not None:
         parts.append(option("", all_label))
     for value, label in choices:
         if isinstance(label, list):
-            inner = format_html_join("", "{}", ((option(v, lab),) for v, lab in label))
-            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, inner))
+            inner = "".join(option(v, text) for v, text in label)
+            parts.append(f'<optgroup label="{escape(value)}">{inner}</optgroup>')
         else:
             parts.append(option(value, label))
-    return format_html_join("", "{}", ((part,) for part in parts))
+    return mark_safe("".join(parts))  # noqa: S308 (each value and label escaped above)
