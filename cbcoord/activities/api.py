@@ -23,7 +23,6 @@ from cbcoord.activities.selectors import (
 from cbcoord.core import exporters
 from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.errors import ServiceError
-from cbcoord.core.filters import FilterSet
 from cbcoord.core.pagination import BoundedPagination
 from cbcoord.registry.models import Organisation
 from cbcoord.registry.selectors import organisation_get
@@ -180,20 +179,13 @@ def _detail(user: Actor | None, iati_identifier: str) -> Activity:
     return activity_get(user=user, iati_identifier=iati_identifier)
 
 
-def _checked(filters: FilterSet, user: Actor | None) -> None:
-    """A value that names nothing (``region=ZZZ``) is a 400 naming it, not an empty list."""
-    problems = filters.problems(user)
-    if problems:
-        raise ServiceError("; ".join(str(problem) for problem in problems), field=problems[0].name)
-
-
 @router.get("/activities", response={200: list[ActivityOut], 400: ErrorOut}, auth=READ_AUTH)
 @paginate(BoundedPagination)
 def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> object:
     """The activities the caller may read that pass the filters, in `sort` order. `count`
     is exact up to 10,000 (`count_exact`); past that it says "more than 10,000"."""
     user = api_user(request)
-    _checked(filters, user)
+    filters.require_known(user)
     return activity_rows(activity_list(user=user, filters=filters))
 
 
@@ -204,7 +196,7 @@ def export_activities(request: HttpRequest, filters: Query[IatiExportFilters]) -
     """IATI 2.03 XML of the public activities (the secretariat may add `visibility=all`):
     the export `iati-activities` (also at `/api/exports/iati-activities?format=xml`)."""
     user = api_user(request)
-    _checked(filters, user)
+    filters.require_known(user)
     exporter = exporters.exporter_for("iati-activities")
     return exporters.response(exporter, "xml", user=user, filters=filters)
 

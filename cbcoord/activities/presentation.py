@@ -228,15 +228,6 @@ def columns(filters: ActivityFilters) -> list[Column]:
 Choices = list[tuple[str, Any]]
 
 
-def _with_unknown(choices: Choices, value: str | None) -> Choices:
-    """``choices`` with the chosen ``value`` at their head, marked unknown, when none of them
-    is it: the drop-down shows what the list is filtered by, never "All" for a value it
-    does not know."""
-    if not value or value in _values(choices):
-        return choices
-    return [(value, _("%(value)s (unknown)") % {"value": value}), *choices]
-
-
 def _values(choices: Choices) -> set[str]:
     known: set[str] = set()
     for choice, label in choices:
@@ -248,9 +239,10 @@ def _values(choices: Choices) -> set[str]:
 
 
 def filter_choices(user: Actor | None, filters: ActivityFilters) -> dict[str, Choices]:
-    """The choices of the list's drop-downs, each with the chosen value even when unknown:
-    regions; the members, of the chosen region only (else grouped by region); the partners
-    ``user`` may see; statuses; instruments by code and title. Four queries."""
+    """The choices of the list's drop-downs: regions; the members, of the chosen region only
+    (else grouped by region), with a chosen country that is not one of them named; the
+    partners ``user`` may see; statuses; instruments by code and title. Four queries. (The
+    ``select_options`` tag shows a chosen value that none of them has as unknown.)"""
     language = i18n.current_language()
     regions = list(Region.objects.order_by("sort_order", "code"))
     region_choices: Choices = [(region.code, region.name) for region in regions]
@@ -283,13 +275,9 @@ def filter_choices(user: Actor | None, filters: ActivityFilters) -> dict[str, Ch
     statuses = codelists.labels("ActivityStatus", language)
     instruments = Instrument.objects.order_by("sort_order", "code")
     return {
-        "regions": _with_unknown(region_choices, filters.region),
-        "members": _with_unknown(member_choices, filters.country),
-        "partners": _with_unknown(list(partners), filters.partner),
-        "statuses": _with_unknown(
-            [(code, f"{code} · {name}") for code, name in statuses.items()], filters.status
-        ),
-        "instruments": _with_unknown(
-            [(i.code, f"{i.code} — {i.title}") for i in instruments], filters.instrument
-        ),
+        "regions": region_choices,
+        "members": member_choices,
+        "partners": list(partners),
+        "statuses": [(code, f"{code} · {name}") for code, name in statuses.items()],
+        "instruments": [(i.code, f"{i.code} — {i.title}") for i in instruments],
     }

@@ -100,12 +100,10 @@ def count_text(count: int, exact: bool) -> str:
 
 def download_links(filters: ActivityFilters) -> dict[str, str]:
     """The list's downloads, with its filters (and, for CSV and XLSX, its order)."""
-    query = urlencode(filters.query())
     applied = urlencode(filters.applied())
-    return {
-        fmt: reverse("export", args=["activities", fmt]) + (f"?{query}" if query else "")
-        for fmt in ("csv", "xlsx")
-    } | {"iati": reverse("activity-export") + (f"?{applied}" if applied else "")}
+    return exporters.download_links("activities", filters) | {
+        "iati": reverse("activity-export") + (f"?{applied}" if applied else "")
+    }
 
 
 @require_safe

@@ -22,13 +22,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO, ClassVar, Literal
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -153,6 +155,21 @@ def prepare(identifier: str, fmt: str, *, user: Any, params: Any) -> tuple[Expor
     if problems:
         raise ExportError("; ".join(str(problem) for problem in problems), field=problems[0].name)
     return exporter, filters
+
+
+def download_links(
+    identifier: str,
+    filters: FilterSet | Mapping[str, str],
+    formats: Sequence[str] = ("csv", "xlsx"),
+) -> dict[str, str]:
+    """The download URLs of an export in each of ``formats``, with ``filters`` (and their
+    passthrough fields, the list's order): a list page's "Download CSV / XLSX". A page on a
+    lower floor than the export's filter set gives the query as a mapping."""
+    query = urlencode(filters.query() if isinstance(filters, FilterSet) else dict(filters))
+    return {
+        fmt: reverse("export", args=[identifier, fmt]) + (f"?{query}" if query else "")
+        for fmt in formats
+    }
 
 
 def response(exporter: Exporter, fmt: str, *, user: Any, filters: Any) -> StreamingHttpResponse:

@@ -37,6 +37,8 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from cbcoord.core.errors import ServiceError
+
 #: Raw filter values longer than this are cut (a query string is not a place for essays).
 RAW_LIMIT = 200
 
@@ -107,6 +109,15 @@ class FilterSet(Schema):
         """Values that read fine but name nothing that ``user`` may see (an unknown region, a
         partner the public may not see…). Overridden by filter sets whose fields name records."""
         return []
+
+    def require_known(self, user: Any = None) -> None:
+        """For the API: ``ServiceError`` (a 400) naming the values that name nothing, rather
+        than an empty list."""
+        problems = self.problems(user)
+        if problems:
+            raise ServiceError(
+                "; ".join(str(problem) for problem in problems), field=problems[0].name
+            )
 
     # -- writing ---------------------------------------------------------------------------
     def query(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -18,9 +19,16 @@ def select_options(
 ) -> SafeString:
     """The ``<option>`` elements of ``choices`` (``(value, label)``, or ``(group label,
     [(value, label), …])`` for an ``<optgroup>``), ``selected`` marked, after an option of
-    value "" labelled ``all_label`` when given. Every value and label is escaped; a page's
-    200 options cost one template node and a string join."""
+    value "" labelled ``all_label`` when given. A ``selected`` value none of the choices has
+    comes first, marked unknown: the drop-down shows what the list is filtered by, never
+    "All" for a value it does not know. Every value and label is escaped; a page's 200
+    options cost one template node and a string join."""
     chosen = "" if selected is None else str(selected)
+    known = {
+        str(value)
+        for group, label in choices
+        for value in ([v for v, _text in label] if isinstance(label, list) else [group])
+    }
 
     def option(value: Any, label: Any) -> str:
         value = str(value)
@@ -30,6 +38,8 @@ def select_options(
     parts: list[str] = []
     if all_label is not None:
         parts.append(option("", all_label))
+    if chosen and chosen not in known:
+        parts.append(option(chosen, _("%(value)s (unknown)") % {"value": chosen}))
     for value, label in choices:
         if isinstance(label, list):
             inner = "".join(option(v, text) for v, text in label)
