@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -80,7 +80,10 @@ def amount(value: Decimal | None, currency: str) -> str:
     if value is None:
         return ""
     number = formats.number_format(
-        value.quantize(Decimal(1)), decimal_pos=0, use_l10n=True, force_grouping=True
+        value.quantize(Decimal(1), rounding=ROUND_HALF_UP),
+        decimal_pos=0,
+        use_l10n=True,
+        force_grouping=True,
     )
     return f"{number} {currency}".strip()
 

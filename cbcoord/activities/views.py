@@ -42,7 +42,7 @@ from cbcoord.activities.selectors import (
 from cbcoord.core import exporters
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.htmx import render_page
-from cbcoord.core.pagination import COUNT_LIMIT, bounded_page, page_number
+from cbcoord.core.pagination import bounded_page, page_number
 from cbcoord.registry.models import Organisation
 
 PAGE_SIZE = 50
@@ -89,9 +89,10 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def count_text(count: int, exact: bool) -> str:
+    """ "12 activities", or "more than 10,000 activities" when the count stopped there."""
     if not exact:
         return _("more than %(count)s activities") % {
-            "count": formats.number_format(COUNT_LIMIT, force_grouping=True)
+            "count": formats.number_format(count, force_grouping=True)
         }
     return ngettext("%(count)s activity", "%(count)s activities", count) % {
         "count": formats.number_format(count, force_grouping=True)

@@ -100,9 +100,9 @@ class BoundedPage(Generic[T]):
             return "?" + urlencode(params) if params else "?"
 
         known_last = self.last
-        if known_last is None:  # more than COUNT_LIMIT rows: at least this many pages
+        if known_last is None:  # more than ``count`` rows: at least this many pages
             known_last = max(
-                math.ceil((COUNT_LIMIT + 1) / self.per_page), self.number + int(self.has_next)
+                math.ceil((self.count + 1) / self.per_page), self.number + int(self.has_next)
             )
         links: list[PageLink] = []
         if self.has_previous:
@@ -136,10 +136,11 @@ def page_number(text: Any) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def bounded_count(queryset: QuerySet[Any], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
-    """``(count, exact)``: the number of rows up to ``limit``, counted with a LIMIT subquery
-    (``SELECT COUNT(*) FROM (SELECT … LIMIT limit + 1)``) and without the list's order, or
-    ``(limit, False)`` when there are more."""
+def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> tuple[int, bool]:
+    """``(count, exact)``: the number of rows up to ``limit`` (``COUNT_LIMIT``), counted with
+    a LIMIT subquery (``SELECT COUNT(*) FROM (SELECT … LIMIT limit + 1)``) and without the
+    list's order, or ``(limit, False)`` when there are more."""
+    limit = COUNT_LIMIT if limit is None else limit
     counted = queryset.order_by().values("pk")[: limit + 1].count()
     return (counted, True) if counted <= limit else (limit, False)
 
