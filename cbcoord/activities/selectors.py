@@ -142,12 +142,15 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
             )
         )
     if filters.reporting_org:
+        # EXISTS too, not "reporting_org_id IN (…)": SQLite would read the organisation's
+        # activities from the foreign key's index and sort them all.
         queryset = queryset.filter(
-            reporting_org_id__in=Organisation.objects.filter(
-                Q(iati_org_id=filters.reporting_org) | Q(key=filters.reporting_org)
+            Exists(
+                Organisation.objects.filter(
+                    Q(iati_org_id=filters.reporting_org) | Q(key=filters.reporting_org),
+                    pk=OuterRef("reporting_org_id"),
+                )
             )
-            .order_by()
-            .values("pk")
         )
     if filters.status:
         queryset = queryset.filter(status=filters.status)

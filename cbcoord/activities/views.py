@@ -89,7 +89,8 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def count_text(count: int, exact: bool) -> str:
-    """ "12 activities", or "more than 10,000 activities" when the count stopped there."""
+    """The count as the page says it: "12 activities", or "more than 10,000 activities"
+    when the count stopped there."""
     if not exact:
         return _("more than %(count)s activities") % {
             "count": formats.number_format(count, force_grouping=True)

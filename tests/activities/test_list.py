@@ -286,7 +286,11 @@ def test_sqlite_reads_each_order_from_an_index(
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's planner (PostgreSQL: test_list_plans.py)")
     user = None if role == "anonymous" else request.getfixturevalue(role)
-    for filters in (ActivityFilters(sort=sort), ActivityFilters(sort=sort, region="AMC")):
+    for filters in (
+        ActivityFilters(sort=sort),
+        ActivityFilters(sort=sort, region="AMC"),
+        ActivityFilters(sort=sort, partner="idb", reporting_org="XM-DAC-909", country="DO"),
+    ):
         queryset = activity_list(user=user, filters=filters).values_list("pk", flat=True)[:51]
         sql, params = queryset.query.sql_with_params()
         with connection.cursor() as cursor:
