@@ -53,13 +53,16 @@ class Activity(TimeStampedModel, DemoFlagged):
         blank=True,
         help_text=_("The title in the first available language, for sorting and search."),
     )
-    status = models.CharField(_("activity status"), max_length=10, blank=True, db_index=True)
+    # status, start_date and end_date have no index of their own: the list reads them on its
+    # way along an order's index (an index on status made SQLite, which keeps no statistics,
+    # read every activity of a status and sort them; see Meta.indexes).
+    status = models.CharField(_("activity status"), max_length=10, blank=True)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
-    start_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
-    end_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
+    start_date = models.DateField(null=True, blank=True, editable=False)
+    end_date = models.DateField(null=True, blank=True, editable=False)
     default_currency = models.CharField(_("default currency"), max_length=3, blank=True)
     hierarchy = models.PositiveSmallIntegerField(_("hierarchy"), null=True, blank=True)
     last_updated_datetime = models.DateTimeField(

@@ -4,6 +4,7 @@ read from an index in the list's order."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -290,6 +291,7 @@ def test_sqlite_reads_each_order_from_an_index(
         ActivityFilters(sort=sort),
         ActivityFilters(sort=sort, region="AMC"),
         ActivityFilters(sort=sort, partner="idb", reporting_org="XM-DAC-909", country="DO"),
+        ActivityFilters(sort=sort, status="2", start=dt.date(2024, 1, 1), sector="33120"),
     ):
         queryset = activity_list(user=user, filters=filters).values_list("pk", flat=True)[:51]
         sql, params = queryset.query.sql_with_params()

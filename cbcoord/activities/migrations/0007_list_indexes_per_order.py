@@ -24,21 +24,6 @@ class Migration(migrations.Migration):
             model_name='activity',
             name='activity_recent',
         ),
-        migrations.AlterField(
-            model_name='activitycountry',
-            name='activity',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='countries', to='activities.activity'),
-        ),
-        migrations.AlterField(
-            model_name='activityparticipant',
-            name='activity',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='activities.activity'),
-        ),
-        migrations.AlterField(
-            model_name='activitysector',
-            name='activity',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sectors', to='activities.activity'),
-        ),
         migrations.AddIndex(
             model_name='activity',
             index=models.Index(condition=models.Q(('withdrawn_at__isnull', True)), fields=['updated_at', 'id', 'visibility', 'reporting_org', 'withdrawn_at'], name='activity_recent'),
@@ -72,3 +57,93 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['activity', 'code'], name='activitysector_codes'),
         ),
     ]
+
+# Indexes made useless here, dropped by the names Django gave them (the same on both
+# databases) rather than by AlterField, which on SQLite copies the whole table to drop an
+# index (half a gigabyte for the activities at 100,000): the index rows' foreign-key
+# indexes, prefixes of their new (activity, code) ones; and the single-column indexes of
+# status, start_date and end_date, which the order indexes replace (the one on status led
+# SQLite to read every activity of a status and sort them).
+DROPPED = [
+    ("activities_activitycountry", "activity_id", "74ebf0c1"),
+    ("activities_activityparticipant", "activity_id", "80051bf7"),
+    ("activities_activitysector", "activity_id", "4b845534"),
+    ("activities_activity", "status", "c7a76fd4"),
+    ("activities_activity", "start_date", "14f61d70"),
+    ("activities_activity", "end_date", "1ad24d06"),
+    ("activities_historicalactivity", "status", "bb0964a7"),
+    ("activities_historicalactivity", "start_date", "1e4a090a"),
+    ("activities_historicalactivity", "end_date", "6546e5fc"),
+]
+
+
+def _drop(table, column, digest):
+    names = [f"{table}_{column}_{digest}"]
+    if column == "status":
+        names.append(f"{table}_{column}_{digest}_like")  # PostgreSQL's, for LIKE
+    return [f'DROP INDEX IF EXISTS "{name}"' for name in names]
+
+
+def _create(table, column, digest):
+    return f'CREATE INDEX IF NOT EXISTS "{table}_{column}_{digest}" ON "{table}" ("{column}")'
+
+
+Migration.operations.append(
+    migrations.SeparateDatabaseAndState(
+        state_operations=[
+            migrations.AlterField(
+                model_name="activitycountry",
+                name="activity",
+                field=models.ForeignKey(
+                    db_index=False,
+                    on_delete=django.db.models.deletion.CASCADE,
+                    related_name="countries",
+                    to="activities.activity",
+                ),
+            ),
+            migrations.AlterField(
+                model_name="activityparticipant",
+                name="activity",
+                field=models.ForeignKey(
+                    db_index=False,
+                    on_delete=django.db.models.deletion.CASCADE,
+                    related_name="participants",
+                    to="activities.activity",
+                ),
+            ),
+            migrations.AlterField(
+                model_name="activitysector",
+                name="activity",
+                field=models.ForeignKey(
+                    db_index=False,
+                    on_delete=django.db.models.deletion.CASCADE,
+                    related_name="sectors",
+                    to="activities.activity",
+                ),
+            ),
+        ]
+        + [
+            migrations.AlterField(
+                model_name=model,
+                name="status",
+                field=models.CharField(blank=True, max_length=10, verbose_name="activity status"),
+            )
+            for model in ("activity", "historicalactivity")
+        ]
+        + [
+            migrations.AlterField(
+                model_name=model,
+                name=name,
+                field=models.DateField(blank=True, editable=False, null=True),
+            )
+            for model in ("activity", "historicalactivity")
+            for name in ("start_date", "end_date")
+        ],
+        database_operations=[
+            migrations.RunSQL(
+                sql=_drop(table, column, digest), reverse_sql=[_create(table, column, digest)]
+            )
+            for table, column, digest in DROPPED
+        ],
+    )
+)
