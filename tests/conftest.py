@@ -14,6 +14,16 @@ from cbcoord.registry.models import Organisation
 from tests.shared import SHARED
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.postgres_only`` tests run on PostgreSQL only (DATABASE_URL, as CI's second
+    run sets it); elsewhere they are skipped, saying why."""
+    if item.get_closest_marker("postgres_only"):
+        from django.conf import settings
+
+        if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+            pytest.skip("needs PostgreSQL (set DATABASE_URL, see .ci/pg-cluster.sh)")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _imports_in_the_request() -> Iterator[None]:
     """Tests import before the response, so that they can read the result at once; the tests of

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -12,32 +12,20 @@ from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.activities import derive, services
 from cbcoord.activities.edits import ActivityEdit, ActivityNew
-from cbcoord.activities.export import export_queryset, export_response
+from cbcoord.activities.exporters import IatiExportFilters
+from cbcoord.activities.filters import ActivityFilters
 from cbcoord.activities.models import Activity
-from cbcoord.activities.params import filters_from
 from cbcoord.activities.selectors import (
     activity_get,
     activity_get_for_edit,
     activity_list,
     activity_rows,
 )
+from cbcoord.core import exporters
 from cbcoord.core.api_errors import ErrorOut
-from cbcoord.core.pagination import Pagination
+from cbcoord.core.pagination import BoundedPagination
 
 router = Router(tags=["activities"])
-
-
-class ActivityFiltersIn(Schema):
-    region: str | None = None
-    country: str | None = None
-    partner: str | None = None
-    status: str | None = None
-    sector: str | None = None
-    instrument: str | None = None
-    provision: str | None = None
-    start: datetime.date | None = None
-    end: datetime.date | None = None
-    q: str | None = None
 
 
 class ActivityOut(Schema):
@@ -98,38 +86,26 @@ def _detail(user: Actor | None, iati_identifier: str) -> Activity:
     return activity_get(user=user, iati_identifier=iati_identifier)
 
 
-@router.get("/activities", response=list[ActivityOut], auth=READ_AUTH)
-@paginate(Pagination)
-def list_activities(
-    request: HttpRequest,
-    filters: Query[ActivityFiltersIn],
-) -> object:
-    parsed, _raw = filters_from(
-        {
-            k: (v.isoformat() if isinstance(v, datetime.date) else v)
-            for k, v in filters.dict().items()
-        }
-    )
-    return activity_rows(activity_list(user=api_user(request), filters=parsed))
+@router.get("/activities", response={200: list[ActivityOut], 400: ErrorOut}, auth=READ_AUTH)
+@paginate(BoundedPagination)
+def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> object:
+    """The activities the caller may read that pass the filters, in `sort` order. `count`
+    is exact up to 10,000 (`count_exact`); past that it says "more than 10,000"."""
+    user = api_user(request)
+    filters.require_known(user)
+    return activity_rows(activity_list(user=user, filters=filters))
 
 
-@router.get("/activities/export.xml", auth=READ_AUTH, response={200: None, 403: ErrorOut})
-def export_activities(
-    request: HttpRequest,
-    filters: Query[ActivityFiltersIn],
-    visibility: str | None = None,
-) -> StreamingHttpResponse:
-    """IATI 2.03 XML of the public activities (the secretariat may add `visibility=all`)."""
-    parsed, _raw = filters_from(
-        {
-            k: (v.isoformat() if isinstance(v, datetime.date) else v)
-            for k, v in filters.dict().items()
-        }
-    )
-    queryset = export_queryset(
-        user=api_user(request), filters=parsed, all_visibilities=visibility == "all"
-    )
-    return export_response(queryset)
+@router.get(
+    "/activities/export.xml", auth=READ_AUTH, response={200: None, 400: ErrorOut, 403: ErrorOut}
+)
+def export_activities(request: HttpRequest, filters: Query[IatiExportFilters]) -> object:
+    """IATI 2.03 XML of the public activities (the secretariat may add `visibility=all`):
+    the export `iati-activities` (also at `/api/exports/iati-activities?format=xml`)."""
+    user = api_user(request)
+    filters.require_known(user)
+    exporter = exporters.exporter_for("iati-activities")
+    return exporters.response(exporter, "xml", user=user, filters=filters)
 
 
 @router.post(

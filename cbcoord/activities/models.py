@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -19,7 +20,7 @@ from simple_history.signals import pre_create_historical_record
 
 from cbcoord.core.fields import WrittenJSONField
 from cbcoord.core.i18n import pick_narrative
-from cbcoord.core.models import DemoFlagged, TimeStampedModel
+from cbcoord.core.models import DemoFlagged, NullsFirstIndex, TimeStampedModel
 from cbcoord.iati.records import IDENTIFIER_MAX_LENGTH
 from cbcoord.registry.visibility import Visibility
 
@@ -84,13 +85,16 @@ class Activity(TimeStampedModel, DemoFlagged):
         blank=True,
         help_text=_("The title in the first available language, for sorting and search."),
     )
-    status = models.CharField(_("activity status"), max_length=10, blank=True, db_index=True)
+    # status, start_date and end_date have no index of their own: the list reads them on its
+    # way along an order's index (an index on status made SQLite, which keeps no statistics,
+    # read every activity of a status and sort them; see Meta.indexes).
+    status = models.CharField(_("activity status"), max_length=10, blank=True)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
-    start_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
-    end_date = models.DateField(null=True, blank=True, db_index=True, editable=False)
+    start_date = models.DateField(null=True, blank=True, editable=False)
+    end_date = models.DateField(null=True, blank=True, editable=False)
     default_currency = models.CharField(_("default currency"), max_length=3, blank=True)
     hierarchy = models.PositiveSmallIntegerField(_("hierarchy"), null=True, blank=True)
     last_updated_datetime = models.DateTimeField(
@@ -201,15 +205,44 @@ class Activity(TimeStampedModel, DemoFlagged):
         ordering = ["-updated_at"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        # Lists show the most recently updated first: these let a page walk an index in that
-        # order and stop at its end (the public's list, and everyone else's), instead of
-        # sorting every activity.
+        # A list's page is read from an index in the list's order, stopping at the page's end
+        # (``selectors.activity_list``), instead of sorting every activity: one index per
+        # order, over the activities not withdrawn (what lists show), the id next so that
+        # pages do not overlap. Each is walked forward for one direction and backward for
+        # the other (NullsFirstIndex keeps empty values at the same end on PostgreSQL as
+        # on SQLite). Visibility and reporting organisation ride along: the visibility
+        # rule's first tests, and the bounded count, read them from the index instead of
+        # from each activity's row (on SQLite a row holds its 5 KB of content); so does
+        # withdrawn_at, always empty here, without which SQLite does not count the index as
+        # covering the query (its "withdrawn_at IS NULL" names the column). No index leads
+        # with visibility: SQLite, which keeps no statistics, would take "visibility =
+        # 'public'" for a selective condition and sort every public activity.
         indexes = [
             models.Index(
-                fields=["visibility", "withdrawn_at", "-updated_at", "id"],
-                name="activity_public_recent",
+                fields=["updated_at", "id", "visibility", "reporting_org", "withdrawn_at"],
+                name="activity_recent",
+                condition=Q(withdrawn_at__isnull=True),
             ),
-            models.Index(fields=["withdrawn_at", "-updated_at", "id"], name="activity_recent"),
+            models.Index(
+                fields=["title_text", "id", "visibility", "reporting_org", "withdrawn_at"],
+                name="activity_by_title",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            NullsFirstIndex(
+                fields=["start_date", "id", "visibility", "reporting_org", "withdrawn_at"],
+                name="activity_by_start",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            NullsFirstIndex(
+                fields=["end_date", "id", "visibility", "reporting_org", "withdrawn_at"],
+                name="activity_by_end",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            NullsFirstIndex(
+                fields=["total_budget", "id", "visibility", "reporting_org", "withdrawn_at"],
+                name="activity_by_budget",
+                condition=Q(withdrawn_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -230,10 +263,19 @@ class Activity(TimeStampedModel, DemoFlagged):
         return self.withdrawn_at is not None
 
 
+# The index rows' (activity, code) indexes answer a list filter's EXISTS (has this activity
+# this code?) from the index alone, and serve the foreign key's lookups as well.
+
+
 class ActivityCountry(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="countries")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="countries", db_index=False
+    )
     code = models.CharField(max_length=2, db_index=True)
     percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["activity", "code"], name="activitycountry_codes")]
 
     def __str__(self) -> str:
         return self.code
@@ -254,23 +296,35 @@ class ActivityRegion(models.Model):
 
 
 class ActivitySector(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sectors")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="sectors", db_index=False
+    )
     code = models.CharField(max_length=40, db_index=True)
     vocabulary = models.CharField(max_length=10, blank=True)
     percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["activity", "code"], name="activitysector_codes")]
 
     def __str__(self) -> str:
         return f"{self.vocabulary}:{self.code}"
 
 
 class ActivityParticipant(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participants")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="participants", db_index=False
+    )
     organisation = models.ForeignKey(
         "registry.Organisation", on_delete=models.PROTECT, null=True, related_name="participations"
     )
     role = models.CharField(max_length=10, blank=True)
     ref = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["activity", "organisation"], name="activityparticipant_orgs")
+        ]
 
     def __str__(self) -> str:
         return f"{self.role} {self.ref or self.name}"

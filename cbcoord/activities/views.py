@@ -11,24 +11,28 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cbcoord.accounts.history import history_for
 from cbcoord.activities import services
-from cbcoord.activities.export import export_queryset, export_response
+from cbcoord.activities.filters import ActivityFilters
 from cbcoord.activities.forms import ActivityForms
 from cbcoord.activities.models import Activity
-from cbcoord.activities.params import filters_from
 from cbcoord.activities.permissions import may_create_activities, may_edit_activity
 from cbcoord.activities.presentation import (
+    LIST_FIELDS,
     codelist_labels,
+    columns,
     filter_choices,
     history_fields,
+    list_rows,
     totals,
     transactions_in_order,
 )
@@ -38,8 +42,10 @@ from cbcoord.activities.selectors import (
     activity_list,
     activity_rows,
 )
+from cbcoord.core import exporters
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.htmx import render_page
+from cbcoord.core.pagination import bounded_page, page_number
 
 PAGE_SIZE = 50
 
@@ -49,17 +55,32 @@ PAGE_SIZE = 50
 
 @require_safe
 def activity_list_view(request: HttpRequest) -> HttpResponse:
-    filters, raw = filters_from(request.GET)
-    activities = activity_rows(activity_list(user=request.user, filters=filters))
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({name: value for name, value in raw.items() if value})
+    """The list: filters (values that name nothing are said so, and kept in their drop-down
+    as unknown), columns sortable, pages numbered, the count bounded (``COUNT_LIMIT``)."""
+    filters, raw, problems = ActivityFilters.from_query(request.GET)
+    unknown = filters.problems(request.user)
+    page = bounded_page(
+        activity_rows(activity_list(user=request.user, filters=filters)).only(*LIST_FIELDS),
+        page_number(request.GET.get("page")),
+        PAGE_SIZE,
+    )
+    query = filters.query()
+    htmx = getattr(request, "htmx", None)
     context = {
         "page": page,
-        "filters": raw,
-        "export_query": query,
+        "rows": list_rows(page.items),
+        "page_links": page.links(query),
+        "count_text": count_text(page.count, page.count_exact),
+        "columns": columns(filters),
+        "filters": filters,
+        "raw": raw,
+        "problems": problems + unknown,
+        "choices": filter_choices(request.user, filters),
+        "all_label": _("All"),
+        "sort_value": query.get("sort", ""),
+        "downloads": None if unknown else download_links(filters),
         "may_create": may_create_activities(request.user),
-        **filter_choices(request.user),
-        "labels": codelist_labels(("ActivityStatus",)),
+        "oob": bool(htmx and htmx.target == "activity-results"),
     }
     return render_page(
         request,
@@ -67,6 +88,26 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
         {"activity-results": "activities/_activity_rows.html"},
         context,
     )
+
+
+def count_text(count: int, exact: bool) -> str:
+    """The count as the page says it: "12 activities", or "more than 10,000 activities"
+    when the count stopped there."""
+    if not exact:
+        return _("more than %(count)s activities") % {
+            "count": formats.number_format(count, force_grouping=True)
+        }
+    return ngettext("%(count)s activity", "%(count)s activities", count) % {
+        "count": formats.number_format(count, force_grouping=True)
+    }
+
+
+def download_links(filters: ActivityFilters) -> dict[str, str]:
+    """The list's downloads, with its filters (and, for CSV and XLSX, its order)."""
+    applied = urlencode(filters.applied())
+    return exporters.download_links("activities", filters) | {
+        "iati": reverse("activity-export") + (f"?{applied}" if applied else "")
+    }
 
 
 @require_safe
@@ -164,10 +205,11 @@ def activity_take_publisher_version(request: HttpRequest, iati_identifier: str) 
 
 @require_safe
 def activity_export(request: HttpRequest) -> HttpResponseBase:
-    filters, _raw = filters_from(request.GET)
-    queryset = export_queryset(
-        user=request.user,
-        filters=filters,
-        all_visibilities=request.GET.get("visibility") == "all",
-    )
-    return export_response(queryset)
+    """The IATI XML download (``exporters.IatiActivitiesExporter``) at its own address."""
+    try:
+        exporter, filters = exporters.prepare(
+            "iati-activities", "xml", user=request.user, params=request.GET
+        )
+    except exporters.ExportError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    return exporters.response(exporter, "xml", user=request.user, filters=filters)

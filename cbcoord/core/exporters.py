@@ -11,7 +11,10 @@ overrides ``stream``.
 
 Files say what they hold: the title, when and by whom they were made, and the filters that
 were applied, above the header row (CSV: rows starting with ``#``; XLSX: the first rows of the
-sheet). Dates, amounts and numbers are typed cells in Excel, not text.
+sheet). Dates, amounts and numbers are typed cells in Excel, not text. Text from publishers and
+users is never taken for a formula: XLSX stores it as a text cell, unchanged; CSV, which a
+spreadsheet reads by guessing, puts an apostrophe before text that begins with ``=``, ``+``,
+``-``, ``@`` or a tab (OWASP's advice against "CSV injection").
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO, ClassVar, Literal
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -60,7 +65,11 @@ XLSX_CELL_LIMIT = 32_767
 
 class ExportError(Exception):
     """An export that cannot be made as asked (an unknown format, bad filters); the message
-    says why."""
+    says why, ``field`` names the query parameter at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -137,14 +146,43 @@ def prepare(identifier: str, fmt: str, *, user: Any, params: Any) -> tuple[Expor
     if fmt not in exporter.formats:
         raise ExportError(
             _("%(format)s is not a format of this export (%(formats)s).")
-            % {"format": fmt, "formats": ", ".join(exporter.formats)}
+            % {"format": fmt, "formats": ", ".join(exporter.formats)},
+            field="format",
         )
     exporter.allowed(user)
     filters, _raw, problems = exporter.filters.from_query(params)
-    problems += filters.problems()
+    problems += filters.problems(user)
     if problems:
-        raise ExportError("; ".join(str(problem) for problem in problems))
+        raise ExportError("; ".join(str(problem) for problem in problems), field=problems[0].name)
     return exporter, filters
+
+
+def download_links(
+    identifier: str,
+    filters: FilterSet | Mapping[str, str],
+    formats: Sequence[str] = ("csv", "xlsx"),
+) -> dict[str, str]:
+    """The download URLs of an export in each of ``formats``, with ``filters`` (and their
+    passthrough fields, the list's order): a list page's "Download CSV / XLSX". A page on a
+    lower floor than the export's filter set gives the query as a mapping."""
+    query = urlencode(filters.query() if isinstance(filters, FilterSet) else dict(filters))
+    return {
+        fmt: reverse("export", args=[identifier, fmt]) + (f"?{query}" if query else "")
+        for fmt in formats
+    }
+
+
+def response(exporter: Exporter, fmt: str, *, user: Any, filters: Any) -> StreamingHttpResponse:
+    """The export as a download that starts at once and is written as it is sent (a large
+    export takes longer to write than a proxy or a browser waits for a first byte). The
+    exporter's ``stream`` runs its checks before the first byte: a refusal is an exception
+    here, not a broken file."""
+    streamed = exporter.stream(fmt, user=user, filters=filters)
+    answer = StreamingHttpResponse(
+        streamed, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream")
+    )
+    answer["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
+    return answer
 
 
 # --------------------------------------------------------------------------- the file's head
@@ -180,6 +218,10 @@ class _Line:
         return len(text)
 
 
+#: What a spreadsheet may take for the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -192,8 +234,15 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, list | tuple):
-        return "; ".join(str(item) for item in value)
+        value = "; ".join(str(item) for item in value)
+    if isinstance(value, str | Promise):
+        return _csv_text(str(value))
     return value
+
+
+def _csv_text(text: str) -> str:
+    """Text a spreadsheet opening the CSV file shows as text, not as a formula it runs."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def iter_csv(exporter: Exporter, *, user: Any, filters: Any) -> Iterator[str]:
@@ -203,10 +252,10 @@ def iter_csv(exporter: Exporter, *, user: Any, filters: Any) -> Iterator[str]:
     writer = csv.writer(line, lineterminator="\r\n")
     yield "\ufeff"  # a byte-order mark, so that Excel reads the file as UTF-8
     for label, value in head_rows(exporter, user=user, filters=filters):
-        writer.writerow([f"# {label}", value])
+        writer.writerow([f"# {label}", _csv_text(value)])
         yield line.value
     yield "\r\n"
-    writer.writerow([str(column.title) for column in exporter.columns])
+    writer.writerow([_csv_text(str(column.title)) for column in exporter.columns])
     yield line.value
     for row in exporter.rows(user=user, filters=filters):
         writer.writerow([_csv_value(value) for value in row])
@@ -226,17 +275,24 @@ def _xlsx_value(value: Any, kind: str) -> Any:
         return float(value) if kind in ("money", "decimal", "percent") else value
     if isinstance(value, list | tuple):
         value = "; ".join(str(item) for item in value)
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str):
-        return _safe_text(value)
+        return value[:XLSX_CELL_LIMIT]
     return value
 
 
-def _safe_text(text: str) -> str:
-    """Text Excel shows as text: not taken for a formula (a cell beginning with =, +, - or @
-    from an imported title must not run), and not longer than a cell holds."""
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text[:XLSX_CELL_LIMIT]
+def _cell(sheet: Worksheet, value: Any, *, bold: Font | None = None) -> WriteOnlyCell:
+    """A cell of ``value``; text stays text (openpyxl would take ``=…`` for a formula, and a
+    spreadsheet would run it): a text cell, marked as such (Excel's quote prefix)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+    if bold is not None:
+        cell.font = bold
+    return cell
 
 
 def write_xlsx(exporter: Exporter, out: BinaryIO, *, user: Any, filters: Any) -> int:
@@ -251,24 +307,24 @@ def write_xlsx(exporter: Exporter, out: BinaryIO, *, user: Any, filters: Any) ->
         sheet.column_dimensions[_column_letter(index)].width = width
     head = head_rows(exporter, user=user, filters=filters)
     for label, value in head:
-        label_cell = WriteOnlyCell(sheet, value=_safe_text(str(label)))
-        label_cell.font = bold
-        sheet.append([label_cell, _safe_text(str(value))])
+        sheet.append(
+            [
+                _cell(sheet, _xlsx_value(str(label), "text"), bold=bold),
+                _cell(sheet, value[:XLSX_CELL_LIMIT]),
+            ]
+        )
     sheet.append([])
     header_row = len(head) + 2
     sheet.freeze_panes = f"A{header_row + 1}"
-    header = []
-    for column in exporter.columns:
-        cell = WriteOnlyCell(sheet, value=_safe_text(str(column.title)))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(
+        [_cell(sheet, _xlsx_value(column.title, "text"), bold=bold) for column in exporter.columns]
+    )
     count = 0
     kinds = [column.kind for column in exporter.columns]
     for row in exporter.rows(user=user, filters=filters):
         cells = []
         for value, kind in zip(row, kinds, strict=True):
-            cell = WriteOnlyCell(sheet, value=_xlsx_value(value, kind))
+            cell = _cell(sheet, _xlsx_value(value, kind))
             number_format = NUMBER_FORMATS.get(kind)
             if number_format and cell.value is not None:
                 cell.number_format = number_format
@@ -317,3 +373,16 @@ def check_allowed(check: Callable[[Any], bool], user: Any, message: str) -> None
     """For ``Exporter.allowed``: raise PermissionDenied with ``message`` unless ``check``."""
     if not check(user):
         raise PermissionDenied(message)
+
+
+def append_row(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """Append ``values`` to a (not write-only) sheet, keeping text as text: a value that
+    starts like a formula is a text cell marked as such, never a formula a spreadsheet runs;
+    long text is cut to what a cell holds."""
+    values = [str(value) if isinstance(value, Promise) else value for value in values]
+    sheet.append([value[:XLSX_CELL_LIMIT] if isinstance(value, str) else value for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from cbcoord.accounts.api_auth import READ_AUTH, api_user
@@ -62,10 +62,5 @@ def get_export(request: HttpRequest, identifier: str, format: str = "csv") -> ob
     try:
         exporter, filters = exporters.prepare(identifier, format, user=user, params=params)
     except exporters.ExportError as error:
-        raise ServiceError(str(error), field="format") from error
-    response = StreamingHttpResponse(
-        exporter.stream(format, user=user, filters=filters),
-        content_type=exporters.CONTENT_TYPES.get(format, "application/octet-stream"),
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exporter.filename(format)}"'
-    return response
+        raise ServiceError(str(error), field=error.field) from error
+    return exporters.response(exporter, format, user=user, filters=filters)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
@@ -19,9 +19,4 @@ def export_download(request: HttpRequest, identifier: str, fmt: str) -> HttpResp
         )
     except exporters.ExportError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(
-        exporter.stream(fmt, user=request.user, filters=filters),
-        content_type=exporters.CONTENT_TYPES.get(fmt, "application/octet-stream"),
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exporter.filename(fmt)}"'
-    return response
+    return exporters.response(exporter, fmt, user=request.user, filters=filters)

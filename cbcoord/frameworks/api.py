@@ -1,14 +1,14 @@
 """JSON API for the instrument catalogue."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from cbcoord.accounts.api_auth import READ_AUTH
+from cbcoord.accounts.api_auth import READ_AUTH, api_user
+from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.pagination import Pagination
 from cbcoord.frameworks import selectors
+from cbcoord.frameworks.filters import ProvisionFilters
 from cbcoord.frameworks.models import Instrument, Provision
 
 router = Router(tags=["instruments"])
@@ -86,19 +86,11 @@ def get_instrument(request: HttpRequest, code: str) -> Instrument:
     return instrument
 
 
-@router.get("/provisions", response=list[ProvisionOut], auth=READ_AUTH)
+@router.get("/provisions", response={200: list[ProvisionOut], 400: ErrorOut}, auth=READ_AUTH)
 @paginate(Pagination)
-def list_provisions(
-    request: HttpRequest,
-    instrument: str | None = None,
-    q: str | None = None,
-    kind: str | None = None,
-    parent: str | None = None,
-    verified: bool | None = None,
-) -> object:
-    return selectors.provision_list(
-        instrument=instrument, search=q, kind=kind, parent=parent, verified=verified
-    )
+def list_provisions(request: HttpRequest, filters: Query[ProvisionFilters]) -> object:
+    filters.require_known(api_user(request))
+    return selectors.provision_list(filters=filters)
 
 
 @router.get("/provisions/{code}", response=ProvisionDetailOut, auth=READ_AUTH)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from cbcoord.frameworks.filters import ProvisionFilters
 from cbcoord.frameworks.models import Instrument, Provision, ProvisionLink
 
 
@@ -21,36 +22,30 @@ def instrument_get(*, code: str) -> Instrument:
         raise Http404(f"No instrument {code!r}.") from error
 
 
-def provision_list(
-    *,
-    instrument: str | None = None,
-    search: str | None = None,
-    kind: str | None = None,
-    parent: str | None = None,
-    verified: bool | None = None,
-) -> QuerySet[Provision]:
+def provision_list(*, filters: ProvisionFilters | None = None) -> QuerySet[Provision]:
+    """The catalogue's provisions that pass ``filters``, in the catalogue's order: the one
+    place their meaning is written."""
+    filters = filters or ProvisionFilters()
     queryset = Provision.objects.select_related("instrument", "parent")
-    if instrument:
-        queryset = queryset.filter(instrument__code__iexact=instrument)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if parent:
-        queryset = queryset.filter(parent__code__iexact=parent)
-    if verified is True:
+    if filters.instrument:
+        queryset = queryset.filter(instrument__code=filters.instrument)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.parent:
+        queryset = queryset.filter(parent__code=filters.parent)
+    if filters.verified is True:
         queryset = queryset.exclude(verification__icontains="UNVERIFIED")
-    elif verified is False:
+    elif filters.verified is False:
         queryset = queryset.filter(verification__icontains="UNVERIFIED")
-    if search:
-        terms = search.split()
-        for term in terms:
-            queryset = queryset.filter(
-                Q(code__icontains=term)
-                | Q(number__iexact=term)
-                | Q(title_en__icontains=term)
-                | Q(title_es__icontains=term)
-                | Q(title_fr__icontains=term)
-                | Q(title_pt__icontains=term)
-            )
+    for term in (filters.q or "").split():
+        queryset = queryset.filter(
+            Q(code__icontains=term)
+            | Q(number__iexact=term)
+            | Q(title_en__icontains=term)
+            | Q(title_es__icontains=term)
+            | Q(title_fr__icontains=term)
+            | Q(title_pt__icontains=term)
+        )
     return queryset.order_by("instrument__sort_order", "sort_order", "code")
 
 

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cbcoord.accounts.history import history_for
+from cbcoord.core.exporters import download_links
 from cbcoord.core.htmx import render_page
+from cbcoord.core.pagination import bounded_page, page_number
 from cbcoord.frameworks import selectors
+from cbcoord.frameworks.filters import ProvisionFilters
+
+PAGE_SIZE = 50
 
 
 @require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
-    search = (request.GET.get("q") or "").strip()
-    instrument = request.GET.get("instrument") or ""
+    """The instruments, and the provisions a search or an instrument asks for."""
+    filters, raw, problems = ProvisionFilters.from_query(request.GET)
+    unknown = filters.problems(request.user)
+    instruments = list(selectors.instrument_list())
     results = None
-    if search or instrument:
-        provisions = selectors.provision_list(search=search or None, instrument=instrument or None)
-        results = Paginator(provisions, 50).get_page(request.GET.get("page"))
+    if filters.applied():
+        results = bounded_page(
+            selectors.provision_list(filters=filters),
+            page_number(request.GET.get("page")),
+            PAGE_SIZE,
+        )
     context = {
-        "instruments": selectors.instrument_list(),
+        "instruments": instruments,
+        "instrument_choices": [(i.code, f"{i.code} — {i.title}") for i in instruments],
         "results": results,
-        "filters": {"q": search, "instrument": instrument},
+        "page": results,
+        "page_links": results.links(filters.query()) if results else [],
+        "filters": filters,
+        "raw": raw,
+        "problems": problems + unknown,
+        "all_label": _("All"),
+        "downloads": None if unknown else download_links("provisions", filters),
     }
     return render_page(
         request,

@@ -24,7 +24,7 @@ def _filter(default: Any, title: Promise, description: str) -> Any:
 class ConsultationFilters(FilterSet):
     consultation: str | None = _filter(None, _("Consultation"), "The consultation's key.")
 
-    def problems(self) -> list[FilterProblem]:
+    def problems(self, user: Any = None) -> list[FilterProblem]:
         if not self.consultation:
             return [FilterProblem("consultation", "", str(_("name the consultation")))]
         if not Consultation.objects.filter(key=self.consultation).exists():
@@ -79,7 +79,7 @@ class ActionItemFilters(FilterSet):
     status: str | None = _filter(None, _("Status"), "open, in_progress, done or dropped.")
     pending: bool = _filter(False, _("Open only"), "Open and in progress only.")
 
-    def problems(self) -> list[FilterProblem]:
+    def problems(self, user: Any = None) -> list[FilterProblem]:
         if self.status and self.status not in ActionStatus.values:
             return [FilterProblem("status", self.status, str(_("not a status")))]
         return []

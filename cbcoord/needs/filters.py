@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from django.utils.translation import gettext as _
 
@@ -95,7 +95,7 @@ class NeedFilters(FilterSet):
         description="Words of the key or the description.",
     )
 
-    def problems(self) -> list[FilterProblem]:
+    def problems(self, user: Any = None) -> list[FilterProblem]:
         return _record_problems(self)
 
 
@@ -115,5 +115,5 @@ class TfaFilters(FilterSet):
     )
     category: CategoryValue | None = Field(None, title=cast(str, gettext_lazy("Category")))
 
-    def problems(self) -> list[FilterProblem]:
+    def problems(self, user: Any = None) -> list[FilterProblem]:
         return _record_problems(self)

@@ -1,17 +1,16 @@
 """JSON API for regions, members and organisations."""
 
-from __future__ import annotations
-
 import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.core.api_errors import ErrorOut
 from cbcoord.core.pagination import Pagination
 from cbcoord.registry import selectors, services
+from cbcoord.registry.filters import MemberFilters, OrganisationFilters
 from cbcoord.registry.models import Member, Organisation, Person, Region
 
 router = Router(tags=["registry"])
@@ -115,15 +114,11 @@ def get_region(request: HttpRequest, code: str) -> Region:
     return selectors.region_get(code=code)
 
 
-@router.get("/members", response=list[MemberOut], auth=READ_AUTH)
+@router.get("/members", response={200: list[MemberOut], 400: ErrorOut}, auth=READ_AUTH)
 @paginate(Pagination)
-def list_members(
-    request: HttpRequest,
-    region: str | None = None,
-    q: str | None = None,
-    iso_code: str | None = None,
-) -> object:
-    return selectors.member_list(region=region, search=q, iso_code=iso_code)
+def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> object:
+    filters.require_known(api_user(request))
+    return selectors.member_list(filters=filters)
 
 
 @router.get("/members/{int:member_id}", response=MemberOut, auth=READ_AUTH)
@@ -131,18 +126,13 @@ def get_member(request: HttpRequest, member_id: int) -> Member:
     return selectors.member_get(pk=member_id)
 
 
-@router.get("/organisations", response=list[OrganisationOut], auth=READ_AUTH)
+@router.get("/organisations", response={200: list[OrganisationOut], 400: ErrorOut}, auth=READ_AUTH)
 @paginate(Pagination)
-def list_organisations(
-    request: HttpRequest,
-    kind: str | None = None,
-    region: str | None = None,
-    q: str | None = None,
-    verified: bool = True,
-) -> object:
-    return selectors.organisation_list(
-        user=api_user(request), kind=kind, region=region, search=q, verified=verified
-    )
+def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]) -> object:
+    """The WCO and the partners the caller may see (members: `/api/members`)."""
+    user = api_user(request)
+    filters.require_known(user)
+    return selectors.organisation_list(user=user, filters=filters)
 
 
 @router.get("/organisations/{key}", response=OrganisationDetailOut, auth=READ_AUTH)

@@ -108,9 +108,7 @@ class OrganisationMatcher:
             self._found[key] = found
         return found
 
-    def _find_by_name(
-        self, ref: str, name: str, countries: tuple[str, ...]
-    ) -> Organisation | None:
+    def _find_by_name(self, ref: str, name: str, countries: tuple[str, ...]) -> Organisation | None:
         normalised = normalise_name(name)
         if normalised and normalised in self.by_name:
             found = self.by_name[normalised]

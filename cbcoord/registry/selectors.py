@@ -6,13 +6,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.permissions import is_secretariat, is_signed_in, require_secretariat
+from cbcoord.registry.filters import MemberFilters, OrganisationFilters
 from cbcoord.registry.matching import normalise_name
 from cbcoord.registry.models import (
     Member,
@@ -46,35 +47,42 @@ def organisation_visible(user: Actor | None) -> QuerySet[Organisation]:
 
 
 def organisation_list(
-    *,
-    user: Actor | None,
-    kind: str | None = None,
-    region: str | None = None,
-    search: str | None = None,
-    verified: bool | None = True,
+    *, user: Actor | None, filters: OrganisationFilters | None = None
 ) -> QuerySet[Organisation]:
-    """Partners and the WCO (not members' administrations). Only verified organisations are
-    listed, but the secretariat may ask for unverified ones (``verified=False``, or None for
-    both)."""
+    """The organisations of the partner list (not member administrations) that ``user`` may
+    see and that pass ``filters``, by name: the one place their meaning is written. Only
+    verified organisations are listed; the secretariat may ask for the others
+    (``verified=false``: those held for review)."""
+    filters = filters or OrganisationFilters()
     queryset = organisation_visible(user).exclude(kind=OrganisationKind.MEMBER_ADMINISTRATION)
-    if not is_secretariat(user):
+    verified = filters.verified if is_secretariat(user) else True
+    if verified is None:
         verified = True
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if region:
+    queryset = queryset.filter(is_verified=verified)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.region:
+        # EXISTS, not joins: a join through two relations would need DISTINCT.
         queryset = queryset.filter(
-            Q(active_regions__code__iexact=region) | Q(regional_roles__region__code__iexact=region)
-        ).distinct()
-    if search:
-        queryset = queryset.filter(
-            Q(name__icontains=search)
-            | Q(acronym__icontains=search)
-            | Q(iati_org_id__iexact=search)
-            | Q(iati_org_aliases__icontains=search)
+            Exists(
+                Organisation.active_regions.through.objects.filter(
+                    organisation_id=OuterRef("pk"), region__code=filters.region
+                )
+            )
+            | Exists(
+                RegionalRole.objects.filter(
+                    organisation_id=OuterRef("pk"), region__code=filters.region
+                )
+            )
         )
-    if verified is not None:
-        queryset = queryset.filter(is_verified=verified)
-    return queryset.order_by("name")
+    if filters.q:
+        queryset = queryset.filter(
+            Q(name__icontains=filters.q)
+            | Q(acronym__icontains=filters.q)
+            | Q(iati_org_id__iexact=filters.q)
+            | Q(iati_org_aliases__icontains=filters.q)
+        )
+    return queryset.order_by("name", "pk")
 
 
 def organisation_get(*, user: Actor | None, key: str) -> Organisation:
@@ -120,19 +128,19 @@ def person_get_for_edit(*, user: Actor | None, pk: int) -> Person:
     return person
 
 
-def member_list(
-    *, region: str | None = None, search: str | None = None, iso_code: str | None = None
-) -> QuerySet[Member]:
+def member_list(*, filters: MemberFilters | None = None) -> QuerySet[Member]:
+    """The WCO members that pass ``filters``, by name (members are public)."""
+    filters = filters or MemberFilters()
     queryset = Member.objects.select_related("region", "organisation")
-    if region:
-        queryset = queryset.filter(region__code__iexact=region)
-    if iso_code:
-        queryset = queryset.filter(iso_code__iexact=iso_code)
-    if search:
+    if filters.region:
+        queryset = queryset.filter(region__code=filters.region)
+    if filters.iso_code:
+        queryset = queryset.filter(iso_code=filters.iso_code)
+    if filters.q:
         queryset = queryset.filter(
-            Q(name__icontains=search) | Q(organisation__name__icontains=search)
+            Q(name__icontains=filters.q) | Q(organisation__name__icontains=filters.q)
         )
-    return queryset.order_by("name")
+    return queryset.order_by("name", "pk")
 
 
 def member_get(*, pk: int) -> Member:
@@ -143,7 +151,7 @@ def member_get(*, pk: int) -> Member:
 
 
 def member_get_by_iso(*, iso_code: str) -> Member:
-    member = member_list(iso_code=iso_code).first()
+    member = member_list(filters=MemberFilters(iso_code=iso_code.upper())).first()
     if member is None:
         raise Http404(f"No member with ISO code {iso_code!r}.")
     return member
@@ -171,9 +179,9 @@ class RegionOverview:
 
 def region_overview(*, user: Actor | None, code: str) -> RegionOverview:
     region = region_get(code=code)
-    members = list(member_list(region=region.code))
+    members = list(member_list(filters=MemberFilters(region=region.code)))
     partners = list(
-        organisation_list(user=user, region=region.code).filter(
+        organisation_list(user=user, filters=OrganisationFilters(region=region.code)).filter(
             kind__in=OrganisationKind.partner_kinds()
         )
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,16 +13,28 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cbcoord.accounts.history import history_for
 from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.core.errors import ServiceError
+from cbcoord.core.exporters import download_links
 from cbcoord.core.htmx import render_page
+from cbcoord.core.pagination import bounded_page, page_number
 from cbcoord.registry import selectors, services
+from cbcoord.registry.filters import LISTED_KINDS, MemberFilters, OrganisationFilters
 from cbcoord.registry.forms import OrganisationProfileForm, PersonForm
 from cbcoord.registry.models import Organisation, OrganisationKind
 from cbcoord.registry.permissions import may_edit_organisation
 
+PAGE_SIZE = 50
+
 
 @require_safe
 def region_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/region_list.html", {"regions": selectors.region_list()})
+    return render(
+        request,
+        "registry/region_list.html",
+        {
+            "regions": selectors.region_list(),
+            "downloads": download_links("members", MemberFilters()),
+        },
+    )
 
 
 @require_safe
@@ -40,6 +51,12 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "current_roles": current_roles,
             "vice_chair_organisations": vice_chairs,
             "history": history_for(user=request.user, instance=overview.region),
+            "member_downloads": download_links(
+                "members", MemberFilters(region=overview.region.code)
+            ),
+            # The activities export lives a floor above: its query, spelt out.
+            "activity_downloads": download_links("activities", {"region": overview.region.code}),
+            "activities_url": reverse("activity-list") + f"?region={overview.region.code}",
         },
     )
 
@@ -57,6 +74,12 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "people": people,
             "show_contacts": selectors.person_contact_visible(request.user),
             "roles": selectors.member_roles(member=member),
+            "activity_downloads": download_links("activities", {"country": member.iso_code})
+            if member.iso_code
+            else None,
+            "activities_url": reverse("activity-list") + f"?country={member.iso_code}"
+            if member.iso_code
+            else "",
             "may_edit": may_edit_organisation(request.user, member.organisation),
             "history": history_for(user=request.user, instance=member),
         },
@@ -65,22 +88,27 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def partner_list(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind") or None
-    region = request.GET.get("region") or None
-    search = request.GET.get("q") or None
-    organisations = selectors.organisation_list(
-        user=request.user, kind=kind, region=region, search=search
+    filters, raw, problems = OrganisationFilters.from_query(request.GET)
+    unknown = filters.problems(request.user)
+    page = bounded_page(
+        selectors.organisation_list(user=request.user, filters=filters),
+        page_number(request.GET.get("page")),
+        PAGE_SIZE,
     )
-    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
     return render_page(
         request,
         "registry/partner_list.html",
         {"partner-results": "registry/_partner_rows.html"},
         {
             "page": page,
-            "kinds": [k for k in OrganisationKind.choices if k[0] != "member_administration"],
-            "regions": selectors.region_list(),
-            "filters": {"kind": kind or "", "region": region or "", "q": search or ""},
+            "page_links": page.links(filters.query()),
+            "kinds": [(kind.value, kind.label) for kind in LISTED_KINDS],
+            "regions": [(region.code, region.name) for region in selectors.region_list()],
+            "filters": filters,
+            "raw": raw,
+            "problems": problems + unknown,
+            "all_label": _("All"),
+            "downloads": None if unknown else download_links("organisations", filters),
             "review_count": Organisation.objects.filter(is_verified=False).count()
             if is_secretariat(request.user)
             else 0,

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
 
 from cbcoord.accounts.actors import Actor
-from cbcoord.core.exporters import NUMBER_FORMATS, Kind, _safe_text
+from cbcoord.core.exporters import NUMBER_FORMATS, Kind, append_row
 from cbcoord.meetings.charts import Figure
 from cbcoord.meetings.models import Meeting
 
@@ -84,26 +84,26 @@ class Section:
         """One sheet: the section's title, its facts, then each table with a bold header."""
         sheet = workbook.create_sheet(self.sheet_title())
         bold = Font(bold=True)
-        sheet.append([_safe_text(content.title)])
+        append_row(sheet, [content.title])
         sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
         for label, value in content.facts:
-            sheet.append([_safe_text(str(label)), cell_value(value)])
+            append_row(sheet, [str(label), cell_value(value)])
             sheet.cell(row=sheet.max_row, column=1).font = bold
         for paragraph in content.paragraphs:
-            sheet.append([_safe_text(paragraph)])
+            append_row(sheet, [paragraph])
         widths: dict[int, int] = {}
         for table in content.tables:
-            sheet.append([])
+            append_row(sheet, [])
             if table.title:
-                sheet.append([_safe_text(table.title)])
+                append_row(sheet, [table.title])
                 sheet.cell(row=sheet.max_row, column=1).font = bold
-            sheet.append([_safe_text(column.title) for column in table.columns])
+            append_row(sheet, [column.title for column in table.columns])
             header_row = sheet.max_row
             for index, column in enumerate(table.columns, start=1):
                 sheet.cell(row=header_row, column=index).font = bold
                 widths[index] = max(widths.get(index, 0), column.width)
             for row in table.rows:
-                sheet.append([cell_value(value) for value in row])
+                append_row(sheet, [cell_value(value) for value in row])
                 current = sheet.max_row
                 for index, column in enumerate(table.columns, start=1):
                     number_format = NUMBER_FORMATS.get(column.kind)
@@ -132,5 +132,5 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         value = "; ".join(str(item) for item in value)
     if isinstance(value, str | Promise):
-        return _safe_text(str(value))
+        return str(value)
     return value

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from cbcoord.accounts.actors import Actor
-from cbcoord.core.exporters import _safe_text
+from cbcoord.core.exporters import append_row
 from cbcoord.meetings.brief.base import SectionContent
 from cbcoord.meetings.brief.sections import SECTIONS
 from cbcoord.meetings.models import Meeting
@@ -82,15 +82,16 @@ def brief_xlsx(*, meeting: Meeting, user: Actor | None, language: str | None = N
         workbook = Workbook()
         cover = workbook.active
         assert cover is not None
-        cover.title = _safe_text(translation.gettext("Brief"))[:31]
-        cover.append([_safe_text(meeting.title)])
-        cover.append([translation.gettext("Generated"), brief.generated_at.replace(tzinfo=None)])  # type: ignore[attr-defined]
+        cover.title = translation.gettext("Brief")[:31]
+        append_row(cover, [meeting.title])
+        generated = brief.generated_at.replace(tzinfo=None)  # type: ignore[attr-defined]
+        append_row(cover, [translation.gettext("Generated"), generated])
         cover.cell(row=2, column=2).number_format = "yyyy-mm-dd hh:mm"
-        cover.append([])
-        cover.append([translation.gettext("Sections")])
+        append_row(cover, [])
+        append_row(cover, [translation.gettext("Sections")])
         for content in brief.contents:
             content.section.write_sheet(workbook, content)
-            cover.append([content.section.sheet_title()])
+            append_row(cover, [content.section.sheet_title()])
         cover.column_dimensions["A"].width = 40
         cover.column_dimensions["B"].width = 20
         buffer = io.BytesIO()

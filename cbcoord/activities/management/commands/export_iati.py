@@ -3,16 +3,20 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cbcoord.accounts.models import Role, User
-from cbcoord.activities.export import export_queryset, write_export
-from cbcoord.activities.selectors import ActivityFilters
+from cbcoord.accounts.actors import SYSTEM
+from cbcoord.activities.export import write_export
+from cbcoord.activities.exporters import IatiExportFilters, iati_queryset
 from cbcoord.iati.writer import ExportReport
 
 
 class Command(BaseCommand):
-    help = "Export activities as IATI 2.03 XML (public activities unless --all-visibilities)."
+    help = (
+        "Export activities as IATI 2.03 XML (public activities unless --all-visibilities). "
+        "The same file as `cbcoord export iati-activities`, which takes every activity filter."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -28,16 +32,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        filters = ActivityFilters(
-            reporting_org=options["reporting_org"],
-            country=options["country"],
-            region=options["region"],
-        )
-        # The operator at the command line reads as the secretariat (shell access is more).
-        operator = User(role=Role.SECRETARIAT, is_active=True, is_superuser=True)
-        queryset = export_queryset(
-            user=operator, filters=filters, all_visibilities=options["all_visibilities"]
-        )
+        # The operator at the command line reads as the system (the secretariat and more).
+        try:
+            filters = IatiExportFilters.from_options(
+                {
+                    "reporting_org": options["reporting_org"],
+                    "country": options["country"],
+                    "region": options["region"],
+                    "visibility": "all" if options["all_visibilities"] else None,
+                },
+                user=SYSTEM,
+            )
+            queryset = iati_queryset(user=SYSTEM, filters=filters)
+        except (ValueError, PermissionDenied) as error:
+            raise CommandError(str(error)) from error
         # Every export is valid IATI 2.03: what the schema does not allow is left out, and the
         # report says what and why (as the comments in the file do).
         report = ExportReport()

@@ -44,16 +44,24 @@ class Command(BaseCommand):
             exporter = exporters.exporter_for(options["name"])
         except Http404 as error:
             raise CommandError(str(error)) from error
+        # After the export's name everything is gathered for the filters, -o and --format
+        # too when they follow the filters (cbcoord export activities --region AMC -o a.xlsx).
+        trailing = argparse.ArgumentParser(add_help=False)
+        trailing.add_argument("-o", "--output")
+        trailing.add_argument("--format")
+        late, rest = trailing.parse_known_args(options["filters"] or [])
         filter_parser = argparse.ArgumentParser(prog=f"cbcoord export {exporter.identifier}")
         exporter.filters.add_arguments(filter_parser)
         try:
-            given = vars(filter_parser.parse_args(options["filters"] or []))
+            given = vars(filter_parser.parse_args(rest))
         except SystemExit as error:
             raise CommandError(f"Bad filters for {exporter.identifier}.") from error
-        output = options["output"]
+        output = late.output or options["output"]
         try:
-            fmt = exporters.format_of(output or "", options["format"], exporter.formats)
-            filters = exporter.filters.from_options(given)
+            fmt = exporters.format_of(
+                output or "", late.format or options["format"], exporter.formats
+            )
+            filters = exporter.filters.from_options(given, user=SYSTEM)
             exporter.allowed(SYSTEM)
         except (exporters.ExportError, ValueError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
