@@ -36,6 +36,23 @@ __all__ = [
 ]
 
 
+class DecidedBy(models.TextChoices):
+    RULES = "rules", _("cbcoord's rules")
+    PERSON = "person", _("a person")
+
+
+class TagStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TagSource(models.TextChoices):
+    RULES = "rules", _("Rules and vocabularies")
+    MANUAL = "manual", _("Added by a person")
+    IMPORT = "import", _("Read back from an IATI file")
+
+
 class Origin(models.TextChoices):
     IMPORT = "import", _("IATI import")
     MANUAL = "manual", _("Entered by hand")
@@ -197,8 +214,42 @@ class Activity(TimeStampedModel, DemoFlagged):
         ),
     )
 
+    # Is this customs or border-agency capacity building at all? Decided by the tagger
+    # (``cbcoord.tagging``) on import and by ``cbcoord tag_activities``, or by a person; None
+    # until assessed. Lists and analyses leave out what is decided not relevant (not what is
+    # unassessed), with a switch to see everything.
+    is_relevant = models.BooleanField(_("relevant"), null=True, blank=True, db_index=True)
+    relevance_score = models.FloatField(_("relevance score"), null=True, blank=True)
+    # db_default: the importer inserts rows with SQL of its own, naming only its columns.
+    relevance_evidence = models.JSONField(
+        _("why (not) relevant"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_("The evidence the decision rests on, each a sentence a person can read."),
+    )
+    relevance_decided_by = models.CharField(
+        _("relevance decided by"),
+        max_length=10,
+        choices=DecidedBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+
+    # The history keeps the bookkeeping columns, not the IATI content nor the warnings (the
+    # content's history is told by ``changed_parts``; a history row per import stays small).
     history = HistoricalRecords(
-        excluded_fields=["created_at", "updated_at", "data"], bases=[ActivityHistory]
+        excluded_fields=[
+            "created_at",
+            "updated_at",
+            "data",
+            "warnings",
+            "publisher_data",
+            "publisher_warnings",
+            "relevance_evidence",
+        ],
+        bases=[ActivityHistory],
     )
 
     class Meta:
@@ -331,12 +382,46 @@ class ActivityParticipant(models.Model):
 
 
 class ActivityProvision(models.Model):
-    """An instrument provision an activity supports (tagged by hand or by a later service)."""
+    """An instrument provision an activity supports: a tag, suggested by the rules (with a
+    confidence and its evidence), added by a person, or read back from an IATI file; a
+    coordinator confirms or rejects suggestions. Confirmed and rejected tags survive
+    re-tagging and re-import; analyses count every tag that is not rejected."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="provision_links")
     provision = models.ForeignKey(
         "frameworks.Provision", on_delete=models.CASCADE, related_name="activity_links"
     )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=TagStatus.choices,
+        default=TagStatus.CONFIRMED,
+        db_default=TagStatus.CONFIRMED,
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        choices=TagSource.choices,
+        default=TagSource.MANUAL,
+        db_default=TagSource.MANUAL,
+    )
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    evidence = models.JSONField(
+        _("evidence"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_("Why the tag was suggested, each a sentence a person can read."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         constraints = [
