@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from cbcoord.core.diagnostics import warning_text
+
 register = template.Library()
 
 
@@ -36,3 +38,10 @@ def codelabel(label: Any) -> SafeString:
         return format_html("")
     text = format_html("{}", label)
     return format_html("{}{}", text, _mark()) if getattr(label, "official", True) is False else text
+
+
+@register.filter
+def warning_reason(warning: Any) -> str:
+    """A stored data-quality warning's reason in the reader's language
+    (``cbcoord.core.diagnostics``); plain text, escaped by the template."""
+    return warning_text(warning)
