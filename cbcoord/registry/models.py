@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pycountry
 from django.db import models
@@ -203,6 +204,7 @@ class Member(TimeStampedModel):
         return _translate_country(country.name, current_language()) or self.name
 
 
+@functools.lru_cache(maxsize=4096)
 def _translate_country(english_name: str, language: str) -> str:
     if language == "en":
         return english_name
