@@ -112,7 +112,7 @@ def test_a_member_counts_the_regional_activities_covering_it(
     assert "including 1 regional activity whose recipient region covers it" in html
     # The list's country filter shows those naming it: the link says how many.
     assert 'href="/activities/?country=DO"' in html
-    assert "See the 1 activity naming it as a recipient country" in html
+    assert "See the 1 activity naming it as a recipient country in the activity list" in html
     assert _partners(html) == {
         "International Monetary Fund": "2",
         "Inter-American Development Bank": "1",

@@ -87,3 +87,21 @@ def test_by_country_name_orders_as_the_reader_reads(reference: None, language: s
     with translation.override(language):
         names = [member.country_name for member in by_country_name(Member.objects.all())]
     assert names == sorted(names, key=collation_key)
+
+
+def test_a_member_whose_code_was_withdrawn_is_named_in_the_language_too(
+    reference: None,
+) -> None:
+    antilles = Member.objects.get(iso_code="AN")
+    with translation.override("es"):
+        assert antilles.country_name == "Antillas Neerlandesas"
+    with translation.override("fr"):
+        assert antilles.country_name == "Antilles néerlandaises"
+
+
+def test_the_kind_of_member_goes_through_the_catalogue(reference: None) -> None:
+    member = Member.objects.get(iso_code="DO")
+    assert member.member_type == "sovereign state"
+    assert member.member_type_display == "sovereign state"
+    member.member_type = "something the list does not know"
+    assert member.member_type_display == "something the list does not know"

@@ -7,10 +7,12 @@ from urllib.parse import urlencode, urlsplit
 
 from django import template
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cbcoord.activities.filters import ActivityFilters
-from cbcoord.activities.selectors import activity_summary
+from cbcoord.activities.selectors import ActivitySummary, activity_summary
 from cbcoord.activities.views import count_text
 from cbcoord.core.exporters import download_links
 from cbcoord.core.i18n import pick_narrative
@@ -88,12 +90,26 @@ def _summary(
         "heading": heading,
         "summary": summary,
         "count_text": count_text(summary.count, summary.count_exact),
-        "direct_text": count_text(summary.direct_count, summary.direct_exact),
+        "link_text": _link_text(summary, covering),
         "covering": covering,
         "list_url": f"{base}?{urlencode(query)}",
         "downloads": download_links("activities", filters),
         "partners": partners,
     }
+
+
+def _link_text(summary: ActivitySummary, covering: str) -> str:
+    """What the link to the list says: a member's list shows the activities naming it, not
+    the regional ones the summary counts as well."""
+    if not covering:
+        return _("See them all in the activity list")
+    if not summary.direct_exact:
+        return _("See those naming it as a recipient country in the activity list")
+    return ngettext(
+        "See the %(count)s activity naming it as a recipient country in the activity list",
+        "See the %(count)s activities naming it as a recipient country in the activity list",
+        summary.direct_count,
+    ) % {"count": formats.number_format(summary.direct_count, force_grouping=True)}
 
 
 @register.inclusion_tag("activities/_summary.html", takes_context=True)
