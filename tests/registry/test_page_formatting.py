@@ -136,3 +136,12 @@ def test_source_parts_keep_words_and_addresses_and_drop_paths() -> None:
     assert shown("https://en.wikipedia.org/wiki/Foo_(bar).") == [
         [("en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"), (".", "")]
     ]
+
+
+def test_the_import_report_names_where_the_file_came_from(
+    client: Client, secretariat: User
+) -> None:
+    run = ImportRun.objects.create(source="x.xml", source_kind="upload", status="completed")
+    client.force_login(secretariat)
+    html = _get(client, reverse("import-detail", args=[run.pk]), "en")
+    assert "<dd>uploaded file</dd>" in html
