@@ -144,4 +144,11 @@ def test_the_import_report_names_where_the_file_came_from(
     run = ImportRun.objects.create(source="x.xml", source_kind="upload", status="completed")
     client.force_login(secretariat)
     html = _get(client, reverse("import-detail", args=[run.pk]), "en")
-    assert "<dd>uploaded file</dd>" in html
+    assert "<dd>Uploaded file</dd>" in html
+
+
+def test_a_provisions_kind_is_a_word_of_the_page(client: Client, reference: None) -> None:
+    html = _get(client, reverse("provision-detail", args=["TFA-7.4"]), "en")
+    assert "<dd>Measure</dd>" in html
+    html = _get(client, reverse("provision-detail", args=["RKC-GA-3.1"]), "en")
+    assert "<dd>Standard</dd>" in html
