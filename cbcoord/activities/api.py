@@ -51,7 +51,13 @@ class ActivityOut(Schema):
 class WarningOut(Schema):
     element: str
     line: int | None = None
-    reason: str
+    reason: str = Field(..., description="In English.")
+    code: str = Field(
+        "", description="Stable code of the kind of warning (empty for older warnings)."
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict, description="The values the reason names, by placeholder."
+    )
 
 
 class ActivityDetailOut(ActivityOut):

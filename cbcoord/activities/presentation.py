@@ -31,7 +31,7 @@ from cbcoord.frameworks.models import Instrument
 from cbcoord.iati import codelists
 from cbcoord.iati.codelists import Label
 from cbcoord.registry.models import Member, OrganisationKind, Region
-from cbcoord.registry.selectors import organisation_visible
+from cbcoord.registry.selectors import by_country_name, organisation_visible
 
 LABELLED = (
     "ActivityStatus",
@@ -245,22 +245,28 @@ def _values(choices: Choices) -> set[str]:
 
 
 def filter_choices(user: Actor | None, filters: ActivityFilters) -> dict[str, Choices]:
-    """The choices of the list's drop-downs: regions; the members, of the chosen region only
-    (else grouped by region), with a chosen country that is not one of them named; the
-    partners ``user`` may see; statuses; instruments by code and title. Four queries. (The
+    """The choices of the list's drop-downs: regions; the members, named in the reader's
+    language and in its order, of the chosen region only (else grouped by region), with a
+    chosen country that is not one of them named; the partners ``user`` may see; statuses;
+    instruments by code and title. Four queries. (The
     ``select_options`` tag shows a chosen value that none of them has as unknown.)"""
     language = i18n.current_language()
     regions = list(Region.objects.order_by("sort_order", "code"))
     region_choices: Choices = [(region.code, region.name) for region in regions]
-    members = Member.objects.exclude(iso_code="").order_by("name")
+    members = Member.objects.exclude(iso_code="").only("iso_code", "name", "region_id")
     chosen_region = next((r for r in regions if r.code == filters.region), None)
     member_choices: Choices
     if chosen_region is not None:
-        member_choices = list(members.filter(region=chosen_region).values_list("iso_code", "name"))
+        member_choices = [
+            (member.iso_code, member.country_name)
+            for member in by_country_name(members.filter(region=chosen_region))
+        ]
     else:
         by_region: dict[int, list[tuple[str, str]]] = {}
-        for code, name, region_id in members.values_list("iso_code", "name", "region_id"):
-            by_region.setdefault(region_id, []).append((code, name))
+        for member in by_country_name(members):
+            by_region.setdefault(member.region_id, []).append(
+                (member.iso_code, member.country_name)
+            )
         member_choices = [(region.name, by_region.get(region.pk, [])) for region in regions]
     country = filters.country or ""
     country_name = str(codelists.labels("Country", language).get(country) or "")

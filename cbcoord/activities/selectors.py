@@ -24,7 +24,8 @@ from cbcoord.activities.models import (
     ActivitySector,
 )
 from cbcoord.activities.permissions import may_create_activity_for, may_edit_activity
-from cbcoord.registry.models import Organisation, RecipientRegionCover, Region
+from cbcoord.registry.models import Organisation, OrganisationKind, RecipientRegionCover, Region
+from cbcoord.registry.selectors import organisation_visible
 from cbcoord.registry.visibility import visibility_q
 
 
@@ -255,3 +256,160 @@ def covering_country_q(iso_code: str) -> Q:
             )
         )
     )
+
+
+# --------------------------------------------------------------------------- summaries
+
+#: How many of the most recently updated activities a summary names.
+SUMMARY_LATEST = 5
+#: How many partners a summary names (the most active first).
+SUMMARY_PARTNERS = 12
+
+
+@dataclass(frozen=True)
+class PartnerActivity:
+    """A partner active in a summary's activities: as their reporting organisation or as a
+    participating organisation, counted once an activity."""
+
+    organisation: Organisation
+    activities: int
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    """What a page of a region, member, organisation or provision says of the activities that
+    concern it: how many (``count`` exact up to ``COUNT_LIMIT``, a lower bound past it), the
+    most recently updated, and, when asked, the partners active in them, the most active
+    first (``partner_count`` of them in all). ``direct_count``: for a member, the activities
+    naming it as a recipient country (what the list's ``?country=`` shows), the rest being
+    regional activities covering it; else the same as ``count``."""
+
+    count: int
+    count_exact: bool
+    latest: list[Activity]
+    partners: list[PartnerActivity]
+    partner_count: int
+    direct_count: int
+    direct_exact: bool
+
+    @property
+    def regional_count(self) -> int:
+        return max(self.count - self.direct_count, 0) if self.direct_exact else 0
+
+
+def relevant(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Leave out what the tagger or a person decided is not capacity building for customs
+    (``Activity.is_relevant`` false); unassessed activities stay."""
+    # NOT IN, not a test of each activity's column: the lists' order indexes do not hold it,
+    # and reading every row for it would cost a page a scan of the table's content (the
+    # activities decided not relevant are read once, from the index on the column).
+    return queryset.exclude(pk__in=Activity.objects.filter(is_relevant=False).values("pk"))
+
+
+def activity_summary(
+    *,
+    user: Actor | None,
+    filters: ActivityFilters,
+    covering: str = "",
+    with_partners: bool = False,
+    latest: int = SUMMARY_LATEST,
+    partners: int = SUMMARY_PARTNERS,
+) -> ActivitySummary:
+    """The summary of the activities ``user`` may read that pass ``filters`` (``activity_list``:
+    withdrawn ones left out unless asked) and are relevant. ``covering``: the ISO code of a
+    member whose activities these are, counting the regional activities that cover it
+    (``covering_country_q``) as well as those naming it.
+
+    Bounded as the list is: the ids of the first ``COUNT_LIMIT`` (and one more) are read in
+    the list's order, from its index, and the rest is worked out from them: the count
+    (exact up to ``COUNT_LIMIT``, a lower bound past it), the most recently updated, and the
+    partners (counted among those activities: the most recently updated, when there are
+    more). A fixed number of queries whatever the activities: two, one more for a member
+    (those naming it), three more with the partners; one when there is none."""
+    from cbcoord.core.pagination import COUNT_LIMIT
+
+    if covering:
+        code = covering.upper()
+        wide = filters.model_copy(update={"country": None})
+        queryset = relevant(activity_list(user=user, filters=wide)).filter(covering_country_q(code))
+    else:
+        queryset = relevant(activity_list(user=user, filters=filters))
+    # The reporting organisation rides along in the order's index: no row is read for it.
+    reporters = dict(queryset.values_list("pk", "reporting_org_id")[: COUNT_LIMIT + 1])
+    exact = len(reporters) <= COUNT_LIMIT
+    ids = list(reporters)[:COUNT_LIMIT]
+    if not ids:
+        return ActivitySummary(0, True, [], [], 0, 0, True)
+    shown = ids[:latest]
+    found = {
+        activity.pk: activity
+        for activity in activity_rows(Activity.objects.filter(pk__in=shown))
+        .select_related("reporting_org")
+        .only(*_SUMMARY_FIELDS)
+    }
+    direct_count = len(ids)
+    if covering:
+        direct_count = (
+            ActivityCountry.objects.filter(activity_id__in=ids, code=covering.upper())
+            .values("activity_id")
+            .distinct()
+            .count()
+        )
+    active = (
+        partners_active(user=user, reporters={pk: reporters[pk] for pk in ids})
+        if with_partners
+        else []
+    )
+    return ActivitySummary(
+        count=len(ids),
+        count_exact=exact,
+        latest=[found[pk] for pk in shown if pk in found],
+        partners=active[:partners],
+        partner_count=len(active),
+        direct_count=direct_count,
+        direct_exact=exact,
+    )
+
+
+_SUMMARY_FIELDS = (
+    "iati_identifier",
+    "title_text",
+    "status",
+    "start_date",
+    "end_date",
+    "updated_at",
+    "is_demo",
+    "reporting_org__name",
+    "reporting_org__acronym",
+    "reporting_org__key",
+)
+
+
+def partners_active(*, user: Actor | None, reporters: dict[int, int]) -> list[PartnerActivity]:
+    """The partners (verified development partners and implementers ``user`` may see) that
+    report or take part in these activities (``reporters``: activity id -> its reporting
+    organisation's id), each with its number of them (an activity counted once per
+    organisation), the most active first, then by name. Two queries: the participating
+    organisations of the activities, then the organisations."""
+    if not reporters:
+        return []
+    counts: dict[int, int] = defaultdict(int)
+    for organisation_id in reporters.values():
+        counts[organisation_id] += 1
+    for activity_id, organisation_id in (
+        ActivityParticipant.objects.filter(activity_id__in=list(reporters))
+        .filter(organisation_id__isnull=False)
+        .order_by()
+        .values_list("activity_id", "organisation_id")
+        .distinct()
+    ):
+        if organisation_id != reporters[activity_id]:
+            counts[organisation_id] += 1
+    organisations = organisation_visible(user).filter(
+        pk__in=list(counts), kind__in=OrganisationKind.partner_kinds(), is_verified=True
+    )
+    found = [
+        PartnerActivity(organisation, counts[organisation.pk]) for organisation in organisations
+    ]
+    found.sort(key=lambda item: (-item.activities, item.organisation.name.casefold()))
+    return found

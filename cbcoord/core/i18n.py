@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.utils.translation import get_language
@@ -16,6 +17,14 @@ SUPPORTED = ("en", "es", "fr", "pt")
 def current_language() -> str:
     language = (get_language() or "en").split("-")[0]
     return language if language in SUPPORTED else "en"
+
+
+def collation_key(text: str) -> tuple[str, str]:
+    """A sort key for names as Spanish, French, Portuguese and English readers order them:
+    letters first without their accents and case (É with E, Ç with C, Ñ with N), then
+    accents and case to break ties (Python's own order puts "Émirats" after "Zambie")."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in folded if not unicodedata.combining(char)), text
 
 
 def localized(instance: Any, field: str, language: str | None = None) -> str:

@@ -88,6 +88,26 @@ class Provision(TimeStampedModel, MultilingualTitle, Verified):
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
 
+    def get_kind_display(self) -> str:
+        """The kind of provision in the reader's language (the catalogue's own words)."""
+        kind = PROVISION_KINDS.get(self.kind)
+        return str(kind) if kind is not None else self.kind
+
+
+#: The kinds of provision the shipped catalogue uses (``data/provisions.csv``), to translate.
+PROVISION_KINDS = {
+    "annex": _("annex"),
+    "article": _("article"),
+    "chapter": _("chapter"),
+    "measure": _("measure"),
+    "pillar": _("pillar"),
+    "principle": _("principle"),
+    "priority": _("priority"),
+    "standard": _("standard"),
+    "theme": _("theme"),
+    "transitional_standard": _("transitional standard"),
+}
+
 
 class ProvisionLink(TimeStampedModel):
     """A cross-walk entry: two provisions of different instruments that answer the same need."""

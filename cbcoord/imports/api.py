@@ -30,7 +30,13 @@ class RefusalOut(Schema):
 class FileWarningOut(Schema):
     element: str
     line: int | None
-    reason: str
+    reason: str = Field(..., description="In English.")
+    code: str = Field(
+        "", description="Stable code of the kind of warning (empty for older warnings)."
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict, description="The values the reason names, by placeholder."
+    )
 
 
 class ImportRunOut(Schema):

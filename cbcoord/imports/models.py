@@ -30,6 +30,14 @@ class ImportStage(models.TextChoices):
     DONE = "done", _("Done")
 
 
+#: Where a run's file came from (``ImportRun.source_kind``), as the pages name it.
+SOURCE_KINDS = {
+    "path": _("file on the server (command line)"),
+    "upload": _("uploaded file"),
+    "url": _("web address"),
+}
+
+
 class ImportRun(models.Model):
     """One run of the importer over one file: what it read and what it did."""
 
@@ -91,6 +99,11 @@ class ImportRun(models.Model):
 
     def get_shown_status_display(self) -> str:
         return str(ImportStatus(self.shown_status).label)
+
+    def get_source_kind_display(self) -> str:
+        """Where the file came from, in the reader's language."""
+        kind = SOURCE_KINDS.get(self.source_kind)
+        return str(kind) if kind is not None else self.source_kind
 
     @property
     def stalled(self) -> bool:

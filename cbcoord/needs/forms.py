@@ -25,6 +25,7 @@ from cbcoord.needs.models import (
     NeedStatus,
 )
 from cbcoord.needs.services import need_problems
+from cbcoord.registry.forms import MemberChoiceField
 from cbcoord.registry.models import Member, Organisation
 from cbcoord.registry.visibility import Visibility
 
@@ -57,7 +58,7 @@ def currency_choices() -> list[tuple[str, str]]:
 
 
 class NeedForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Member"), queryset=Member.objects.none())
+    member = MemberChoiceField(label=_("Member"), queryset=Member.objects.none())
     provisions = forms.MultipleChoiceField(
         label=_("Provisions"),
         help_text=_("One or more provisions of the instruments the need concerns."),
@@ -136,7 +137,7 @@ class NeedForm(forms.Form):
         if not is_secretariat(user):
             members = members.filter(organisation_id=organisation_id_of(user) or 0)
         member_field = self.fields["member"]
-        assert isinstance(member_field, forms.ModelChoiceField)
+        assert isinstance(member_field, MemberChoiceField)
         member_field.queryset = members
         if not is_secretariat(user):
             del self.fields["recorded_by_organisation"]

@@ -41,6 +41,7 @@ from cbcoord.iati import codelists
 from cbcoord.needs import selectors, services
 from cbcoord.needs.models import Need, NeedPriority, NeedSource
 from cbcoord.registry.models import Member
+from cbcoord.registry.selectors import by_country_name
 from cbcoord.registry.visibility import Visibility
 
 DATA_SHEET = "needs"
@@ -182,7 +183,7 @@ def intake_members(user: Actor | None) -> list[Member]:
     members = Member.objects.select_related("region").order_by("name")
     if not is_secretariat(user):
         members = members.filter(organisation_id=organisation_id_of(user) or 0)
-    return list(members)
+    return by_country_name(members)
 
 
 def member_label(member: Member) -> str:

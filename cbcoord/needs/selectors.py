@@ -37,6 +37,7 @@ from cbcoord.needs.permissions import (
     may_give_member_position,
 )
 from cbcoord.registry.models import Member, Region
+from cbcoord.registry.selectors import by_country_name
 from cbcoord.registry.visibility import visibility_q
 
 TFA = "TFA"
@@ -343,7 +344,7 @@ def tfa_matrix(*, region: Region) -> TfaMatrix:
     """The members of ``region`` × the TFA measures: each cell the member's commitments for
     the measure (a measure split across categories has several)."""
     measures = tfa_measures()
-    members = list(Member.objects.filter(region=region).order_by("name"))
+    members = by_country_name(Member.objects.filter(region=region))
     commitments = list(
         tfa_commitment_list(
             filters=TfaFilters(region=region.code, member=None, measure=None, category=None)

@@ -46,6 +46,7 @@ from cbcoord.needs.permissions import (
     may_give_member_position,
 )
 from cbcoord.registry.models import Member, Region
+from cbcoord.registry.selectors import by_country_name
 
 PAGE_SIZE = 50
 
@@ -63,7 +64,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "export_query": urlencode(filters.applied()),
         "may_create": may_create_needs(request.user),
         "regions": Region.objects.order_by("sort_order", "code"),
-        "members": Member.objects.exclude(iso_code="").order_by("name"),
+        "members": by_country_name(Member.objects.exclude(iso_code="")),
         "instruments": Instrument.objects.order_by("sort_order", "code"),
         "priorities": NeedPriority.choices,
         "statuses": NeedStatus.choices,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pycountry
 from django.db import models
@@ -196,20 +197,42 @@ class Member(TimeStampedModel):
 
     @property
     def country_name(self) -> str:
-        """The country or territory name in the active language (pycountry's translations)."""
-        country = pycountry.countries.get(alpha_2=self.iso_code) if self.iso_code else None
+        """The country or territory name in the active language (pycountry's translations;
+        ISO 3166-3 for a code since withdrawn, such as the Netherlands Antilles')."""
+        if not self.iso_code:
+            return self.name
+        country = pycountry.countries.get(alpha_2=self.iso_code)
+        domain = "iso3166-1"
+        if country is None:
+            country, domain = pycountry.historic_countries.get(alpha_2=self.iso_code), "iso3166-3"
         if country is None:
             return self.name
-        return _translate_country(country.name, current_language()) or self.name
+        return _translate_country(country.name, current_language(), domain) or self.name
+
+    @property
+    def member_type_display(self) -> str:
+        """The kind of member in the active language, for the kinds the WCO's list uses."""
+        kind = MEMBER_TYPES.get(self.member_type)
+        return str(kind) if kind is not None else self.member_type
 
 
-def _translate_country(english_name: str, language: str) -> str:
+#: The kinds of member the reference data name (``data/members.csv``), to translate.
+MEMBER_TYPES = {
+    "sovereign state": _("sovereign state"),
+    "customs territory": _("customs territory"),
+    "customs union": _("customs union"),
+    "partially recognised state": _("partially recognised state"),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _translate_country(english_name: str, language: str, domain: str = "iso3166-1") -> str:
     if language == "en":
         return english_name
     import gettext
 
     translation = gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+        domain, pycountry.LOCALES_DIR, languages=[language], fallback=True
     )
     return translation.gettext(english_name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.permissions import is_secretariat, is_signed_in, require_secretariat
+from cbcoord.core.i18n import collation_key
 from cbcoord.registry.filters import MemberFilters, OrganisationFilters
 from cbcoord.registry.matching import normalise_name
 from cbcoord.registry.models import (
@@ -143,6 +145,12 @@ def member_list(*, filters: MemberFilters | None = None) -> QuerySet[Member]:
     return queryset.order_by("name", "pk")
 
 
+def by_country_name(members: Iterable[Member]) -> list[Member]:
+    """``members`` in the order of their names in the reader's language (``country_name``),
+    as drop-downs and tables list them; the database orders by the English name only."""
+    return sorted(members, key=lambda member: collation_key(member.country_name))
+
+
 def member_get(*, pk: int) -> Member:
     try:
         return Member.objects.select_related("region", "organisation").get(pk=pk)
@@ -179,7 +187,7 @@ class RegionOverview:
 
 def region_overview(*, user: Actor | None, code: str) -> RegionOverview:
     region = region_get(code=code)
-    members = list(member_list(filters=MemberFilters(region=region.code)))
+    members = by_country_name(member_list(filters=MemberFilters(region=region.code)))
     partners = list(
         organisation_list(user=user, filters=OrganisationFilters(region=region.code)).filter(
             kind__in=OrganisationKind.partner_kinds()

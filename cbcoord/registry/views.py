@@ -54,9 +54,6 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "member_downloads": download_links(
                 "members", MemberFilters(region=overview.region.code)
             ),
-            # The activities export lives a floor above: its query, spelt out.
-            "activity_downloads": download_links("activities", {"region": overview.region.code}),
-            "activities_url": reverse("activity-list") + f"?region={overview.region.code}",
         },
     )
 
@@ -74,12 +71,6 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "people": people,
             "show_contacts": selectors.person_contact_visible(request.user),
             "roles": selectors.member_roles(member=member),
-            "activity_downloads": download_links("activities", {"country": member.iso_code})
-            if member.iso_code
-            else None,
-            "activities_url": reverse("activity-list") + f"?country={member.iso_code}"
-            if member.iso_code
-            else "",
             "may_edit": may_edit_organisation(request.user, member.organisation),
             "history": history_for(user=request.user, instance=member),
         },

@@ -109,7 +109,7 @@ def test_a_budget_only_in_another_currency_still_has_its_total(
         ("en", f"2,500,000{NBSP}USD", "Jan. 15, 2018", "Planned start"),
         ("es", f"2{NBSP}500{NBSP}000{NBSP}USD", "15 de enero de 2018", "Inicio previsto"),
         ("fr", f"2{NBSP}500{NBSP}000{NBSP}USD", "15 janvier 2018", "Début prévu"),
-        ("pt", f"2.500.000{NBSP}USD", "15 de Janeiro de 2018", "Início previsto"),
+        ("pt", f"2.500.000{NBSP}USD", "15 de janeiro de 2018", "Início previsto"),
     ],
 )
 def test_money_and_dates_in_the_readers_language(

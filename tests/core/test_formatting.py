@@ -20,7 +20,7 @@ NBSP = "\u00a0"
         ("en", "2,500,000", "1,234.50", "Jan. 15, 2018"),
         ("es", f"2{NBSP}500{NBSP}000", f"1{NBSP}234,50", "15 de enero de 2018"),
         ("fr", f"2{NBSP}500{NBSP}000", f"1{NBSP}234,50", "15 janvier 2018"),
-        ("pt", "2.500.000", "1.234,50", "15 de Janeiro de 2018"),
+        ("pt", "2.500.000", "1.234,50", "15 de janeiro de 2018"),
     ],
 )
 def test_by_locale(language: str, whole: str, cents: str, date: str) -> None:

@@ -3,7 +3,7 @@
 ``{{ value|money:currency }}`` writes an amount with the locale's grouping and decimal mark
 (2,500,000 USD; 2 500 000 USD in Spanish and French; 2.500.000 USD in Portuguese), cents only
 when there are any (``{{ value|number }}``: the same without a currency). ``{{ value|day }}`` writes a date as the locale writes it in full (Jan. 15,
-2018; 15 de enero de 2018), from a date or the ISO text of IATI content; ``{{ value|moment }}``
+2018; 15 de enero de 2018; 15 de janeiro de 2018), from a date or the ISO text of IATI content; ``{{ value|moment }}``
 a moment as that date and a 24-hour time in the server's time zone. Anything else comes back
 as it was, so a publisher's odd value is still shown.
 """
@@ -16,10 +16,20 @@ from typing import Any
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 
 register = template.Library()
 
 NBSP = "\u00a0"
+#: Languages that write the names of months in lower case where Django's catalogue has them
+#: capitalised: Portuguese since its 1990 spelling agreement ("15 de janeiro de 2018").
+LOWER_CASE_MONTHS = frozenset({"pt"})
+
+
+def _date_text(value: dt.date) -> str:
+    text = formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+    language = (get_language() or "").split("-")[0]
+    return text.lower() if language in LOWER_CASE_MONTHS else text
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -82,7 +92,7 @@ def day(value: Any) -> str:
     found = _date(value)
     if found is None:
         return "" if value is None else str(value)
-    return formats.date_format(found, "DATE_FORMAT", use_l10n=True)
+    return _date_text(found)
 
 
 @register.filter
@@ -97,5 +107,4 @@ def moment(value: Any) -> str:
         return "" if value is None else str(value)
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    date = formats.date_format(value, "DATE_FORMAT", use_l10n=True)
-    return f"{date}, {formats.time_format(value, 'H:i', use_l10n=True)}"
+    return f"{_date_text(value)}, {formats.time_format(value, 'H:i', use_l10n=True)}"
