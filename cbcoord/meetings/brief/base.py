@@ -34,6 +34,15 @@ class Table:
     title: str = ""
     empty: str = ""
 
+    @property
+    def shares(self) -> list[float]:
+        """Each column's share of the PDF table's width, in per cent, from the widths the
+        workbook gives them: the PDF lays tables out with fixed widths, which halves its time
+        against automatic widths (measured in ``make bench``)."""
+        widths = [max(column.width, 18) for column in self.columns]  # a word fits, or a date
+        total = sum(widths)
+        return [round(100 * width / total, 2) for width in widths]
+
 
 @dataclass
 class SectionContent:
