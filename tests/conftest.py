@@ -27,7 +27,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _imports_in_the_request() -> Iterator[None]:
     """Tests import before the response, so that they can read the result at once; the tests of
-    background imports (tests/iati/test_jobs.py, the browser journey) turn it back on."""
+    background imports (tests/imports/test_jobs.py, the browser journey) turn it back on."""
     from django.test import override_settings
 
     with override_settings(CBCOORD_IMPORT_IN_BACKGROUND=False):

@@ -19,7 +19,7 @@ from cbcoord.activities.models import Activity
 from cbcoord.imports import jobs
 from cbcoord.imports.models import ImportRun
 from cbcoord.imports.services import import_upload
-from tests.iati.test_import_service import ACTIVITY
+from tests.imports.test_importer import ACTIVITY
 
 FILE = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n'
@@ -108,7 +108,7 @@ def test_the_temporary_file_goes_and_a_crash_marks_the_run_failed(
 def test_the_api_answers_with_the_running_run(
     in_background: None, reference: None, secretariat: Any, client: Any
 ) -> None:
-    from tests.api.test_activities_api import _token
+    from tests.activities.test_api import _token
 
     response = client.post("/api/imports", {"file": _upload()}, headers=_token(secretariat))
     assert response.status_code == 201
