@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from cbcoord.accounts.models import Role, User
 from cbcoord.registry.models import Organisation
+from tests.factories import UserFactory
 from tests.shared import SHARED
 
 
@@ -73,14 +74,6 @@ def reference(db: None) -> None:
     _ensure_reference()
 
 
-def _make_user(username: str, role: str, organisation: Organisation | None) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username)
-    user.role = role
-    user.organisation = organisation
-    user.save()
-    return user
-
-
 @pytest.fixture
 def wco(reference: None) -> Organisation:
     return Organisation.objects.get(key="wco")
@@ -108,27 +101,27 @@ def jamaica_customs(reference: None) -> Organisation:
 
 @pytest.fixture
 def secretariat(wco: Organisation) -> User:
-    return _make_user("alice-secretariat", Role.SECRETARIAT, wco)
+    return UserFactory(username="alice-secretariat", role=Role.SECRETARIAT, organisation=wco)
 
 
 @pytest.fixture
 def partner_editor(idb: Organisation) -> User:
-    return _make_user("bob-idb", Role.PARTNER_EDITOR, idb)
+    return UserFactory(username="bob-idb", role=Role.PARTNER_EDITOR, organisation=idb)
 
 
 @pytest.fixture
 def other_partner_editor(imf: Organisation) -> User:
-    return _make_user("carol-imf", Role.PARTNER_EDITOR, imf)
+    return UserFactory(username="carol-imf", role=Role.PARTNER_EDITOR, organisation=imf)
 
 
 @pytest.fixture
 def member_editor(dominican_customs: Organisation) -> User:
-    return _make_user("dora-dga", Role.MEMBER_EDITOR, dominican_customs)
+    return UserFactory(username="dora-dga", role=Role.MEMBER_EDITOR, organisation=dominican_customs)
 
 
 @pytest.fixture
 def viewer(idb: Organisation) -> User:
-    return _make_user("victor-viewer", Role.VIEWER, idb)
+    return UserFactory(username="victor-viewer", role=Role.VIEWER, organisation=idb)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from cbcoord.accounts.models import ApiToken
-from cbcoord.accounts.services import api_token_create
 from tests.doors import ROLES, Door, check, rows
+from tests.factories import ApiTokenFactory
 
 
 def _tables() -> Any:
@@ -37,8 +37,7 @@ DOORS = [
 
 @pytest.fixture
 def context(partner_editor: Any) -> dict[str, Any]:
-    token, _raw = api_token_create(user=partner_editor, owner=partner_editor, name="existing")
-    return {"token": token}
+    return {"token": ApiTokenFactory(owner=partner_editor, name="existing")}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -10,6 +10,7 @@ from django.test import Client
 
 from cbcoord.registry.models import Member, Organisation, Person
 from tests.doors import ROLES, Door, check, rows
+from tests.factories import PersonFactory
 
 
 def _tables() -> Any:
@@ -138,12 +139,8 @@ def context(reference: None) -> dict[str, Any]:
             is_verified=False,
             is_published=False,
         ),
-        "idb_person": Person.objects.create(
-            organisation=Organisation.objects.get(key="idb"), name="IDB person", is_published=True
-        ),
-        "imf_person": Person.objects.create(
-            organisation=Organisation.objects.get(key="imf"), name="IMF person", is_published=True
-        ),
+        "idb_person": PersonFactory(organisation="idb", name="IDB person", is_published=True),
+        "imf_person": PersonFactory(organisation="imf", name="IMF person", is_published=True),
     }
 
 
