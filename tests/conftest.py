@@ -12,7 +12,7 @@ from django.core.management import call_command
 from cbcoord.accounts.models import Role, User
 from cbcoord.registry.models import Organisation
 from tests.factories import UserFactory
-from tests.shared import SHARED
+from tests.shared import SHARED, require
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -47,9 +47,9 @@ def _english_after_each_test() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the checkout")
-    return SHARED
+    """The reference material (tests/shared.py): skipped without it, failed without it when
+    CBCOORD_REQUIRE_SHARED=1."""
+    return require(SHARED)
 
 
 def _ensure_reference() -> None:

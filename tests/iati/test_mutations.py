@@ -27,9 +27,10 @@ from cbcoord.iati import pipeline
 from cbcoord.iati.reading import iter_activity_content
 from cbcoord.iati.records import ParsedActivity, RefusedActivity
 from cbcoord.iati.writer import write_activities
-from tests.iati.mutations import WHEN, assert_exports_valid, mutated, read_or_none, sources
+from tests.iati.helpers import needs_reference
+from tests.iati.mutations import WHEN, assert_exports_valid, mutated, read_or_none
 
-pytestmark = pytest.mark.skipif(not sources(), reason="shared/reference/iati is absent")
+pytestmark = needs_reference
 
 
 @pytest.mark.parametrize("seed", range(160))

@@ -14,9 +14,10 @@ from django.urls import reverse
 from cbcoord.activities.export import parsed_activities
 from cbcoord.activities.models import Activity
 from cbcoord.imports.importer import iati_import
-from tests.iati.mutations import PYTHON_ERROR, assert_exports_valid, mutated, sources
+from tests.iati.helpers import needs_reference
+from tests.iati.mutations import PYTHON_ERROR, assert_exports_valid, mutated
 
-pytestmark = pytest.mark.skipif(not sources(), reason="shared/reference/iati is absent")
+pytestmark = needs_reference
 
 
 @pytest.mark.parametrize("seed", range(1000, 1030))
