@@ -1,4 +1,5 @@
-"""The accounts' doors: API tokens are created and revoked by their owner."""
+"""The accounts' doors: API tokens are created and revoked by their owner; the secretariat lifts
+a paused login."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.test import Client
 
 from cbcoord.accounts.models import ApiToken
@@ -15,6 +18,10 @@ from tests.factories import ApiTokenFactory
 
 def _tables() -> Any:
     return rows(ApiToken.objects.all())
+
+
+def _attempts() -> Any:
+    return rows(AccessAttempt.objects.all())
 
 
 DOORS = [
@@ -32,12 +39,31 @@ DOORS = [
         lambda ctx: ApiToken.objects.get(pk=ctx["token"].pk).revoked_at is not None,
         _tables,
     ),
+    Door(
+        "page: lift the IDB editor's paused login",
+        {"secretariat"},
+        lambda client, ctx: client.post("/accounts/lockouts/", {"attempt": ctx["attempt"].pk}),
+        lambda ctx: not AccessAttempt.objects.filter(pk=ctx["attempt"].pk).exists(),
+        _attempts,
+    ),
 ]
 
 
 @pytest.fixture
 def context(partner_editor: Any) -> dict[str, Any]:
-    return {"token": ApiTokenFactory(owner=partner_editor, name="existing")}
+    return {
+        "token": ApiTokenFactory(owner=partner_editor, name="existing"),
+        "attempt": AccessAttempt.objects.create(
+            username=partner_editor.username,
+            ip_address="203.0.113.8",
+            user_agent="door",
+            http_accept="*/*",
+            path_info="/accounts/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=settings.AXES_FAILURE_LIMIT,
+        ),
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
