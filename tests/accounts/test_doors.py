@@ -49,12 +49,12 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(partner_editor: Any) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     return {
-        "token": ApiTokenFactory(owner=partner_editor, name="existing"),
+        "token": ApiTokenFactory(owner=personas["partner_editor"], name="existing"),
         "attempt": AccessAttempt.objects.create(
-            username=partner_editor.username,
+            username=personas["partner_editor"].username,
             ip_address="203.0.113.8",
             user_agent="door",
             http_accept="*/*",
@@ -64,6 +64,11 @@ def context(partner_editor: Any) -> dict[str, Any]:
             failures_since_start=settings.AXES_FAILURE_LIMIT,
         ),
     }
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

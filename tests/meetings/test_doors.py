@@ -438,8 +438,8 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     for key in ("idb", "imf"):
         Organisation.objects.get(key=key).active_regions.add(Region.objects.get(code="AMC"))
     series = americas_series()
@@ -469,6 +469,11 @@ def context(reference: None) -> dict[str, Any]:
         "idb_request": call.requests.get(organisation__key="idb"),
         "consultation": consultation,
     }
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

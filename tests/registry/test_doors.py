@@ -129,8 +129,8 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     return {
         "held": Organisation.objects.create(
             key="held-for-review",
@@ -142,6 +142,11 @@ def context(reference: None) -> dict[str, Any]:
         "idb_person": PersonFactory(organisation="idb", name="IDB person", is_published=True),
         "imf_person": PersonFactory(organisation="imf", name="IMF person", is_published=True),
     }
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)
