@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from cbcoord.accounts.models import Role, User
 from cbcoord.registry.models import Organisation
-from tests.shared import SHARED
+from tests.factories import UserFactory
+from tests.shared import SHARED, require
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -27,7 +28,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _imports_in_the_request() -> Iterator[None]:
     """Tests import before the response, so that they can read the result at once; the tests of
-    background imports (tests/iati/test_jobs.py, the browser journey) turn it back on."""
+    background imports (tests/imports/test_jobs.py, the browser journey) turn it back on."""
     from django.test import override_settings
 
     with override_settings(CBCOORD_IMPORT_IN_BACKGROUND=False):
@@ -46,9 +47,9 @@ def _english_after_each_test() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the checkout")
-    return SHARED
+    """The reference material (tests/shared.py): skipped without it, failed without it when
+    CBCOORD_REQUIRE_SHARED=1."""
+    return require(SHARED)
 
 
 def _ensure_reference() -> None:
@@ -71,14 +72,6 @@ def reference(db: None) -> None:
     Loaded once per session; reloaded after a browser test flushed the tables.
     """
     _ensure_reference()
-
-
-def _make_user(username: str, role: str, organisation: Organisation | None) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username)
-    user.role = role
-    user.organisation = organisation
-    user.save()
-    return user
 
 
 @pytest.fixture
@@ -108,27 +101,27 @@ def jamaica_customs(reference: None) -> Organisation:
 
 @pytest.fixture
 def secretariat(wco: Organisation) -> User:
-    return _make_user("alice-secretariat", Role.SECRETARIAT, wco)
+    return UserFactory(username="alice-secretariat", role=Role.SECRETARIAT, organisation=wco)
 
 
 @pytest.fixture
 def partner_editor(idb: Organisation) -> User:
-    return _make_user("bob-idb", Role.PARTNER_EDITOR, idb)
+    return UserFactory(username="bob-idb", role=Role.PARTNER_EDITOR, organisation=idb)
 
 
 @pytest.fixture
 def other_partner_editor(imf: Organisation) -> User:
-    return _make_user("carol-imf", Role.PARTNER_EDITOR, imf)
+    return UserFactory(username="carol-imf", role=Role.PARTNER_EDITOR, organisation=imf)
 
 
 @pytest.fixture
 def member_editor(dominican_customs: Organisation) -> User:
-    return _make_user("dora-dga", Role.MEMBER_EDITOR, dominican_customs)
+    return UserFactory(username="dora-dga", role=Role.MEMBER_EDITOR, organisation=dominican_customs)
 
 
 @pytest.fixture
 def viewer(idb: Organisation) -> User:
-    return _make_user("victor-viewer", Role.VIEWER, idb)
+    return UserFactory(username="victor-viewer", role=Role.VIEWER, organisation=idb)
 
 
 @pytest.fixture

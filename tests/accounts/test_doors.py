@@ -1,4 +1,5 @@
-"""The accounts' doors: API tokens are created and revoked by their owner."""
+"""The accounts' doors: API tokens are created and revoked by their owner; the secretariat lifts
+a paused login."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.test import Client
 
 from cbcoord.accounts.models import ApiToken
-from cbcoord.accounts.services import api_token_create
 from tests.doors import ROLES, Door, check, rows
+from tests.factories import ApiTokenFactory
 
 
 def _tables() -> Any:
     return rows(ApiToken.objects.all())
+
+
+def _attempts() -> Any:
+    return rows(AccessAttempt.objects.all())
 
 
 DOORS = [
@@ -32,13 +39,36 @@ DOORS = [
         lambda ctx: ApiToken.objects.get(pk=ctx["token"].pk).revoked_at is not None,
         _tables,
     ),
+    Door(
+        "page: lift the IDB editor's paused login",
+        {"secretariat"},
+        lambda client, ctx: client.post("/accounts/lockouts/", {"attempt": ctx["attempt"].pk}),
+        lambda ctx: not AccessAttempt.objects.filter(pk=ctx["attempt"].pk).exists(),
+        _attempts,
+    ),
 ]
 
 
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
+    return {
+        "token": ApiTokenFactory(owner=personas["partner_editor"], name="existing"),
+        "attempt": AccessAttempt.objects.create(
+            username=personas["partner_editor"].username,
+            ip_address="203.0.113.8",
+            user_agent="door",
+            http_accept="*/*",
+            path_info="/accounts/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=settings.AXES_FAILURE_LIMIT,
+        ),
+    }
+
+
 @pytest.fixture
-def context(partner_editor: Any) -> dict[str, Any]:
-    token, _raw = api_token_create(user=partner_editor, owner=partner_editor, name="existing")
-    return {"token": token}
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

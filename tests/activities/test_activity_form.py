@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 
 def _management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
@@ -196,7 +196,9 @@ def test_an_identifier_in_another_publishers_namespace_is_refused_alike(
 ) -> None:
     worldbank = Organisation.objects.get(key="worldbank")
     if taken:
-        make_activity("44000-P123", worldbank, visibility=Visibility.WCO)
+        ImportedActivityFactory(
+            iati_identifier="44000-P123", reporting_org=worldbank, visibility=Visibility.WCO
+        )
     before = Activity.objects.count()
     html = (
         client_for(partner_editor)
@@ -233,9 +235,9 @@ def test_add_a_row_without_javascript_and_with_htmx(
 def test_rows_are_removed_with_their_box(
     client_for: Callable[[Any], Client], partner_editor: Any, idb: Organisation
 ) -> None:
-    activity = make_activity(
-        "XM-DAC-909-ROWS",
-        idb,
+    activity = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-ROWS",
+        reporting_org=idb,
         countries=[
             {"code": "DO", "percentage": "50", "narrative": {}},
             {"code": "JM", "percentage": "50", "narrative": {}},

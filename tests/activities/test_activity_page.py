@@ -15,7 +15,7 @@ from cbcoord.activities import services
 from cbcoord.activities.edits import ActivityEdit
 from cbcoord.activities.models import Activity
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 NBSP = "\u00a0"
 
@@ -77,7 +77,7 @@ def _fact(html: str, label: str) -> str:
 def test_totals_show_every_currency(client: Client, idb: Organisation) -> None:
     """IFAD's page showed 10,086,263 USD of commitments and left out 12,760,000 XDR."""
     ifad = _with(
-        make_activity("XM-DAC-909-IFAD", idb),
+        ImportedActivityFactory(iati_identifier="XM-DAC-909-IFAD", reporting_org=idb),
         default_currency="USD",
         budgets=[_budget("2000000", None), _budget("500000", "XDR", "2025-01-01")],
         transactions=[
@@ -96,7 +96,7 @@ def test_a_budget_only_in_another_currency_still_has_its_total(
     client: Client, idb: Organisation
 ) -> None:
     activity = _with(
-        make_activity("XM-DAC-909-GBP", idb),
+        ImportedActivityFactory(iati_identifier="XM-DAC-909-GBP", reporting_org=idb),
         default_currency=None,
         budgets=[_budget("750000", "GBP")],
     )
@@ -115,7 +115,9 @@ def test_a_budget_only_in_another_currency_still_has_its_total(
 def test_money_and_dates_in_the_readers_language(
     client: Client, idb: Organisation, language: str, amount: str, day: str, label: str
 ) -> None:
-    activity = make_activity("XM-DAC-909-L10N", idb, start="2018-01-15")
+    activity = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-L10N", reporting_org=idb, start="2018-01-15"
+    )
     activity = _with(
         activity,
         budgets=[_budget("2500000.00", "USD", "2018-01-15")],
@@ -133,7 +135,7 @@ def test_money_and_dates_in_the_readers_language(
 
 def test_transactions_are_in_date_order_then_by_type(client: Client, idb: Organisation) -> None:
     activity = _with(
-        make_activity("XM-DAC-909-ORDER", idb),
+        ImportedActivityFactory(iati_identifier="XM-DAC-909-ORDER", reporting_org=idb),
         transactions=[
             _transaction("4", "2024-05-01", "4"),
             _transaction("3", "2023-01-01", "3"),
@@ -153,7 +155,7 @@ def test_history_says_what_each_change_changed(
     partner_editor: Any,
     idb: Organisation,
 ) -> None:
-    activity = make_activity("XM-DAC-909-HIST", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-HIST", reporting_org=idb)
     services.activity_update(
         user=partner_editor,
         activity=activity,
@@ -181,7 +183,7 @@ def test_history_says_what_each_change_changed(
 def test_a_hand_edit_keeps_the_publishers_last_update(
     client_for: Callable[[Any], Client], secretariat: Any, idb: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-STAMP", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-STAMP", reporting_org=idb)
     Activity.objects.filter(pk=activity.pk).update(
         last_updated_datetime="2024-06-01T10:00:00+00:00"
     )

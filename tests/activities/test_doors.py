@@ -11,8 +11,8 @@ from django.test import Client
 
 from cbcoord.activities.models import Activity, ActivityCountry, Visibility
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
 from tests.doors import REFUSED, ROLES, Door, check, management, rows
+from tests.factories import ImportedActivityFactory
 
 
 def _tables() -> Any:
@@ -127,14 +127,19 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     idb = Organisation.objects.get(key="idb")
-    make_activity("XM-DAC-909-DOOR", idb)
-    held = make_activity("XM-DAC-909-HELD", idb)
+    ImportedActivityFactory(iati_identifier="XM-DAC-909-DOOR", reporting_org=idb)
+    held = ImportedActivityFactory(iati_identifier="XM-DAC-909-HELD", reporting_org=idb)
     newer = dict(held.data, title={"en": "Publisher's newer title"})
     Activity.objects.filter(pk=held.pk).update(hand_edited=True, publisher_data=newer)
     return {"idb": idb}
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

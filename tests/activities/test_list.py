@@ -20,7 +20,7 @@ from cbcoord.activities.models import Activity
 from cbcoord.activities.selectors import activity_list
 from cbcoord.core import pagination
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 LIST = "/activities/"
 
@@ -46,10 +46,15 @@ def four(idb: Organisation, imf: Organisation) -> dict[str, Activity]:
     """Four activities with distinct titles, periods and budgets; one without a budget or
     a start date."""
     activities = {
-        "a": make_activity("XM-DAC-909-A", idb, title={"en": "Alpha"}, start="2021-01-01"),
-        "b": make_activity(
-            "XM-DAC-909-B",
-            idb,
+        "a": ImportedActivityFactory(
+            iati_identifier="XM-DAC-909-A",
+            reporting_org=idb,
+            title={"en": "Alpha"},
+            start="2021-01-01",
+        ),
+        "b": ImportedActivityFactory(
+            iati_identifier="XM-DAC-909-B",
+            reporting_org=idb,
             title={"en": "Bravo"},
             start="2019-01-01",
             end="2030-01-01",
@@ -58,8 +63,18 @@ def four(idb: Organisation, imf: Organisation) -> dict[str, Activity]:
                 {"code": "JM", "percentage": "50", "narrative": {}},
             ],
         ),
-        "c": make_activity("XM-DAC-43000-C", imf, title={"en": "Charlie"}, start="2023-01-01"),
-        "d": make_activity("XM-DAC-43000-D", imf, title={"en": "Delta"}, start="2022-06-01"),
+        "c": ImportedActivityFactory(
+            iati_identifier="XM-DAC-43000-C",
+            reporting_org=imf,
+            title={"en": "Charlie"},
+            start="2023-01-01",
+        ),
+        "d": ImportedActivityFactory(
+            iati_identifier="XM-DAC-43000-D",
+            reporting_org=imf,
+            title={"en": "Delta"},
+            start="2022-06-01",
+        ),
     }
     _budget(activities["a"], "2500000.00")
     _budget(activities["b"], "750.50")
@@ -245,11 +260,11 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
             html = _html(client, url)
         return len(captured.captured_queries), html
 
-    make_activity("XM-DAC-909-Q0", idb)
+    ImportedActivityFactory(iati_identifier="XM-DAC-909-Q0", reporting_org=idb)
     few, html = queries()
     assert len(_listed(html)) == 1
     for number in range(1, 60):
-        make_activity(f"XM-DAC-909-Q{number}", idb)
+        ImportedActivityFactory(iati_identifier=f"XM-DAC-909-Q{number}", reporting_org=idb)
     many, html = queries()
     assert len(_listed(html)) == 50
     assert few == many
@@ -263,7 +278,7 @@ def test_the_api_list_reads_a_fixed_number_of_queries(
     client: Client, idb: Organisation, django_assert_max_num_queries: Any
 ) -> None:
     for number in range(60):
-        make_activity(f"XM-DAC-909-API{number}", idb)
+        ImportedActivityFactory(iati_identifier=f"XM-DAC-909-API{number}", reporting_org=idb)
     # is the region known, the bounded count, the page's ids, its rows (with organisations)
     with django_assert_max_num_queries(4):
         body = client.get("/api/activities", {"region": "AMC"}).json()

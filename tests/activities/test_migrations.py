@@ -12,7 +12,7 @@ from cbcoord.activities.indexing import content_hash
 from cbcoord.activities.models import Activity
 from cbcoord.imports.importer import iati_import
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 sort_kept_content = importlib.import_module(
     "cbcoord.activities.migrations.0005_sort_kept_content"
@@ -59,7 +59,7 @@ def test_kept_content_is_sorted_as_the_reader_now_reads_it(
 
 
 def test_activities_without_kept_content_are_left_alone(reference: None, idb: Organisation) -> None:
-    activity = make_activity("XM-DAC-909-PLAIN", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-PLAIN", reporting_org=idb)
     before: Any = (activity.data, activity.content_hash)
     sort_kept_content(apps, None)
     activity.refresh_from_db()

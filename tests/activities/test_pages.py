@@ -14,7 +14,12 @@ from lxml import etree
 
 from cbcoord.activities.models import Activity, Origin, Visibility
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import SEES, make_activity, visibility_set
+from tests.factories import (
+    SEES,
+    ActivityFactory,
+    ImportedActivityFactory,
+    one_activity_per_visibility,
+)
 
 LANGUAGES = ["en", "es", "fr", "pt"]
 SCHEMA = Path(__file__).resolve().parents[2] / "cbcoord/iati/schemas/iati-activities-schema.xsd"
@@ -31,7 +36,11 @@ def _get(client: Client, url: str, language: str = "en", **headers: str) -> str:
 def test_pages_render_in_each_language(
     client_for: Callable[[Any], Client], secretariat: Any, idb: Organisation, language: str
 ) -> None:
-    activity = make_activity("XM-DAC-909-LANG", idb, title={"en": "English title", "es": "Título"})
+    activity = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-LANG",
+        reporting_org=idb,
+        title={"en": "English title", "es": "Título"},
+    )
     client = client_for(secretariat)
     for url in [
         reverse("activity-list"),
@@ -56,7 +65,7 @@ def test_visibility_in_list_and_detail(
     imf: Organisation,
     role: str,
 ) -> None:
-    activities = visibility_set(idb, named_for=imf)
+    activities = one_activity_per_visibility(reporting_org=idb, named_for=imf)
     client = client_for(personas[role])
     listed = _get(client, reverse("activity-list"))
     for level, activity in activities.items():
@@ -74,7 +83,7 @@ def test_visibility_in_export(
     imf: Organisation,
     role: str,
 ) -> None:
-    activities = visibility_set(idb, named_for=imf)
+    activities = one_activity_per_visibility(reporting_org=idb, named_for=imf)
     client = client_for(personas[role])
     exported = _export_identifiers(client.get(reverse("activity-export")))
     assert exported == {activities[Visibility.PUBLIC].iati_identifier}
@@ -94,19 +103,24 @@ def _export_identifiers(response: Any) -> set[str]:
 
 
 def test_filters(client: Client, idb: Organisation, imf: Organisation) -> None:
-    make_activity("XM-DAC-909-DO", idb, title={"en": "Dominican risk"}, status="2")
-    make_activity(
-        "XM-DAC-909-FR",
-        idb,
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-DO",
+        reporting_org=idb,
+        title={"en": "Dominican risk"},
+        status="2",
+    )
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-FR",
+        reporting_org=idb,
         title={"en": "French ports"},
         countries=[{"code": "FR", "percentage": "100", "narrative": {}}],
         status="3",
         start="2019-01-01",
         end="2019-12-31",
     )
-    make_activity(
-        "XM-DAC-43000-JM",
-        imf,
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-43000-JM",
+        reporting_org=imf,
         title={"en": "Jamaica valuation"},
         countries=[{"code": "JM", "percentage": "100", "narrative": {}}],
     )
@@ -138,7 +152,11 @@ def test_filters(client: Client, idb: Organisation, imf: Organisation) -> None:
 
 
 def test_hostile_narratives_are_escaped(client: Client, idb: Organisation) -> None:
-    activity = make_activity("XM-DAC-909-XSS", idb, title={"en": "<script>alert('title')</script>"})
+    activity = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-XSS",
+        reporting_org=idb,
+        title={"en": "<script>alert('title')</script>"},
+    )
     data = dict(activity.data)
     data["descriptions"] = [{"type": "1", "narratives": {"en": "<img src=x onerror=alert(1)>"}}]
     data["document_links"] = [
@@ -241,7 +259,7 @@ def test_edit_form_changes_only_what_changed(
     other_partner_editor: Any,
     idb: Organisation,
 ) -> None:
-    activity = make_activity("XM-DAC-909-EDIT", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-EDIT", reporting_org=idb)
     url = reverse("activity-edit", args=[activity.iati_identifier])
     assert client_for(other_partner_editor).get(url).status_code == 403
     client = client_for(partner_editor)
@@ -289,7 +307,7 @@ def test_edit_form_changes_only_what_changed(
 def test_take_publisher_version_button(
     client_for: Callable[[Any], Client], partner_editor: Any, viewer: Any, idb: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-HELD", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-HELD", reporting_org=idb)
     newer = dict(activity.data, title={"en": "Publisher's title"})
     Activity.objects.filter(pk=activity.pk).update(hand_edited=True, publisher_data=newer)
     url = reverse("activity-detail", args=[activity.iati_identifier])
@@ -312,7 +330,7 @@ def test_history_only_for_the_secretariat(
     from cbcoord.activities import services
     from cbcoord.activities.edits import ActivityEdit
 
-    activity = make_activity("XM-DAC-909-HIST", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-HIST", reporting_org=idb)
     services.activity_update(
         user=partner_editor, activity=activity, edit=ActivityEdit(title={"en": "Changed"})
     )
@@ -324,8 +342,6 @@ def test_history_only_for_the_secretariat(
 def test_export_is_schema_valid_and_reimports_to_the_same_content(
     client: Client, secretariat: Any, idb: Organisation, shared_dir: Path, tmp_path: Path
 ) -> None:
-    from cbcoord.activities import services
-    from cbcoord.activities.edits import ActivityNew
     from cbcoord.imports.importer import iati_import
 
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
@@ -339,23 +355,14 @@ def test_export_is_schema_valid_and_reimports_to_the_same_content(
         if schema.validate(etree.parse(str(path))):
             run = iati_import(user=None, path=path, source=path.name, source_kind="path")
             assert run.added >= 1
-    services.activity_create(
+    ActivityFactory(
         user=secretariat,
-        new=ActivityNew(
-            **{
-                "iati_identifier": "XM-DAC-909-HAND-1",
-                "reporting_org": "idb",
-                "visibility": Visibility.PUBLIC,
-                "title": {"en": "Hand", "pt": "Mão"},
-                "description": {"en": "Entered by hand."},
-                "activity_status": "2",
-                "planned_start": "2025-01-01",
-                "recipient_countries": [{"code": "DO"}],
-                "transactions": [
-                    {"type": "3", "date": "2025-02-01", "value": "10.50", "currency": "EUR"}
-                ],
-            }
-        ),
+        iati_identifier="XM-DAC-909-HAND-1",
+        visibility=Visibility.PUBLIC,
+        title={"en": "Hand", "pt": "Mão"},
+        description={"en": "Entered by hand."},
+        recipient_countries=[{"code": "DO"}],
+        transactions=[{"type": "3", "date": "2025-02-01", "value": "10.50", "currency": "EUR"}],
     )
     before = {a.iati_identifier: a.data for a in Activity.objects.filter(visibility="public")}
     assert len(before) >= 6
@@ -434,9 +441,9 @@ def test_the_list_reads_titles_in_the_readers_language_without_the_content(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    make_activity(
-        "XM-DAC-909-LIST",
-        idb,
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-LIST",
+        reporting_org=idb,
         title={"en": "English title", "es": "Título en español"},
         visibility=Visibility.PUBLIC,
     )
@@ -462,7 +469,9 @@ def test_identifiers_with_whitespace_or_slashes_have_working_pages(
 ) -> None:
     """Publishers' identifiers may hold slashes, newlines or tabs (the reader trims only their
     ends): every page of such an activity opens, and the list that links to it renders."""
-    activity = make_activity(identifier, idb, title={"en": "Odd identifier"})
+    activity = ImportedActivityFactory(
+        iati_identifier=identifier, reporting_org=idb, title={"en": "Odd identifier"}
+    )
     client = client_for(secretariat)
     detail = reverse("activity-detail", args=[activity.iati_identifier])
     assert detail in _get(client, reverse("activity-list"))

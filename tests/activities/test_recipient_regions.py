@@ -6,11 +6,13 @@ from __future__ import annotations
 from cbcoord.activities.models import Activity
 from cbcoord.activities.selectors import covering_country_q
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 
 def _regional(identifier: str, codes: list[str], vocabulary: str = "1") -> Activity:
-    activity = make_activity(identifier, Organisation.objects.get(key="idb"), countries=[])
+    activity = ImportedActivityFactory(
+        iati_identifier=identifier, reporting_org=Organisation.objects.get(key="idb"), countries=[]
+    )
     data = dict(activity.data)
     data["recipient_regions"] = [
         {
@@ -47,7 +49,9 @@ def test_another_vocabulary_is_not_read_as_dac_codes(reference: None) -> None:
 
 def test_a_regional_programme_covers_the_members_of_its_region(reference: None) -> None:
     regional = _regional("XM-DAC-909-REG-SA2", ["489"])
-    national = make_activity("XM-DAC-909-NAT-DO", Organisation.objects.get(key="idb"))
+    national = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-NAT-DO", reporting_org=Organisation.objects.get(key="idb")
+    )
     covering_brazil = set(Activity.objects.filter(covering_country_q("br")))
     assert regional in covering_brazil and national not in covering_brazil
     covering_dominican = set(Activity.objects.filter(covering_country_q("DO")))

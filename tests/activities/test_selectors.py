@@ -9,7 +9,7 @@ from django.db import connection
 from cbcoord.activities.models import ActivityParticipant
 from cbcoord.activities.selectors import ActivityFilters, activity_list
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +22,10 @@ def _partner(key: str) -> set[str]:
 def test_partner_filter_finds_what_it_reports_and_what_it_takes_part_in(
     idb: Organisation, imf: Organisation
 ) -> None:
-    make_activity("XM-DAC-909-OWN", idb)
-    joint = make_activity("XM-DAC-43000-JOINT", imf)
+    ImportedActivityFactory(iati_identifier="XM-DAC-909-OWN", reporting_org=idb)
+    joint = ImportedActivityFactory(iati_identifier="XM-DAC-43000-JOINT", reporting_org=imf)
     ActivityParticipant.objects.create(activity=joint, organisation=idb, role="1")
-    make_activity("XM-DAC-43000-OTHER", imf)
+    ImportedActivityFactory(iati_identifier="XM-DAC-43000-OTHER", reporting_org=imf)
     assert _partner("idb") == {"XM-DAC-909-OWN", "XM-DAC-43000-JOINT"}
     assert _partner("imf") == {"XM-DAC-43000-JOINT", "XM-DAC-43000-OTHER"}
     assert _partner("nobody") == set()

@@ -26,7 +26,13 @@ from cbcoord.core.validation import problems
 from cbcoord.iati.records import ParsedActivity
 from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import (
+    IATI_FILE,
+    ActivityDataFactory,
+    ActivityFactory,
+    ActivityNewFactory,
+    ImportedActivityFactory,
+)
 
 ROLES = [
     "secretariat",
@@ -36,30 +42,6 @@ ROLES = [
     "viewer",
     "anonymous",
 ]
-
-
-def new_activity_data(identifier: str = "XM-DAC-909-CB-001") -> dict[str, Any]:
-    return {
-        "iati_identifier": identifier,
-        "reporting_org": "idb",
-        "title": {"en": "Risk management support", "es": "Apoyo a la gestión de riesgos"},
-        "description": {"en": "Training of risk analysts."},
-        "activity_status": "2",
-        "default_currency": "USD",
-        "planned_start": "2025-01-01",
-        "planned_end": "2026-06-30",
-        "recipient_countries": [
-            {"code": "DO", "percentage": "60"},
-            {"code": "JM", "percentage": "40"},
-        ],
-        "sectors": [{"code": "33120", "vocabulary": "1", "percentage": "100"}],
-        "budgets": [{"period_start": "2025-01-01", "period_end": "2025-12-31", "value": "50000"}],
-        "transactions": [{"type": "2", "date": "2025-01-10", "value": "50000", "currency": "USD"}],
-    }
-
-
-def new_activity(identifier: str = "XM-DAC-909-CB-001", **changes: Any) -> ActivityNew:
-    return ActivityNew.model_validate(new_activity_data(identifier) | changes)
 
 
 def edit(**changes: Any) -> ActivityEdit:
@@ -83,24 +65,8 @@ def _snapshot() -> tuple[Any, ...]:
     )
 
 
-IATI_FILE = """<?xml version="1.0" encoding="UTF-8"?>
-<iati-activities version="2.03" generated-datetime="2025-01-01T00:00:00Z">
- <iati-activity last-updated-datetime="2025-01-01T00:00:00Z" xml:lang="en" default-currency="USD">
-  <iati-identifier>XM-DAC-909-MATRIX-1</iati-identifier>
-  <reporting-org ref="XM-DAC-909" type="40"><narrative>Inter-American Development Bank</narrative></reporting-org>
-  <title><narrative>Matrix import</narrative></title>
-  <description><narrative>Imported in the permission matrix.</narrative></description>
-  <participating-org ref="XM-DAC-909" role="1" type="40"/>
-  <activity-status code="2"/>
-  <activity-date type="1" iso-date="2025-01-01"/>
-  <recipient-country code="DO"/>
- </iati-activity>
-</iati-activities>
-"""
-
-
 def _imported_with_publisher_version(idb: Organisation) -> Activity:
-    activity = make_activity("XM-DAC-909-HELD", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-HELD", reporting_org=idb)
     newer = dict(activity.data, title={"en": "Publisher's newer title"})
     Activity.objects.filter(pk=activity.pk).update(hand_edited=True, publisher_data=newer)
     return Activity.objects.get(pk=activity.pk)
@@ -117,7 +83,7 @@ def _import(user: Any, tmp_path: Path) -> Any:
 def test_create_stores_iati_content_columns_and_index_rows(
     partner_editor: Any, idb: Organisation
 ) -> None:
-    activity = services.activity_create(user=partner_editor, new=new_activity())
+    activity = services.activity_create(user=partner_editor, new=ActivityNewFactory())
     activity.refresh_from_db()
     assert activity.origin == Origin.MANUAL
     assert activity.created_by == partner_editor
@@ -226,11 +192,11 @@ def test_create_stores_iati_content_columns_and_index_rows(
     ],
 )
 def test_the_typed_entry_refuses_bad_data(change: dict[str, Any], field: str) -> None:
-    assert refused_fields(ActivityNew, new_activity_data() | change) == [field]
+    assert refused_fields(ActivityNew, ActivityDataFactory() | change) == [field]
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    data = new_activity_data() | {
+    data = ActivityDataFactory() | {
         "default_currency": "XXY",
         "budgets": [{"period_start": "2025-01-01", "period_end": "2025-12-31", "value": "-5"}],
         "sectors": [{"code": "99999"}],
@@ -247,7 +213,7 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_problems_are_sentences_without_field_names() -> None:
     with pytest.raises(ValidationError) as error:
         ActivityNew.model_validate(
-            new_activity_data()
+            ActivityDataFactory()
             | {
                 "default_currency": "XXY",
                 "budgets": [
@@ -286,7 +252,7 @@ def test_create_refuses_what_the_database_does_not_hold(
     secretariat: Any, idb: Organisation, change: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ServiceError) as error:
-        services.activity_create(user=secretariat, new=new_activity(**change))
+        services.activity_create(user=secretariat, new=ActivityNewFactory(**change))
     assert [problem[0] for problem in error.value.problems] == [field]
     assert not Activity.objects.exists()
 
@@ -295,23 +261,25 @@ def test_identifier_message_names_the_rule(secretariat: Any, idb: Organisation) 
     with pytest.raises(
         ServiceError, match="IATI identifiers begin with the reporting organisation"
     ) as error:
-        services.activity_create(user=secretariat, new=new_activity("XX-OTHER-1"))
+        services.activity_create(
+            user=secretariat, new=ActivityNewFactory(iati_identifier="XX-OTHER-1")
+        )
     assert error.value.field == "iati_identifier"
     assert "XM-DAC-909-… / XI-IATI-IADB-…" in error.value.message
     assert not Activity.objects.exists()
 
 
 def test_duplicate_identifier_is_refused(secretariat: Any, idb: Organisation) -> None:
-    make_activity("XM-DAC-909-CB-001", idb)
+    ImportedActivityFactory(iati_identifier="XM-DAC-909-CB-001", reporting_org=idb)
     with pytest.raises(ServiceError, match="already exists"):
-        services.activity_create(user=secretariat, new=new_activity())
+        services.activity_create(user=secretariat, new=ActivityNewFactory())
 
 
 def test_the_service_reports_its_problems_together(secretariat: Any, idb: Organisation) -> None:
     with pytest.raises(ServiceError) as error:
         services.activity_create(
             user=secretariat,
-            new=new_activity("XM-DAC-43000-1", visible_to=["nobody"]),
+            new=ActivityNewFactory(iati_identifier="XM-DAC-43000-1", visible_to=["nobody"]),
         )
     assert [field for field, _message in error.value.problems] == [
         "iati_identifier",
@@ -322,7 +290,7 @@ def test_the_service_reports_its_problems_together(secretariat: Any, idb: Organi
 def test_update_of_imported_activity_marks_it_hand_edited_and_reindexes(
     partner_editor: Any, idb: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-IMP", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-IMP", reporting_org=idb)
     published = activity.data["last_updated_datetime"]
     services.activity_update(
         user=partner_editor,
@@ -350,7 +318,7 @@ def test_update_of_imported_activity_marks_it_hand_edited_and_reindexes(
 def test_editing_transactions_keeps_what_the_form_does_not_show(
     secretariat: Any, idb: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-TX", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-TX", reporting_org=idb)
     transaction = {
         "ref": "T1",
         "humanitarian": None,
@@ -421,7 +389,7 @@ def test_take_publisher_version(partner_editor: Any, idb: Organisation) -> None:
 def test_set_visibility_to_named_organisations(
     partner_editor: Any, idb: Organisation, imf: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-NAMED", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-NAMED", reporting_org=idb)
     services.activity_set_visibility(
         user=partner_editor, activity=activity, visibility=Visibility.NAMED, visible_to=[imf]
     )
@@ -467,7 +435,7 @@ def test_update_refuses_what_an_iati_file_cannot_hold(secretariat: Any, idb: Org
 def test_update_checks_the_activity_as_edited(secretariat: Any, idb: Organisation) -> None:
     """What needs the stored content: the only title removed, the countries' percentages
     against the regions kept, the dates against those kept."""
-    activity = make_activity("XM-DAC-909-MERGE", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-MERGE", reporting_org=idb)
     Activity.objects.filter(pk=activity.pk).update(
         data=dict(
             activity.data,
@@ -520,7 +488,7 @@ def test_update_checks_the_activity_as_edited(secretariat: Any, idb: Organisatio
 def test_regions_are_stored_and_indexed(secretariat: Any, idb: Organisation) -> None:
     activity = services.activity_create(
         user=secretariat,
-        new=new_activity(
+        new=ActivityNewFactory(
             recipient_countries=[{"code": "DO", "percentage": "70"}],
             recipient_regions=[{"code": "489", "percentage": "30"}],
         ),
@@ -539,7 +507,7 @@ def test_regions_are_stored_and_indexed(secretariat: Any, idb: Organisation) -> 
 
 
 def test_an_edit_changing_nothing_writes_nothing(secretariat: Any, idb: Organisation) -> None:
-    activity = make_activity("XM-DAC-909-SAME", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-SAME", reporting_org=idb)
     before = _snapshot()
     services.activity_update(
         user=secretariat,
@@ -553,7 +521,7 @@ def test_an_edit_changing_nothing_writes_nothing(secretariat: Any, idb: Organisa
 def test_history_records_the_parts_changed(
     partner_editor: Any, idb: Organisation, imf: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-PARTS", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-PARTS", reporting_org=idb)
     services.activity_update(
         user=partner_editor,
         activity=activity,
@@ -574,7 +542,7 @@ def test_history_records_the_parts_changed(
 def test_an_activity_entered_by_hand_is_stamped_by_its_edits(
     secretariat: Any, idb: Organisation
 ) -> None:
-    activity = services.activity_create(user=secretariat, new=new_activity())
+    activity = ActivityFactory(user=secretariat)
     activity.refresh_from_db()
     assert activity.edited_at is not None
     # cbcoord publishes it: its last-updated-datetime is its last edit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cbcoord.core import pagination
@@ -88,3 +89,24 @@ def test_the_api_pagination_reports_bounded_counts(
         )
     assert (out["count"], out["count_exact"], out["page"], out["has_next"]) == (25, False, 2, True)
     assert len(out["items"]) == 10
+
+
+@pytest.mark.parametrize("path", ["/api/members", "/api/organisations", "/api/provisions"])
+def test_page_size_is_capped(client: Client, reference: None, path: str) -> None:
+    response = client.get(path, {"page_size": 100000})
+    assert response.status_code in (200, 422)
+    if response.status_code == 200:
+        assert len(response.json()["items"]) <= 500
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/provisions", "/api/organisations", "/api/members", "/api/activities"]
+)
+def test_page_numbers_past_any_page_are_refused_not_a_server_error(
+    client: Client, reference: None, url: str
+) -> None:
+    """A page number whose offset overflows 64 bits answered 500 (found by schemathesis)."""
+    huge = client.get(url, {"page": "14770111440829468901376"})
+    assert huge.status_code == 422
+    assert client.get(url, {"page": "10000000"}).status_code in (200, 404)
+    assert client.get(url, {"page": "1", "page_size": "99999999999"}).status_code == 422

@@ -104,31 +104,6 @@ def test_bad_data_file_names_file_line_and_column(tmp_path: Path, db: None) -> N
         load_provisions(LoadReport(), tmp_path)
 
 
-def test_demo_load_twice_no_duplicates(reference: None) -> None:
-    from cbcoord.accounts.models import User
-    from cbcoord.registry.models import Person, RegionalRole
-
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    call_command("load_demo", stdout=out)
-    assert User.objects.filter(is_demo=True).count() == 4
-    assert Person.objects.filter(is_demo=True).count() == 4
-    assert (
-        RegionalRole.objects.filter(role="vice_chair", organisation__key="customs-do").count() == 1
-    )
-    assert "demo-secretariat" in out.getvalue()
-    from cbcoord.activities.models import Activity
-
-    demo_activities = Activity.objects.filter(is_demo=True)
-    assert demo_activities.count() == 5
-    assert demo_activities.filter(visibility="coordination").count() == 1  # the pipeline plan
-    single_window = demo_activities.get(iati_identifier="XM-DAC-909-DEMO-DO-SW")
-    assert single_window.reporting_org.key == "idb"
-    assert list(single_window.provision_links.values_list("provision__code", flat=True)) == [
-        "TFA-10.4"
-    ]
-
-
 def test_loaded_values_fit_their_columns(reference: None) -> None:
     """SQLite does not enforce max_length; PostgreSQL does. Catch overflows on both."""
     from django.db import models

@@ -27,7 +27,7 @@ from cbcoord.frameworks.selectors import provision_list
 from cbcoord.registry.filters import MemberFilters, OrganisationFilters
 from cbcoord.registry.models import Member, Organisation, OrganisationKind
 from cbcoord.registry.selectors import member_list, organisation_list
-from tests.activities.helpers import SEES, make_activity, visibility_set
+from tests.factories import SEES, ImportedActivityFactory, one_activity_per_visibility
 
 FORMULA = '=HYPERLINK("https://evil.example/","Click me")'
 
@@ -116,12 +116,18 @@ CASES = [
 def data(idb: Organisation, imf: Organisation) -> None:
     """Activities in the Dominican Republic and elsewhere, at every visibility level, and a
     formula-looking text in each export."""
-    make_activity("XM-DAC-909-DO-1", idb, title={"en": FORMULA})
-    make_activity("XM-DAC-909-DO-2", idb, start="2023-03-01", end="2026-06-30")
-    make_activity(
-        "XM-DAC-909-FR", idb, countries=[{"code": "FR", "percentage": "100", "narrative": {}}]
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-DO-1", reporting_org=idb, title={"en": FORMULA}
     )
-    visibility_set(idb, named_for=imf)  # all in the Dominican Republic
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-DO-2", reporting_org=idb, start="2023-03-01", end="2026-06-30"
+    )
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-FR",
+        reporting_org=idb,
+        countries=[{"code": "FR", "percentage": "100", "narrative": {}}],
+    )
+    one_activity_per_visibility(reporting_org=idb, named_for=imf)  # all in the Dominican Republic
     Organisation.objects.create(
         key="formula-partner", name=FORMULA, kind=OrganisationKind.DEVELOPMENT_PARTNER
     )
@@ -263,7 +269,7 @@ def test_activity_downloads_hold_visibility(
     idb: Organisation,
     imf: Organisation,
 ) -> None:
-    activities = visibility_set(idb, named_for=imf)
+    activities = one_activity_per_visibility(reporting_org=idb, named_for=imf)
     client = client_for(personas[role])
     content = b"".join(client.get("/exports/activities.xlsx").streaming_content)
     _head, _header, rows = _workbook(content)

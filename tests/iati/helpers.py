@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from cbcoord.iati.reading import iter_activities
 from cbcoord.iati.records import ParsedActivity, RefusedActivity
-from tests.shared import SHARED
+from tests.shared import SHARED, needs
 
 REFERENCE = SHARED / "reference" / "iati"
 EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"
@@ -16,9 +14,7 @@ EXAMPLE = EXAMPLE / "activity-standard-example-annotated.xml"
 PUBLISHERS = REFERENCE / "real-publishers"
 LEGACY = REFERENCE / "legacy-1x"
 
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason="shared/reference/iati is absent"
-)
+needs_reference = needs(REFERENCE)
 
 
 def parse(path: Path, **kwargs: bool) -> list[ParsedActivity | RefusedActivity]:

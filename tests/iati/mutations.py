@@ -11,12 +11,17 @@ repeated. The same seed always gives the same bytes.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 import re
 from pathlib import Path
 
 from lxml import etree
 
+from cbcoord.iati.reading import check_file, iter_activities
+from cbcoord.iati.records import IatiFileError, ParsedActivity, RefusedActivity
+from cbcoord.iati.validation import validate_element, validate_file
+from cbcoord.iati.writer import ExportReport, valid_activity_element, write_activities
 from tests.iati.helpers import REFERENCE
 
 
@@ -171,3 +176,54 @@ def mutated(seed: int) -> tuple[Path, bytes]:
         encoding = rnd.choice(["utf-8", "utf-8", "utf-8", "iso-8859-1", "utf-16"])
         return source, etree.tostring(root, xml_declaration=True, encoding=encoding)
     return source, _mutate_bytes(data, rnd)
+
+
+# What the mutation tests check of the files they read and export.
+
+WHEN = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+
+def read_or_none(path: Path) -> list[ParsedActivity | RefusedActivity] | None:
+    """The file's activities, or None if it is refused as a whole."""
+    try:
+        check_file(path)
+        return list(iter_activities(path))
+    except IatiFileError:
+        return None
+
+
+def assert_exports_valid(parsed: list[ParsedActivity], path: Path, name: str) -> ExportReport:
+    """Every activity exports valid or is left out whole; the file validates; what the report
+    does not name reads back unchanged."""
+    for activity in parsed:
+        el, entry = valid_activity_element(activity)
+        if el is None:
+            assert entry is not None and entry.whole, (name, activity.iati_identifier)
+        else:
+            assert validate_element(el) == [], (name, activity.iati_identifier)
+    report = ExportReport()
+    with open(path, "wb") as out:
+        written = write_activities(parsed, out, generated_datetime=WHEN, report=report)
+    assert written == report.written == len(parsed) - report.omitted, name
+    issues = [issue.reason for issue in validate_file(path)]
+    if written:
+        assert issues == [], name
+    else:  # the schema wants an activity at least: a file left without any cannot be valid
+        assert issues == [
+            "iati-activities is missing a required child element (expected: iati-activity)"
+        ], name
+        assert report.summary().startswith("No activity written, and a file without one is not")
+    again = read_or_none(path)
+    assert again is not None, name
+    assert all(isinstance(item, ParsedActivity) for item in again), name
+    named = {entry.identifier for entry in report.activities}
+    untouched = [a.content_dict() for a in parsed if a.iati_identifier not in named]
+    assert [
+        item.content_dict()
+        for item in again
+        if isinstance(item, ParsedActivity) and item.iati_identifier not in named
+    ] == untouched, name
+    return report
+
+
+PYTHON_ERROR = re.compile(r"^\w+(Error|Exception)\b")

@@ -157,36 +157,6 @@ def test_close_stops_workers_nobody_reads(corpus: Path) -> None:
     assert not any(process.is_alive() for process in processes)
 
 
-def test_import_through_the_worker(corpus: Path, reference: None) -> None:
-    from cbcoord.activities.models import Activity
-    from cbcoord.imports.importer import iati_import
-
-    first = iati_import(
-        user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=True
-    )
-    assert (first.status, first.added, first.refused) == ("completed", 150, 0)
-    again = iati_import(
-        user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=False
-    )
-    assert (again.added, again.updated, again.unchanged) == (0, 0, 150)
-    assert Activity.objects.count() == 150
-
-
-def test_truncated_file_refused_before_the_worker_writes_anything(
-    tmp_path: Path, corpus: Path, reference: None
-) -> None:
-    from cbcoord.activities.models import Activity
-    from cbcoord.imports.importer import iati_import
-
-    broken = tmp_path / "cut.xml"
-    broken.write_bytes(corpus.read_bytes()[:-300])
-    run = iati_import(
-        user=None, path=broken, source=str(broken), source_kind="path", use_worker=True
-    )
-    assert run.status == "refused"
-    assert not Activity.objects.exists()
-
-
 def test_falls_back_to_reading_in_process(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing.context
 
@@ -225,24 +195,6 @@ def _die_at_once(
     import os
 
     os._exit(3)
-
-
-def test_no_reader_processes_when_configured_so(
-    corpus: Path, reference: None, monkeypatch: pytest.MonkeyPatch, settings: object
-) -> None:
-    import multiprocessing.context
-
-    from cbcoord.imports.importer import iati_import
-
-    def forbidden(self: object) -> None:
-        raise AssertionError("no reader process should start")
-
-    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", forbidden)
-    settings.CBCOORD_IMPORT_READERS = 0  # type: ignore[attr-defined]
-    run = iati_import(
-        user=None, path=corpus, source=str(corpus), source_kind="path", use_worker=True
-    )
-    assert (run.status, run.added) == ("completed", 150)
 
 
 @pytest.mark.parametrize("piece_bytes", [None, 30_000], ids=["whole", "pieces"])

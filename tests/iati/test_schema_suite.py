@@ -24,10 +24,11 @@ import pytest
 from cbcoord.iati.reading import check_file, iter_activities
 from cbcoord.iati.records import IatiFileError, ParsedActivity, RefusedActivity
 from tests.iati.helpers import REFERENCE
+from tests.shared import needs
 
 SUITE = REFERENCE / "schemas-2.03" / "tests"
 
-pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason="shared/reference/iati is absent")
+pytestmark = needs(SUITE)
 
 
 def _files(kind: str) -> list[Path]:

@@ -24,17 +24,13 @@ from cbcoord.iati.records import (
 )
 from cbcoord.iati.validation import validate_file
 from cbcoord.iati.writer import ACTIVITY_CHILD_ORDER, ExportReport, write_activities
-from tests.iati.helpers import REFERENCE
+from tests.iati.helpers import REFERENCE, needs_reference
 
 EXAMPLE = REFERENCE / "examples-2.03" / "en" / "activity-standard"
 EXAMPLE = EXAMPLE / "activity-standard-example-annotated.xml"
 PUBLISHERS = REFERENCE / "real-publishers"
 SUITE = REFERENCE / "schemas-2.03" / "tests"
 WHEN = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
-
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason="shared/reference/iati is absent"
-)
 
 
 def _suite_should_pass() -> list[Path]:

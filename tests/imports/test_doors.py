@@ -63,9 +63,14 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     return {}
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -19,7 +19,7 @@ from cbcoord.accounts.models import User
 from cbcoord.meetings import services
 from cbcoord.meetings.models import ActionStatus, Meeting
 from cbcoord.registry.models import Member, Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 from tests.meetings.helpers import action, americas_series, close, meeting
 
 pytestmark = pytest.mark.django_db
@@ -52,14 +52,14 @@ def upcoming(reference: None) -> Meeting:
         organisation=Organisation.objects.get(key="customs-do"),
         roles=["vice_chair"],
     )
-    make_activity(
-        "XM-DAC-909-BRIEF-1",
-        Organisation.objects.get(key="idb"),
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-BRIEF-1",
+        reporting_org=Organisation.objects.get(key="idb"),
         countries=[{"code": "DO", "percentage": 100}],
     )
-    make_activity(
-        "XM-DAC-909-BRIEF-2",
-        Organisation.objects.get(key="idb"),
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-BRIEF-2",
+        reporting_org=Organisation.objects.get(key="idb"),
         countries=[{"code": "JM", "percentage": 100}],
     )
     consultation = services.consultation_create(

@@ -15,7 +15,7 @@ from cbcoord.activities.models import Activity
 from cbcoord.core.errors import ServiceError
 from cbcoord.meetings import notices, selectors, services
 from cbcoord.registry.models import Organisation, Region
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 from tests.meetings.helpers import americas_series, meeting
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,9 @@ def test_open_ask_confirm_and_freshness(
 ) -> None:
     partner_editor.email = "bob@idb.example"
     partner_editor.save()
-    before = make_activity("XM-DAC-909-OLD", Organisation.objects.get(key="idb"))
+    before = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-OLD", reporting_org=Organisation.objects.get(key="idb")
+    )
     upcoming = meeting(americas_series(), timezone.localdate().year + 1)
     deadline = timezone.localdate() + datetime.timedelta(days=20)
     with django_capture_on_commit_callbacks(execute=True):

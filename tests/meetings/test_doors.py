@@ -80,6 +80,24 @@ MEETING_FORM = {
     "visibility": "internal",
     "summary": "",
 }
+
+
+def _meeting_edit(ctx: dict[str, Any]) -> dict[str, str]:
+    """The edit form of the held meeting as it is, but for its summary."""
+    held = ctx["meeting"]
+    return {
+        "title": held.title,
+        "start_date": held.start_date.isoformat(),
+        "end_date": held.end_date.isoformat(),
+        "city": held.city,
+        "country": held.country,
+        "venue": held.venue,
+        "status": held.status,
+        "visibility": held.visibility,
+        "summary": "Door summary",
+    }
+
+
 DOORS = [
     Door(
         "api: create a meeting series",
@@ -88,6 +106,16 @@ DOORS = [
             "/api/meeting-series",
             {"key": "door", "name": "Door series", "kind": "committee"},
             content_type=JSON,
+        ),
+        lambda ctx: MeetingSeries.objects.filter(key="door").exists(),
+        _tables,
+    ),
+    Door(
+        "page: create a meeting series",
+        {"secretariat"},
+        lambda c, ctx: c.post(
+            "/meetings/series/new/",
+            {"key": "door", "name": "Door series", "kind": "committee", "description": ""},
         ),
         lambda ctx: MeetingSeries.objects.filter(key="door").exists(),
         _tables,
@@ -125,6 +153,13 @@ DOORS = [
         _tables,
     ),
     Door(
+        "page: edit a meeting",
+        {"secretariat"},
+        lambda c, ctx: c.post(f"/meetings/{ctx['meeting'].pk}/edit/", _meeting_edit(ctx)),
+        lambda ctx: Meeting.objects.filter(summary="Door summary").exists(),
+        _tables,
+    ),
+    Door(
         "page: add a participant",
         {"secretariat"},
         lambda c, ctx: c.post(
@@ -134,6 +169,17 @@ DOORS = [
                 "roles": ["observer"],
                 "note": "door",
             },
+        ),
+        lambda ctx: Participant.objects.filter(note="door").exists(),
+        _tables,
+    ),
+    Door(
+        "api: add a participant",
+        {"secretariat"},
+        lambda c, ctx: c.post(
+            f"/api/meetings/{ctx['meeting'].pk}/participants",
+            {"organisation": "oas", "roles": ["observer"], "note": "door"},
+            content_type=JSON,
         ),
         lambda ctx: Participant.objects.filter(note="door").exists(),
         _tables,
@@ -154,6 +200,35 @@ DOORS = [
         ),
         lambda ctx: AgendaItem.objects.filter(
             title="Door item", provisions__code="WCO-SP-ECOM"
+        ).exists(),
+        _tables,
+    ),
+    Door(
+        "api: add an agenda item",
+        {"secretariat"},
+        lambda c, ctx: c.post(
+            f"/api/meetings/{ctx['meeting'].pk}/agenda-items",
+            {"title": "Door item", "provisions": ["WCO-SP-ECOM"], "instruments": ["RKC"]},
+            content_type=JSON,
+        ),
+        lambda ctx: AgendaItem.objects.filter(
+            title="Door item", provisions__code="WCO-SP-ECOM"
+        ).exists(),
+        _tables,
+    ),
+    Door(
+        "page: record a bilateral meeting",
+        {"secretariat"},
+        lambda c, ctx: c.post(
+            f"/meetings/{ctx['meeting'].pk}/bilaterals/",
+            {
+                "parties": [Organisation.objects.get(key=key).pk for key in ("wco", "usaid")],
+                "topics": "Door topics",
+                "links": "RKC",
+            },
+        ),
+        lambda ctx: BilateralMeeting.objects.filter(
+            topics="Door topics", instruments__code="RKC"
         ).exists(),
         _tables,
     ),
@@ -186,6 +261,23 @@ DOORS = [
             content_type=JSON,
         ),
         lambda ctx: Decision.objects.filter(text="Door decision").exists(),
+        _tables,
+    ),
+    Door(
+        "page: create an action item",
+        {"secretariat"},
+        lambda c, ctx: c.post(
+            f"/meetings/{ctx['meeting'].pk}/action-items/",
+            {
+                "text": "Door action",
+                "owner_organisation": Organisation.objects.get(key="idb").pk,
+                "due_date": "2021-06-30",
+                "links": "WCO-SP-ECOM",
+            },
+        ),
+        lambda ctx: ActionItem.objects.filter(
+            text="Door action", provisions__code="WCO-SP-ECOM"
+        ).exists(),
         _tables,
     ),
     Door(
@@ -250,6 +342,29 @@ DOORS = [
             },
         ),
         lambda ctx: DataCall.objects.filter(message="Door").exists(),
+        _tables,
+    ),
+    Door(
+        "api: open a data call",
+        {"secretariat"},
+        lambda c, ctx: c.post(
+            f"/api/meetings/{ctx['upcoming'].pk}/data-call",
+            {
+                "deadline": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(),
+                "message": "Door",
+            },
+            content_type=JSON,
+        ),
+        lambda ctx: DataCall.objects.filter(message="Door").exists(),
+        _tables,
+    ),
+    Door(
+        "page: close a data call",
+        {"secretariat"},
+        lambda c, ctx: c.post(f"/meetings/{ctx['call_meeting'].pk}/data-call/close/"),
+        lambda ctx: DataCall.objects.filter(
+            meeting=ctx["call_meeting"], closed_at__isnull=False
+        ).exists(),
         _tables,
     ),
     Door(
@@ -323,8 +438,8 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     for key in ("idb", "imf"):
         Organisation.objects.get(key=key).active_regions.add(Region.objects.get(code="AMC"))
     series = americas_series()
@@ -346,6 +461,7 @@ def context(reference: None) -> dict[str, Any]:
         "series": series,
         "meeting": held,
         "upcoming": upcoming,
+        "call_meeting": call_meeting,
         "participant": held.participants.get(organisation__key="imf"),
         "idb_item": action(held, "idb", "IDB item", datetime.date(2020, 6, 1)),
         "imf_item": action(held, "imf", "IMF item", datetime.date(2020, 6, 1)),
@@ -353,6 +469,11 @@ def context(reference: None) -> dict[str, Any]:
         "idb_request": call.requests.get(organisation__key="idb"),
         "consultation": consultation,
     }
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

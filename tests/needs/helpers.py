@@ -1,4 +1,5 @@
-"""Building needs, activities with provisions, and workbooks for the needs tests."""
+"""Activities supporting provisions, and workbooks of needs, for the needs tests (needs
+themselves: ``tests.factories.NeedFactory``)."""
 
 from __future__ import annotations
 
@@ -8,41 +9,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from cbcoord.accounts.actors import SYSTEM
-from cbcoord.activities.models import Activity, ActivityProvision, ActivityRegion
-from cbcoord.frameworks.models import Provision
-from cbcoord.needs import intake, services
-from cbcoord.needs.models import Need
-from cbcoord.registry.models import Member, Organisation
-from tests.activities.helpers import make_activity
-
-
-def member(iso_code: str) -> Member:
-    return Member.objects.select_related("organisation", "region").get(iso_code=iso_code)
-
-
-def provisions(*codes: str) -> list[Provision]:
-    found = {p.code: p for p in Provision.objects.filter(code__in=codes)}
-    return [found[code] for code in codes]
-
-
-def make_need(
-    iso_code: str = "DO",
-    codes: tuple[str, ...] = ("TFA-10.4",),
-    *,
-    user: Any = SYSTEM,
-    description: str = "Connect the border agencies to the single window.",
-    identified_on: dt.date = dt.date(2024, 3, 1),
-    **values: Any,
-) -> Need:
-    data = {
-        "provisions": provisions(*codes),
-        "description": description,
-        "source": values.pop("source", "diagnostic_mission"),
-        "identified_on": identified_on,
-        **values,
-    }
-    return services.need_create(user=user, member=member(iso_code), data=data)
+from cbcoord.activities.models import Activity
+from cbcoord.needs import intake
+from cbcoord.registry.models import Organisation
+from tests.factories import ImportedActivityFactory
 
 
 def tagged_activity(
@@ -56,10 +26,13 @@ def tagged_activity(
     end: str = "2025-12-31",
     **options: Any,
 ) -> Activity:
-    """An activity (as the importer stores it) supporting the provisions ``codes``."""
-    activity = make_activity(
-        identifier,
-        organisation,
+    """An activity (as the importer stores it) supporting the provisions ``codes``, in the
+    recipient countries of ISO codes ``countries`` and the DAC regions ``dac_regions``."""
+    return ImportedActivityFactory(
+        iati_identifier=identifier,
+        reporting_org=organisation,
+        provisions=codes,
+        dac_regions=dac_regions or (),
         countries=[{"code": code, "percentage": None, "narrative": {}} for code in countries]
         if countries is not None
         else None,
@@ -67,11 +40,6 @@ def tagged_activity(
         end=end,
         **options,
     )
-    for code in dac_regions or []:
-        ActivityRegion.objects.create(activity=activity, code=code, vocabulary="1")
-    for provision in provisions(*codes):
-        ActivityProvision.objects.create(activity=activity, provision=provision)
-    return activity
 
 
 def template_bytes(user: Any) -> bytes:

@@ -23,7 +23,8 @@ from cbcoord.needs.models import (
 )
 from cbcoord.registry.models import Organisation
 from tests.doors import REFUSED, ROLES, Door, check, rows
-from tests.needs.helpers import filled_workbook, intake_row, make_need, tagged_activity
+from tests.factories import NeedFactory
+from tests.needs.helpers import filled_workbook, intake_row, tagged_activity
 
 
 def _tables() -> Any:
@@ -224,14 +225,19 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     idb = Organisation.objects.get(key="idb")
-    need = make_need(visibility="public")
+    need = NeedFactory(visibility="public")
     tagged_activity("XM-DAC-909-NEED-SW", idb, ("TFA-10.4",))
     done = tagged_activity("XM-DAC-909-NEED-DONE", idb, ("TFA-10.4",))
     services.link_decide(user=SYSTEM, need=need, activity=done, state=LinkState.CONFIRMED)
     return {"need": need, "member": need.member}
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

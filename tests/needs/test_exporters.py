@@ -18,7 +18,7 @@ from cbcoord.accounts.actors import SYSTEM
 from cbcoord.frameworks.models import Provision
 from cbcoord.needs import selectors, services
 from cbcoord.needs.filters import NeedFilters
-from tests.needs.helpers import make_need, member
+from tests.factories import NeedFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -26,25 +26,35 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def needs(reference: None) -> list[Any]:
     return [
-        make_need(
-            "DO",
-            ("TFA-7.4",),
+        NeedFactory(
+            member="DO",
+            provisions=("TFA-7.4",),
             priority="high",
             visibility="public",
             estimated_cost=Decimal("250000.50"),
             currency="USD",
         ),
-        make_need(
-            "DO", ("TFA-10.4",), description="Single window.", priority="low", visibility="public"
+        NeedFactory(
+            member="DO",
+            provisions=("TFA-10.4",),
+            description="Single window.",
+            priority="low",
+            visibility="public",
         ),
-        make_need(
-            "JM",
-            ("TFA-7.4", "RKC-GA-6.3"),
+        NeedFactory(
+            member="JM",
+            provisions=("TFA-7.4", "RKC-GA-6.3"),
             description="Risk in Jamaica.",
             priority="high",
             visibility="public",
         ),
-        make_need("JM", ("TFA-7.4",), description="Secret one.", priority="high", visibility="wco"),
+        NeedFactory(
+            member="JM",
+            provisions=("TFA-7.4",),
+            description="Secret one.",
+            priority="high",
+            visibility="wco",
+        ),
     ]
 
 

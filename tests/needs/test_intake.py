@@ -15,7 +15,8 @@ from openpyxl import Workbook, load_workbook
 
 from cbcoord.needs import intake
 from cbcoord.needs.models import MemberPosition, Need
-from tests.needs.helpers import filled_workbook, intake_row, make_need, template_bytes
+from tests.factories import NeedFactory
+from tests.needs.helpers import filled_workbook, intake_row, template_bytes
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,7 +113,7 @@ def test_good_file_is_stored(reference: None, member_editor: Any) -> None:
 def test_errors_in_several_rows_store_nothing_and_are_all_listed(
     reference: None, member_editor: Any
 ) -> None:
-    make_need("DO", description="Existing.")
+    NeedFactory(member="DO", description="Existing.")
     before = list(Need.objects.values())
     content = filled_workbook(
         member_editor,
@@ -217,7 +218,7 @@ def test_uploading_the_same_rows_again_duplicates_nothing(
 def test_a_member_editor_may_not_update_another_members_need(
     reference: None, member_editor: Any
 ) -> None:
-    jamaican = make_need("JM", visibility="public")
+    jamaican = NeedFactory(member="JM", visibility="public")
     content = filled_workbook(member_editor, [intake_row(key=jamaican.key, member="JM · Jamaica")])
     result = intake.intake_upload(user=member_editor, content=content)
     assert result.refused

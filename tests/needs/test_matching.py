@@ -16,7 +16,8 @@ from cbcoord.needs import services
 from cbcoord.needs.matching import needs_for_activity, suggestions_for_need
 from cbcoord.needs.models import LinkState, Need, NeedStatus
 from cbcoord.registry.models import Organisation
-from tests.needs.helpers import make_need, tagged_activity
+from tests.factories import NeedFactory
+from tests.needs.helpers import tagged_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def _kinds(suggestion: Any) -> list[str]:
 
 
 def test_same_member_country(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("TFA-7.4",), **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
     tagged_activity("XM-DAC-909-M-DO", idb, ("TFA-7.4",), countries=["DO"])
     tagged_activity("XM-DAC-909-M-JM", idb, ("TFA-7.4",), countries=["JM"])
     found = _suggested(need)
@@ -53,7 +54,7 @@ def test_same_member_country(reference: None, idb: Organisation) -> None:
 def test_regional_activity_whose_region_covers_the_member(
     reference: None, idb: Organisation
 ) -> None:
-    need = make_need("DO", ("TFA-7.4",), **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
     tagged_activity("XM-DAC-909-M-WI", idb, ("TFA-7.4",), countries=[], dac_regions=["380"])
     tagged_activity("XM-DAC-909-M-SA", idb, ("TFA-7.4",), countries=[], dac_regions=["489"])
     found = _suggested(need)
@@ -64,8 +65,10 @@ def test_regional_activity_whose_region_covers_the_member(
 
 
 def test_one_above_and_one_below_in_the_hierarchy(reference: None, idb: Organisation) -> None:
-    measure_need = make_need("DO", ("TFA-7.4",), **WINDOW)
-    article_need = make_need("DO", ("TFA-7",), description="Release of goods.", **WINDOW)
+    measure_need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
+    article_need = NeedFactory(
+        member="DO", provisions=("TFA-7",), description="Release of goods.", **WINDOW
+    )
     tagged_activity("XM-DAC-909-M-ART", idb, ("TFA-7",), countries=["DO"])
     tagged_activity("XM-DAC-909-M-MEAS", idb, ("TFA-7.4",), countries=["DO"])
     tagged_activity("XM-DAC-909-M-SIB", idb, ("TFA-7.5",), countries=["DO"])
@@ -80,7 +83,9 @@ def test_one_above_and_one_below_in_the_hierarchy(reference: None, idb: Organisa
 
 
 def test_instrument_cross_walk(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("RKC-GA-6.3",), **WINDOW)  # linked to TFA-7.4 by the cross-walk
+    need = NeedFactory(
+        member="DO", provisions=("RKC-GA-6.3",), **WINDOW
+    )  # linked to TFA-7.4 by the cross-walk
     tagged_activity("XM-DAC-909-M-CW", idb, ("TFA-7.4",), countries=["DO"])
     found = _suggested(need)
     assert _kinds(found["XM-DAC-909-M-CW"])[0] == "crosswalk"
@@ -109,7 +114,7 @@ def test_dates_overlap_touch_or_are_open(
     suggested: bool,
     kind: str | None,
 ) -> None:
-    need = make_need("DO", ("TFA-7.4",), **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
     activity = tagged_activity("XM-DAC-909-M-T", idb, ("TFA-7.4",), countries=["DO"])
     Activity.objects.filter(pk=activity.pk).update(
         start_date=dt.date.fromisoformat(start) if start else None,
@@ -122,7 +127,7 @@ def test_dates_overlap_touch_or_are_open(
 
 
 def test_without_a_window_the_date_identified_opens_it(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("TFA-7.4",), identified_on=dt.date(2024, 3, 1))
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), identified_on=dt.date(2024, 3, 1))
     tagged_activity("XM-DAC-909-M-OLD", idb, ("TFA-7.4",), start="2020-01-01", end="2021-12-31")
     tagged_activity("XM-DAC-909-M-NEW", idb, ("TFA-7.4",), start="2026-01-01", end="2027-12-31")
     assert set(_suggested(need)) == {"XM-DAC-909-M-NEW"}
@@ -131,7 +136,7 @@ def test_without_a_window_the_date_identified_opens_it(reference: None, idb: Org
 def test_withdrawn_cancelled_and_unreadable_activities_are_not_suggested(
     reference: None, idb: Organisation, imf: Organisation, partner_editor: Any
 ) -> None:
-    need = make_need("DO", ("TFA-7.4",), visibility="public", **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), visibility="public", **WINDOW)
     withdrawn = tagged_activity("XM-DAC-909-M-W", idb, ("TFA-7.4",))
     Activity.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now())
     tagged_activity("XM-DAC-909-M-X", idb, ("TFA-7.4",), status="5")
@@ -142,7 +147,7 @@ def test_withdrawn_cancelled_and_unreadable_activities_are_not_suggested(
 
 
 def test_ranked_by_score_then_latest_start(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("TFA-7.4",), **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
     tagged_activity("XM-DAC-909-R-REGION", idb, ("TFA-7.4",), countries=[], dac_regions=["389"])
     tagged_activity("XM-DAC-909-R-OLDER", idb, ("TFA-7.4",), start="2023-01-01")
     tagged_activity("XM-DAC-909-R-NEWER", idb, ("TFA-7.4",), start="2024-02-01")
@@ -157,7 +162,7 @@ def test_ranked_by_score_then_latest_start(reference: None, idb: Organisation) -
 
 
 def test_more_provisions_matched_score_more(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("TFA-7.4", "TFA-7.5"), **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4", "TFA-7.5"), **WINDOW)
     tagged_activity("XM-DAC-909-P-BOTH", idb, ("TFA-7.4", "TFA-7.5"))
     tagged_activity("XM-DAC-909-P-ONE", idb, ("TFA-7.5",))
     found = _suggested(need)
@@ -166,7 +171,7 @@ def test_more_provisions_matched_score_more(reference: None, idb: Organisation) 
 
 
 def test_decided_activities_leave_the_suggestions(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("TFA-7.4",), **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
     confirmed = tagged_activity("XM-DAC-909-D-YES", idb, ("TFA-7.4",))
     rejected = tagged_activity("XM-DAC-909-D-NO", idb, ("TFA-7.4",))
     tagged_activity("XM-DAC-909-D-OPEN", idb, ("TFA-7.4",))
@@ -182,18 +187,26 @@ def test_decided_activities_leave_the_suggestions(reference: None, idb: Organisa
 
 
 def test_closed_needs_get_no_suggestions(reference: None, idb: Organisation) -> None:
-    need = make_need("DO", ("TFA-7.4",), status=NeedStatus.MET, **WINDOW)
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), status=NeedStatus.MET, **WINDOW)
     tagged_activity("XM-DAC-909-C-1", idb, ("TFA-7.4",))
     assert suggestions_for_need(need, user=SYSTEM) == []
 
 
 def test_needs_for_an_activity_read_the_same_rule(reference: None, idb: Organisation) -> None:
-    dominican = make_need("DO", ("TFA-7.4",), **WINDOW)
-    jamaican = make_need("JM", ("RKC-GA-6.3",), **WINDOW)
-    broader = make_need("DO", ("TFA-7",), description="Release of goods.", **WINDOW)
-    make_need("DO", ("TFA-1.1",), description="Publication.", **WINDOW)  # other provision
-    make_need("HN", ("TFA-7.4",), description="Honduras.", **WINDOW)  # not covered
-    late = make_need("DO", ("TFA-7.4",), description="Later.", window_start=dt.date(2027, 1, 1))
+    dominican = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
+    jamaican = NeedFactory(member="JM", provisions=("RKC-GA-6.3",), **WINDOW)
+    broader = NeedFactory(
+        member="DO", provisions=("TFA-7",), description="Release of goods.", **WINDOW
+    )
+    NeedFactory(
+        member="DO", provisions=("TFA-1.1",), description="Publication.", **WINDOW
+    )  # other provision
+    NeedFactory(
+        member="HN", provisions=("TFA-7.4",), description="Honduras.", **WINDOW
+    )  # not covered
+    late = NeedFactory(
+        member="DO", provisions=("TFA-7.4",), description="Later.", window_start=dt.date(2027, 1, 1)
+    )
     activity = tagged_activity(
         "XM-DAC-909-A-1", idb, ("TFA-7.4",), countries=["DO"], dac_regions=["1031"]
     )
@@ -213,7 +226,13 @@ def test_needs_for_an_activity_read_the_same_rule(reference: None, idb: Organisa
 def test_needs_for_an_activity_respect_need_visibility(
     reference: None, idb: Organisation, partner_editor: Any
 ) -> None:
-    make_need("DO", ("TFA-7.4",), visibility="wco", **WINDOW)
-    shown = make_need("DO", ("TFA-7.4",), description="Public one.", visibility="public", **WINDOW)
+    NeedFactory(member="DO", provisions=("TFA-7.4",), visibility="wco", **WINDOW)
+    shown = NeedFactory(
+        member="DO",
+        provisions=("TFA-7.4",),
+        description="Public one.",
+        visibility="public",
+        **WINDOW,
+    )
     activity = tagged_activity("XM-DAC-909-A-2", idb, ("TFA-7.4",))
     assert [m.need.key for m in needs_for_activity(activity, user=partner_editor)] == [shown.key]

@@ -16,7 +16,8 @@ from cbcoord.frameworks.models import Provision
 from cbcoord.needs import services
 from cbcoord.needs.models import LinkState, Need
 from cbcoord.registry.models import Organisation
-from tests.needs.helpers import make_need, member, tagged_activity
+from tests.factories import NeedFactory, member
+from tests.needs.helpers import tagged_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +31,16 @@ def _client(user: Any = None) -> Client:
 
 @pytest.fixture
 def scene(reference: None, idb: Organisation) -> dict[str, Any]:
-    need = make_need(
-        "DO",
-        ("TFA-10.4",),
+    need = NeedFactory(
+        member="DO",
+        provisions=("TFA-10.4",),
         visibility="public",
         window_start=dt.date(2024, 1, 1),
         recorded_by_organisation=idb,
     )
-    other = make_need("JM", ("TFA-7.4",), description="Risk in Jamaica.", visibility="public")
+    other = NeedFactory(
+        member="JM", provisions=("TFA-7.4",), description="Risk in Jamaica.", visibility="public"
+    )
     activity = tagged_activity("XM-DAC-909-P-SW", idb, ("TFA-10.4",), title={"en": "Window"})
     return {"need": need, "other": other, "activity": activity}
 

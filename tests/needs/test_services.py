@@ -27,22 +27,23 @@ from cbcoord.needs.models import (
     Visibility,
 )
 from cbcoord.registry.models import Organisation, Region
-from tests.needs.helpers import make_need, member, provisions, tagged_activity
+from tests.factories import NeedFactory, member
+from tests.needs.helpers import tagged_activity
 
 pytestmark = pytest.mark.django_db
 
 
 def test_keys_are_per_member_and_stable(reference: None) -> None:
-    first = make_need("DO")
-    second = make_need("DO", description="Another need.")
-    jamaica = make_need("JM")
+    first = NeedFactory(member="DO")
+    second = NeedFactory(member="DO", description="Another need.")
+    jamaica = NeedFactory(member="JM")
     assert (first.key, second.key, jamaica.key) == ("NEED-DO-0001", "NEED-DO-0002", "NEED-JM-0001")
     services.need_update(user=SYSTEM, need=first, data={"description": "Changed."})
     assert Need.objects.get(pk=first.pk).key == "NEED-DO-0001"
 
 
 def test_secretariat_need_waits_for_the_member(reference: None, secretariat: Any) -> None:
-    need = make_need(user=secretariat)
+    need = NeedFactory(user=secretariat)
     assert need.member_position == MemberPosition.UNCONFIRMED
     assert need.recorded_by == secretariat
     assert need.recorded_by_organisation.key == "wco"
@@ -50,7 +51,7 @@ def test_secretariat_need_waits_for_the_member(reference: None, secretariat: Any
 
 
 def test_member_editor_need_is_confirmed_by_the_member(reference: None, member_editor: Any) -> None:
-    need = make_need(user=member_editor)
+    need = NeedFactory(user=member_editor)
     assert need.member_position == MemberPosition.CONFIRMED
     assert need.member_position_by == member_editor
     assert need.recorded_by_organisation.key == "customs-do"
@@ -94,21 +95,21 @@ def test_every_problem_is_named_at_once(reference: None) -> None:
 
 def test_a_cost_needs_a_currency(reference: None) -> None:
     with pytest.raises(services.NeedInvalid) as raised:
-        make_need(estimated_cost=Decimal("1000"))
+        NeedFactory(estimated_cost=Decimal("1000"))
     assert set(raised.value.errors) == {"currency"}
-    need = make_need(estimated_cost=Decimal("1000"), currency="usd")
+    need = NeedFactory(estimated_cost=Decimal("1000"), currency="usd")
     assert need.currency == "USD"
 
 
 def test_only_the_secretariat_sets_its_fields(reference: None, member_editor: Any) -> None:
-    need = make_need()
+    need = NeedFactory()
     with pytest.raises(services.NeedInvalid) as raised:
         services.need_update(user=member_editor, need=need, data={"wco_comment": "Mine."})
     assert set(raised.value.errors) == {"wco_comment"}
 
 
 def test_member_position_needs_a_reason_to_dispute(reference: None, member_editor: Any) -> None:
-    need = make_need()
+    need = NeedFactory()
     with pytest.raises(ServiceError):
         services.need_set_member_position(user=member_editor, need=need, position="disputed")
     services.need_set_member_position(
@@ -124,7 +125,7 @@ def test_position_door_is_the_members_alone(
 ) -> None:
     from django.core.exceptions import PermissionDenied
 
-    need = make_need(visibility="public")
+    need = NeedFactory(visibility="public")
     assert selectors.need_position_allowed(user=member_editor, key=need.key) == need
     with pytest.raises(PermissionDenied):
         selectors.need_position_allowed(user=secretariat, key=need.key)
@@ -133,7 +134,7 @@ def test_position_door_is_the_members_alone(
 def test_confirmed_link_moves_the_status_and_records_who(
     reference: None, secretariat: Any, idb: Organisation
 ) -> None:
-    need = make_need()
+    need = NeedFactory()
     first = tagged_activity("XM-DAC-909-S-1", idb, ("TFA-10.4",))
     second = tagged_activity("XM-DAC-909-S-2", idb, ("TFA-10.4",))
     link = services.link_decide(
@@ -158,7 +159,7 @@ def test_confirmed_link_moves_the_status_and_records_who(
 def test_a_met_need_keeps_its_status_when_confirmed(
     reference: None, secretariat: Any, idb: Organisation
 ) -> None:
-    need = make_need(status=NeedStatus.MET)
+    need = NeedFactory(status=NeedStatus.MET)
     activity = tagged_activity("XM-DAC-909-S-3", idb, ("TFA-10.4",))
     services.link_decide(user=secretariat, need=need, activity=activity, state="confirmed")
     need.refresh_from_db()
@@ -194,7 +195,7 @@ def test_visibility_levels(
         "jamaica": jamaica,  # a member of the region
         "anonymous": None,
     }
-    need = make_need(
+    need = NeedFactory(
         visibility=level,
         visible_to=[Organisation.objects.get(key="idb")] if level == Visibility.NAMED else [],
     )
@@ -209,7 +210,7 @@ def test_visibility_levels(
 def test_a_partner_whose_activity_supports_a_need_joins_its_group(
     reference: None, partner_editor: Any, idb: Organisation
 ) -> None:
-    need = make_need(visibility=Visibility.COORDINATION)
+    need = NeedFactory(visibility=Visibility.COORDINATION)
     with pytest.raises(Http404):
         selectors.need_get(user=partner_editor, key=need.key)
     activity = tagged_activity("XM-DAC-909-S-4", idb, ("TFA-10.4",))
@@ -269,7 +270,7 @@ def test_leaving_category_c_drops_the_need_and_coming_back_reopens_it(reference:
 
 
 def test_a_hand_recorded_tfa_need_is_adopted(reference: None) -> None:
-    recorded = make_need("DO", ("TFA-7.7",), source=NeedSource.TFA_CATEGORY_C)
+    recorded = NeedFactory(member="DO", provisions=("TFA-7.7",), source=NeedSource.TFA_CATEGORY_C)
     commitment = _commit("DO", "7.7", "C")
     assert Need.objects.get(tfa_commitment=commitment) == recorded
     assert Need.objects.count() == 1
@@ -319,18 +320,3 @@ def test_needs_list_and_matrix_agree(reference: None, idb: Organisation) -> None
     assert cells[("DO", "TFA-10.2")].unsupported_c
     assert cells[("JM", "TFA-7.7")].categories == "B"
     assert len(matrix.measures) == 36
-
-
-def test_demo_loads_the_tfa_rows_and_needs_twice_alike(reference: None) -> None:
-    from cbcoord.demo.loader import demo_load
-
-    demo_load()
-    first = sorted(Need.objects.values_list("key", "status", "member_position"))
-    dominican = TfaCommitment.objects.get(member__iso_code="DO", measure__code="TFA-10.2")
-    assert not dominican.is_demo and "tfadatabase.org" in dominican.source
-    assert dominican.definitive_date == dt.date(2023, 6, 1)
-    assert TfaCommitment.objects.filter(member__iso_code="DO", is_demo=True).exists()
-    assert Need.objects.filter(tfa_commitment=dominican).exists()
-    demo_load()
-    assert sorted(Need.objects.values_list("key", "status", "member_position")) == first
-    assert provisions("TFA-10.4")  # the catalogue is there for the demo needs

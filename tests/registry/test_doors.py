@@ -10,6 +10,7 @@ from django.test import Client
 
 from cbcoord.registry.models import Member, Organisation, Person
 from tests.doors import ROLES, Door, check, rows
+from tests.factories import PersonFactory
 
 
 def _tables() -> Any:
@@ -128,8 +129,8 @@ DOORS = [
 ]
 
 
-@pytest.fixture
-def context(reference: None) -> dict[str, Any]:
+def make_context(personas: dict[str, Any]) -> dict[str, Any]:
+    """The records the doors act on (tests/test_door_coverage.py builds them too)."""
     return {
         "held": Organisation.objects.create(
             key="held-for-review",
@@ -138,13 +139,14 @@ def context(reference: None) -> dict[str, Any]:
             is_verified=False,
             is_published=False,
         ),
-        "idb_person": Person.objects.create(
-            organisation=Organisation.objects.get(key="idb"), name="IDB person", is_published=True
-        ),
-        "imf_person": Person.objects.create(
-            organisation=Organisation.objects.get(key="imf"), name="IMF person", is_published=True
-        ),
+        "idb_person": PersonFactory(organisation="idb", name="IDB person", is_published=True),
+        "imf_person": PersonFactory(organisation="imf", name="IMF person", is_published=True),
     }
+
+
+@pytest.fixture
+def context(reference: None, personas: dict[str, Any]) -> dict[str, Any]:
+    return make_context(personas)
 
 
 @pytest.mark.parametrize("role", ROLES)

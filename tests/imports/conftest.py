@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.activities.test_services import IATI_FILE
+from tests.factories import IATI_FILE
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -10,11 +10,9 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from cbcoord.accounts.services import api_token_create
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import SEES, make_activity, visibility_set
-from tests.activities.test_services import IATI_FILE
+from tests.factories import SEES, ImportedActivityFactory, bearer, one_activity_per_visibility
 
 
 @pytest.mark.parametrize("role", list(SEES))
@@ -25,7 +23,7 @@ def test_visibility_in_list_detail_and_export(
     imf: Organisation,
     role: str,
 ) -> None:
-    activities = visibility_set(idb, named_for=imf)
+    activities = one_activity_per_visibility(reporting_org=idb, named_for=imf)
     client = client_for(personas[role])
     listed = {item["iati_identifier"] for item in client.get("/api/activities").json()["items"]}
     for level, activity in activities.items():
@@ -45,9 +43,15 @@ def test_visibility_in_list_detail_and_export(
 
 
 def test_filters_and_detail(client: Client, idb: Organisation, imf: Organisation) -> None:
-    make_activity("XM-DAC-909-A/with/slashes", idb, title={"en": "Slashed", "es": "Barras"})
-    make_activity(
-        "XM-DAC-43000-B", imf, countries=[{"code": "FR", "percentage": "100", "narrative": {}}]
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-A/with/slashes",
+        reporting_org=idb,
+        title={"en": "Slashed", "es": "Barras"},
+    )
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-43000-B",
+        reporting_org=imf,
+        countries=[{"code": "FR", "percentage": "100", "narrative": {}}],
     )
     by_country = client.get("/api/activities", {"country": "DO"}).json()
     assert [item["iati_identifier"] for item in by_country["items"]] == [
@@ -65,11 +69,6 @@ def test_filters_and_detail(client: Client, idb: Organisation, imf: Organisation
     assert client.get("/api/activities/NOPE-1").status_code == 404
 
 
-def _token(user: Any) -> dict[str, str]:
-    _token_row, raw = api_token_create(user=user, owner=user, name="test")
-    return {"Authorization": f"Bearer {raw}"}
-
-
 NEW = {
     "iati_identifier": "XM-DAC-909-API-1",
     "reporting_org": "idb",
@@ -85,7 +84,7 @@ NEW = {
 def test_create_and_patch_with_a_token(
     client: Client, partner_editor: Any, other_partner_editor: Any, idb: Organisation
 ) -> None:
-    headers = _token(partner_editor)
+    headers = bearer(partner_editor)
     response = client.post(
         "/api/activities", json.dumps(NEW), content_type="application/json", headers=headers
     )
@@ -94,7 +93,7 @@ def test_create_and_patch_with_a_token(
     assert body["origin"] == "manual" and body["visibility"] == "coordination"
     assert float(body["total_spend"]) == 1000
     # The other partner may neither create for the IDB nor edit the IDB's activity.
-    other = _token(other_partner_editor)
+    other = bearer(other_partner_editor)
     refused = client.post(
         "/api/activities",
         json.dumps(dict(NEW, iati_identifier="XM-DAC-909-API-2")),
@@ -133,50 +132,3 @@ def test_writes_need_authentication(client: Client, reference: None) -> None:
     response = client.post("/api/activities", json.dumps(NEW), content_type="application/json")
     assert response.status_code == 401
     assert client.post("/api/imports", {"url": "https://example.org/x.xml"}).status_code == 401
-
-
-def test_import_by_upload_and_report(
-    client: Client,
-    partner_editor: Any,
-    secretariat: Any,
-    other_partner_editor: Any,
-    reference: None,
-) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    headers = _token(partner_editor)
-    upload = SimpleUploadedFile("idb.xml", IATI_FILE.encode(), content_type="application/xml")
-    response = client.post("/api/imports", {"file": upload, "strict": "true"}, headers=headers)
-    assert response.status_code == 201, response.content
-    run = response.json()
-    assert run["added"] == 1 and run["strict"] is True and run["status"] == "completed"
-    assert len(run["sha256"]) == 64
-    assert run["file_warnings"] == []
-    assert client.get(f"/api/imports/{run['id']}", headers=headers).json()["added"] == 1
-    assert client.get(f"/api/imports/{run['id']}", headers=_token(secretariat)).status_code == 200
-    assert (
-        client.get(f"/api/imports/{run['id']}", headers=_token(other_partner_editor)).status_code
-        == 404
-    )
-
-
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/a.xml"])
-def test_import_by_url_refuses_other_schemes(client: Client, partner_editor: Any, url: str) -> None:
-    response = client.post(
-        "/api/imports",
-        json.dumps({"url": url}),
-        content_type="application/json",
-        headers=_token(partner_editor),
-    )
-    assert response.status_code == 400
-    assert "http" in response.json()["detail"]
-
-
-def test_member_editor_may_not_import(client: Client, member_editor: Any) -> None:
-    response = client.post(
-        "/api/imports",
-        json.dumps({"url": "https://example.org/a.xml"}),
-        content_type="application/json",
-        headers=_token(member_editor),
-    )
-    assert response.status_code == 403

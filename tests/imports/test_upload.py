@@ -15,7 +15,7 @@ from cbcoord.activities.models import Activity
 from cbcoord.core.errors import ServiceError
 from cbcoord.imports.fetch import fetch_url_to_tempfile
 from cbcoord.imports.models import ImportRun
-from tests.activities.test_services import IATI_FILE
+from tests.factories import IATI_FILE
 
 # Schema-invalid (activity-status before participating-org) but readable.
 OUT_OF_ORDER = IATI_FILE.replace(

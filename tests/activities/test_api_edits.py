@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 
 from cbcoord.accounts.models import Role
-from cbcoord.accounts.services import api_token_create
 from cbcoord.activities.models import Activity, Visibility
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory, UserFactory, bearer
 
 NEW = {
     "iati_identifier": "XM-DAC-909-API-1",
@@ -27,14 +26,9 @@ NEW = {
 }
 
 
-def _token(user: Any) -> dict[str, str]:
-    _row, raw = api_token_create(user=user, owner=user, name="test")
-    return {"Authorization": f"Bearer {raw}"}
-
-
 def _post(client: Client, user: Any, body: dict[str, Any]) -> Any:
     return client.post(
-        "/api/activities", json.dumps(body), content_type="application/json", headers=_token(user)
+        "/api/activities", json.dumps(body), content_type="application/json", headers=bearer(user)
     )
 
 
@@ -73,7 +67,7 @@ def test_messages_follow_the_callers_language(
         "/api/activities",
         json.dumps(body),
         content_type="application/json",
-        headers={**_token(partner_editor), "Accept-Language": "es"},
+        headers={**bearer(partner_editor), "Accept-Language": "es"},
     )
     assert response.json()["errors"][0]["message"] == "Un presupuesto no puede ser negativo."
 
@@ -107,8 +101,8 @@ def test_create_with_regions_and_read_totals_by_currency(
 def test_patch_takes_typed_rows_and_keeps_the_rest(
     client: Client, partner_editor: Any, idb: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-PATCH", idb)
-    headers = _token(partner_editor)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-PATCH", reporting_org=idb)
+    headers = bearer(partner_editor)
     response = client.patch(
         f"/api/activities/{activity.iati_identifier}",
         json.dumps(
@@ -155,12 +149,12 @@ def test_patch_takes_typed_rows_and_keeps_the_rest(
 def test_an_unknown_or_null_field_is_refused(
     client: Client, partner_editor: Any, idb: Organisation
 ) -> None:
-    activity = make_activity("XM-DAC-909-NULL", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-NULL", reporting_org=idb)
     response = client.patch(
         f"/api/activities/{activity.iati_identifier}",
         json.dumps({"title": None, "colour": "blue"}),
         content_type="application/json",
-        headers=_token(partner_editor),
+        headers=bearer(partner_editor),
     )
     assert response.status_code == 400
     assert [error["field"] for error in response.json()["errors"]] == ["title", "colour"]
@@ -172,7 +166,9 @@ def test_squatting_is_refused_before_existence_is_looked_at(
     """The World Bank's hidden activity and a free identifier in its namespace get the same
     answer: the prefix is wrong. No oracle for what exists."""
     worldbank = Organisation.objects.get(key="worldbank")
-    make_activity("44000-P-HIDDEN", worldbank, visibility=Visibility.WCO)
+    ImportedActivityFactory(
+        iati_identifier="44000-P-HIDDEN", reporting_org=worldbank, visibility=Visibility.WCO
+    )
     taken = _post(client, partner_editor, dict(NEW, iati_identifier="44000-P-HIDDEN"))
     free = _post(client, partner_editor, dict(NEW, iati_identifier="44000-P-FREE"))
     assert taken.status_code == free.status_code == 400
@@ -181,7 +177,7 @@ def test_squatting_is_refused_before_existence_is_looked_at(
     assert "already exists" not in taken.json()["detail"]
     assert Activity.objects.count() == 1
     # In its own namespace, a taken identifier is said to be taken.
-    make_activity("XM-DAC-909-OWN", idb)
+    ImportedActivityFactory(iati_identifier="XM-DAC-909-OWN", reporting_org=idb)
     own = _post(client, partner_editor, dict(NEW, iati_identifier="XM-DAC-909-OWN"))
     assert own.status_code == 400 and "already exists" in own.json()["detail"]
     # An alias of the IDB is its namespace too.
@@ -191,13 +187,11 @@ def test_squatting_is_refused_before_existence_is_looked_at(
 
 @pytest.fixture
 def cbsa_editor(reference: None) -> Any:
-    from cbcoord.accounts.models import User
-
-    user = User.objects.create_user(username="erin-cbsa", password="pw")
-    user.role = Role.PARTNER_EDITOR
-    user.organisation = Organisation.objects.get(key="cbsa")
-    user.save()
-    return user
+    return UserFactory(
+        username="erin-cbsa",
+        role=Role.PARTNER_EDITOR,
+        organisation=Organisation.objects.get(key="cbsa"),
+    )
 
 
 def test_an_organisation_without_an_iati_identifier_uses_its_assigned_prefix(

@@ -19,18 +19,9 @@ from cbcoord.activities.models import Activity
 from cbcoord.imports import jobs
 from cbcoord.imports.models import ImportRun
 from cbcoord.imports.services import import_upload
-from tests.iati.test_import_service import ACTIVITY
+from tests.factories import bearer, iati_file_text
 
-FILE = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n'
-    + ACTIVITY.format(
-        updated="2019-03-01T00:00:00Z",
-        org="XM-DAC-909",
-        title="Customs",
-        identifier="XM-DAC-909-BG-1",
-    )
-    + "\n</iati-activities>\n"
-)
+FILE = iati_file_text({"identifier": "XM-DAC-909-BG-1"})
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,14 +99,12 @@ def test_the_temporary_file_goes_and_a_crash_marks_the_run_failed(
 def test_the_api_answers_with_the_running_run(
     in_background: None, reference: None, secretariat: Any, client: Any
 ) -> None:
-    from tests.api.test_activities_api import _token
-
-    response = client.post("/api/imports", {"file": _upload()}, headers=_token(secretariat))
+    response = client.post("/api/imports", {"file": _upload()}, headers=bearer(secretariat))
     assert response.status_code == 201
     run = response.json()
     assert run["status"] in {"running", "completed"}
     assert jobs.wait(run["id"], timeout=60)
-    done = client.get(f"/api/imports/{run['id']}", headers=_token(secretariat)).json()
+    done = client.get(f"/api/imports/{run['id']}", headers=bearer(secretariat)).json()
     assert done["status"] == "completed" and done["added"] == 1
 
 
@@ -126,16 +115,7 @@ def test_imports_of_the_same_activities_at_once_take_turns(
     take turns, so neither finds the other's new rows missing and inserts them again."""
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("the in-memory test database locks tables instead of waiting for writers")
-    body = "\n".join(
-        ACTIVITY.format(
-            updated="2019-03-01T00:00:00Z",
-            org="XM-DAC-909",
-            title="Customs",
-            identifier=f"XM-DAC-909-TURN-{i}",
-        )
-        for i in range(40)
-    )
-    data = f'<?xml version="1.0"?>\n<iati-activities version="2.03">\n{body}\n</iati-activities>\n'
+    data = iati_file_text(*({"identifier": f"XM-DAC-909-TURN-{i}"} for i in range(40)))
     runs = [
         import_upload(user=secretariat, upload=_upload(f"same-{i}.xml", data)) for i in range(3)
     ]

@@ -17,37 +17,7 @@ from cbcoord.activities.models import Activity, ActivityCountry, ActivityPartici
 from cbcoord.imports.importer import iati_import
 from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Organisation
-
-ACTIVITY = """<iati-activity last-updated-datetime="{updated}" xml:lang="en" default-currency="USD">
-  <iati-identifier>{identifier}</iati-identifier>
-  <reporting-org ref="{org}" type="40"><narrative>Reporter</narrative></reporting-org>
-  <title><narrative>{title}</narrative><narrative xml:lang="es">Título {title}</narrative></title>
-  <participating-org ref="{org}" role="1"/>
-  <participating-org role="4"><narrative>Brand New Implementer</narrative></participating-org>
-  <activity-status code="2"/>
-  <activity-date iso-date="2019-01-01" type="2"/>
-  <recipient-country code="DO" percentage="100"/>
-  <sector code="33120" vocabulary="1"/>
-  <budget type="1" status="1"><period-start iso-date="2019-01-01"/><period-end iso-date="2019-12-31"/>
-    <value currency="USD" value-date="2019-01-01">1000</value></budget>
-  <transaction><transaction-type code="3"/><transaction-date iso-date="2019-06-01"/>
-    <value currency="USD" value-date="2019-06-01">250</value></transaction>
-</iati-activity>"""
-
-
-def iati_file(path: Path, *activities: dict[str, str]) -> Path:
-    body = "\n".join(
-        ACTIVITY.format(
-            **{"updated": "2019-03-01T00:00:00Z", "org": "XM-DAC-909", "title": "Customs", **a}
-        )
-        for a in activities
-    )
-    path.write_text(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" '
-        f'generated-datetime="2019-03-01T00:00:00Z">\n{body}\n</iati-activities>\n',
-        encoding="utf-8",
-    )
-    return path
+from tests.factories import iati_file
 
 
 def run_import(path: Path, user: Any = None, **kwargs: Any) -> ImportRun:
