@@ -19,7 +19,7 @@ from cbcoord.activities.models import Activity, ActivityProvision, Visibility
 from cbcoord.activities.selectors import activity_summary
 from cbcoord.frameworks.models import Provision
 from cbcoord.registry.models import Member, Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 
 def _participant(organisation: Organisation, role: str = "4") -> dict[str, Any]:
@@ -43,7 +43,9 @@ def _rewrite(activity: Activity, **content: Any) -> Activity:
 
 
 def _regional(identifier: str, organisation: Organisation, dac_code: str) -> Activity:
-    activity = make_activity(identifier, organisation, countries=[])
+    activity = ImportedActivityFactory(
+        iati_identifier=identifier, reporting_org=organisation, countries=[]
+    )
     return _rewrite(
         activity,
         recipient_regions=[
@@ -62,7 +64,9 @@ def _regional(identifier: str, organisation: Organisation, dac_code: str) -> Act
 def americas(idb: Organisation, imf: Organisation) -> dict[str, Activity]:
     """An IDB activity in the Dominican Republic, with the IMF implementing it; an IMF
     programme for the West Indies (DAC 380: the Dominican Republic, Jamaica, ...)."""
-    national = make_activity("XM-DAC-909-DO-1", idb, title={"en": "Risk management in DO"})
+    national = ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-DO-1", reporting_org=idb, title={"en": "Risk management in DO"}
+    )
     national = _rewrite(
         national, participating_orgs=[*national.data["participating_orgs"], _participant(imf)]
     )
@@ -148,7 +152,9 @@ def test_activities_decided_not_relevant_are_left_out(
 ) -> None:
     Activity.objects.filter(pk=americas["regional"].pk).update(is_relevant=False)
     Activity.objects.filter(pk=americas["national"].pk).update(is_relevant=True)
-    make_activity("XM-DAC-909-DO-2", idb)  # not assessed yet: counted
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-DO-2", reporting_org=idb
+    )  # not assessed yet: counted
     summary = activity_summary(user=None, filters=ActivityFilters(region="AMC"))
     assert summary.count == 2
     assert {activity.iati_identifier for activity in summary.latest} == {
@@ -162,9 +168,11 @@ def test_the_summary_holds_visibility_and_leaves_withdrawn_out(
 ) -> None:
     from django.utils import timezone
 
-    make_activity("XM-DAC-909-PUB", idb)
-    make_activity("XM-DAC-909-WCO", idb, visibility=Visibility.WCO)
-    gone = make_activity("XM-DAC-909-GONE", idb)
+    ImportedActivityFactory(iati_identifier="XM-DAC-909-PUB", reporting_org=idb)
+    ImportedActivityFactory(
+        iati_identifier="XM-DAC-909-WCO", reporting_org=idb, visibility=Visibility.WCO
+    )
+    gone = ImportedActivityFactory(iati_identifier="XM-DAC-909-GONE", reporting_org=idb)
     Activity.objects.filter(pk=gone.pk).update(withdrawn_at=timezone.now())
     filters = ActivityFilters(country="DO")
 
@@ -183,7 +191,7 @@ def test_the_count_stops_at_the_lists_limit(
 
     monkeypatch.setattr(pagination, "COUNT_LIMIT", 2)
     for number in range(3):
-        make_activity(f"XM-DAC-909-MANY-{number}", idb)
+        ImportedActivityFactory(iati_identifier=f"XM-DAC-909-MANY-{number}", reporting_org=idb)
     summary = activity_summary(user=None, filters=ActivityFilters(region="AMC"), with_partners=True)
     assert (summary.count, summary.count_exact) == (2, False)
     assert summary.partners[0].activities == 2  # among the most recently updated
@@ -212,7 +220,10 @@ def test_a_page_costs_the_same_queries_whatever_its_activities(
 
     def add(number: int) -> None:
         for index in range(number):
-            activity = make_activity(f"XM-DAC-909-Q-{Activity.objects.count()}-{index}", idb)
+            activity = ImportedActivityFactory(
+                iati_identifier=f"XM-DAC-909-Q-{Activity.objects.count()}-{index}",
+                reporting_org=idb,
+            )
             activity = _rewrite(
                 activity,
                 participating_orgs=[*activity.data["participating_orgs"], _participant(imf)],

@@ -18,7 +18,7 @@ from cbcoord.core.diagnostics import MESSAGES, warning_text
 from cbcoord.iati import diagnostics
 from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Organisation
-from tests.activities.helpers import make_activity
+from tests.factories import ImportedActivityFactory
 
 _PARAMS = {"attribute": "@code", "code": "99999", "codelist": "Sector"}
 UNKNOWN_CODE = {
@@ -79,7 +79,7 @@ def test_the_english_reason_is_kept_when_the_code_cannot_say_it(warning: Any) ->
 def test_the_activity_page_shows_its_warnings_in_spanish(
     client: Client, idb: Organisation, spanish: None
 ) -> None:
-    activity = make_activity("XM-DAC-909-WARN-1", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-WARN-1", reporting_org=idb)
     Activity.objects.filter(pk=activity.pk).update(warnings=[UNKNOWN_CODE, OLD])
     client.cookies["django_language"] = "es"
     html = client.get(reverse("activity-detail", args=[activity.iati_identifier])).content.decode()
@@ -94,7 +94,7 @@ def test_the_import_report_shows_its_warnings_in_spanish(
     run = ImportRun.objects.create(
         source="upload.xml", source_kind="upload", status="completed", file_warnings=[UNKNOWN_CODE]
     )
-    activity = make_activity("XM-DAC-909-WARN-2", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-WARN-2", reporting_org=idb)
     Activity.objects.filter(pk=activity.pk).update(warnings=[UNKNOWN_CODE], import_run=run)
     client.force_login(secretariat)
     client.cookies["django_language"] = "es"
@@ -106,7 +106,7 @@ def test_the_import_report_shows_its_warnings_in_spanish(
 def test_the_api_gives_each_warnings_code_and_parameters(
     client: Client, idb: Organisation, secretariat: User
 ) -> None:
-    activity = make_activity("XM-DAC-909-WARN-3", idb)
+    activity = ImportedActivityFactory(iati_identifier="XM-DAC-909-WARN-3", reporting_org=idb)
     Activity.objects.filter(pk=activity.pk).update(warnings=[UNKNOWN_CODE, OLD])
     warnings = client.get(f"/api/activities/{activity.iati_identifier}").json()["warnings"]
     assert warnings[0] == {

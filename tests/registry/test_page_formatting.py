@@ -15,7 +15,7 @@ from cbcoord.accounts.models import User
 from cbcoord.core.sources import source_parts
 from cbcoord.imports.models import ImportRun
 from cbcoord.registry.models import Member, Organisation
-from tests.needs.helpers import make_need
+from tests.factories import NeedFactory
 
 NBSP = "\u00a0"
 PATHS = re.compile(r"shared/|\.csv|\.xml|\.txt|/work/")
@@ -37,7 +37,7 @@ def _source(html: str) -> str:
 def test_a_needs_cost_and_dates_are_written_in_portuguese(
     client: Client, secretariat: User
 ) -> None:
-    need = make_need(estimated_cost=Decimal("2500000.00"), currency="USD")
+    need = NeedFactory(estimated_cost=Decimal("2500000.00"), currency="USD")
     client.force_login(secretariat)
     html = _get(client, reverse("need-detail", args=[need.key]), "pt")
     assert f"2.500.000{NBSP}USD" in html
