@@ -343,6 +343,26 @@ def _initial_rows(key: str, data: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _kept_rows(formset: forms.BaseFormSet[Any]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The rows of a bound form set that are neither blank nor marked for deletion, each with
+    only the values filled in, and the position of each row among the set's forms."""
+    rows: list[dict[str, Any]] = []
+    positions: list[int] = []
+    for position, row_form in enumerate(formset.forms):
+        cleaned = getattr(row_form, "cleaned_data", None) or {}
+        if cleaned.get("DELETE") or row_form.is_blank():
+            continue
+        row = {"index": cleaned.get("index")}
+        row |= {
+            name: value
+            for name, value in cleaned.items()
+            if name not in ("index", "DELETE") and value not in ("", None)
+        }
+        rows.append(row)
+        positions.append(position)
+    return rows, positions
+
+
 # --------------------------------------------------------------------------- together
 
 
@@ -394,9 +414,13 @@ class ActivityForms:
         return self._validate(ActivityEdit, self._raw(editing=True))
 
     def _raw(self, *, editing: bool) -> dict[str, Any]:
+        """The input for the typed edit: the main form's fields, then the lists of rows."""
         self.form.is_valid()
         for formset in self.formsets.values():
             formset.is_valid()
+        return self._raw_fields(editing=editing) | self._raw_lists(editing=editing)
+
+    def _raw_fields(self, *, editing: bool) -> dict[str, Any]:
         data = self.form.cleaned_data
         changed = set(self.form.changed_data) if editing else set(self.form.fields)
         raw: dict[str, Any] = {}
@@ -411,6 +435,10 @@ class ActivityForms:
             raw["visibility"] = data["visibility"]
         if "visible_to" in changed and "visible_to" in data:
             raw["visible_to"] = [organisation.key for organisation in data["visible_to"]]
+        return raw
+
+    def _raw_lists(self, *, editing: bool) -> dict[str, Any]:
+        """The rows of each list sent; on editing, only of the lists that changed."""
         touched = {
             key
             for key, formset in self.formsets.items()
@@ -418,24 +446,11 @@ class ActivityForms:
         }
         if touched & set(GEOGRAPHY):
             touched |= set(GEOGRAPHY)  # their percentages add up together
+        raw: dict[str, Any] = {}
         for key, formset in self.formsets.items():
             if not formset.is_bound or (editing and key not in touched):
                 continue
-            rows, positions = [], []
-            for position, row_form in enumerate(formset.forms):
-                cleaned = getattr(row_form, "cleaned_data", None) or {}
-                if cleaned.get("DELETE") or row_form.is_blank():
-                    continue
-                row = {"index": cleaned.get("index")}
-                row |= {
-                    name: value
-                    for name, value in cleaned.items()
-                    if name not in ("index", "DELETE") and value not in ("", None)
-                }
-                rows.append(row)
-                positions.append(position)
-            raw[key] = rows
-            self._positions[key] = positions
+            raw[key], self._positions[key] = _kept_rows(formset)
         return raw
 
     def _validate(self, model: type[ActivityEdit], raw: dict[str, Any]) -> ActivityEdit | None:

@@ -98,45 +98,18 @@ def write_rows(
     if region_of_country is None:
         region_of_country = region_of_country_map()
     if replace:
-        for model in (ActivityCountry, ActivityRegion, ActivitySector, ActivityParticipant):
-            model.objects.filter(activity_id__in=replace).delete()
-        Activity.regions.through.objects.filter(activity_id__in=replace).delete()
+        _delete_index_rows(replace)
     countries: list[tuple[Any, ...]] = []
     regions: list[tuple[Any, ...]] = []
     sectors: list[tuple[Any, ...]] = []
     participants: list[tuple[Any, ...]] = []
     wco_regions: list[tuple[int, int]] = []
     for pk, index in rows:
-        seen_regions: set[int] = set()
-        for code, percentage in index.countries:
-            countries.append((pk, code, percentage))
-            for region_id in region_of_country.get(code, ()):
-                if region_id not in seen_regions:
-                    seen_regions.add(region_id)
-                    wco_regions.append((pk, region_id))
-        for code, vocabulary, percentage in index.regions:
-            regions.append((pk, code, vocabulary, percentage))
-            if vocabulary in DAC_VOCABULARIES:
-                for region_id in region_of_country.get(f"dac:{code}", ()):
-                    if region_id not in seen_regions:
-                        seen_regions.add(region_id)
-                        wco_regions.append((pk, region_id))
-        for code, vocabulary, percentage in index.sectors:
-            sectors.append((pk, code, vocabulary, percentage))
-        codes = [code for code, _percentage in index.countries]
-        for ref, name, org_type, role in index.participants:
-            organisation = organisations.match(
-                ref=ref, name=name, org_type=org_type, role=role, countries=codes
-            )
-            participants.append(
-                (
-                    pk,
-                    organisation.pk if organisation is not None else None,
-                    (role or "")[:10],
-                    (ref or "")[:200],
-                    name[:500],
-                )
-            )
+        countries += [(pk, code, percentage) for code, percentage in index.countries]
+        regions += [(pk, *region) for region in index.regions]
+        sectors += [(pk, *sector) for sector in index.sectors]
+        participants += _participant_rows(pk, index, organisations)
+        wco_regions += [(pk, region_id) for region_id in _wco_regions(index, region_of_country)]
     bulk_insert(ActivityCountry, ("activity_id", "code", "percentage"), countries)
     bulk_insert(ActivityRegion, ("activity_id", "code", "vocabulary", "percentage"), regions)
     bulk_insert(ActivitySector, ("activity_id", "code", "vocabulary", "percentage"), sectors)
@@ -146,3 +119,46 @@ def write_rows(
         participants,
     )
     bulk_insert(Activity.regions.through, ("activity_id", "region_id"), wco_regions)
+
+
+def _delete_index_rows(activity_ids: list[int]) -> None:
+    for index_model in (ActivityCountry, ActivityRegion, ActivitySector, ActivityParticipant):
+        index_model.objects.filter(activity_id__in=activity_ids).delete()
+    Activity.regions.through.objects.filter(activity_id__in=activity_ids).delete()
+
+
+def _wco_regions(
+    index: derive.IndexRows, region_of_country: Mapping[str, tuple[int, ...]]
+) -> list[int]:
+    """The WCO regions an activity's recipients put it in, each once, in the order first met:
+    its countries' (their members' regions), then its OECD DAC regions' (the regions each covers)."""
+    keys = [code for code, _percentage in index.countries]
+    keys += [
+        f"dac:{code}"
+        for code, vocabulary, _percentage in index.regions
+        if vocabulary in DAC_VOCABULARIES
+    ]
+    return list(dict.fromkeys(region for key in keys for region in region_of_country.get(key, ())))
+
+
+def _participant_rows(
+    pk: int, index: derive.IndexRows, organisations: OrganisationMatcher
+) -> list[tuple[Any, ...]]:
+    """An activity's participating organisations, each matched to the registry (by reference,
+    name, type, role and the activity's recipient countries)."""
+    codes = [code for code, _percentage in index.countries]
+    rows: list[tuple[Any, ...]] = []
+    for ref, name, org_type, role in index.participants:
+        organisation = organisations.match(
+            ref=ref, name=name, org_type=org_type, role=role, countries=codes
+        )
+        rows.append(
+            (
+                pk,
+                organisation.pk if organisation is not None else None,
+                (role or "")[:10],
+                (ref or "")[:200],
+                name[:500],
+            )
+        )
+    return rows

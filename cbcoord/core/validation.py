@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -51,11 +53,40 @@ def refuse(title: str, problems: Sequence[tuple[Loc, str]]) -> ValidationError:
     return ValidationError.from_exception_data(title, details)
 
 
-def _limit(context: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in context:
-            return context[key]
-    return ""
+# pydantic's error types whose sentence needs nothing from the error, by type.
+_SENTENCES: dict[str, Promise] = {
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("This field is unknown here; it cannot be changed."),
+    **dict.fromkeys(
+        ("decimal_parsing", "decimal_type", "finite_number", "float_parsing"),
+        gettext_lazy("Enter a number."),
+    ),
+    **dict.fromkeys(
+        ("int_parsing", "int_type", "int_from_float"), gettext_lazy("Enter a whole number.")
+    ),
+    **dict.fromkeys(
+        ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"),
+        gettext_lazy("Enter a number with fewer digits."),
+    ),
+    "string_too_short": gettext_lazy("This field cannot be empty."),
+    "string_pattern_mismatch": gettext_lazy("This value has characters it cannot hold."),
+    **dict.fromkeys(
+        ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"),
+        gettext_lazy("This value has the wrong form."),
+    ),
+    **dict.fromkeys(("bool_parsing", "bool_type"), gettext_lazy("Enter true or false.")),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+}
+
+# Error types whose sentence names the limit the value broke: the sentence, and the key of the
+# error's context that holds the limit.
+_LIMIT_SENTENCES: dict[str, tuple[Promise, str]] = {
+    "greater_than_equal": (gettext_lazy("Enter a number of at least %(limit)s."), "ge"),
+    "greater_than": (gettext_lazy("Enter a number greater than %(limit)s."), "gt"),
+    "less_than_equal": (gettext_lazy("Enter a number of at most %(limit)s."), "le"),
+    "less_than": (gettext_lazy("Enter a number less than %(limit)s."), "lt"),
+    "string_too_long": (gettext_lazy("Enter at most %(limit)s characters."), "max_length"),
+}
 
 
 def message_for(error: Mapping[str, Any]) -> str:
@@ -64,42 +95,15 @@ def message_for(error: Mapping[str, Any]) -> str:
     context: Mapping[str, Any] = error.get("ctx") or {}
     if kind == RULE:
         return str(context.get("message") or error.get("msg") or "")
-    if kind == "missing":
-        return _("This field is required.")
-    if kind == "extra_forbidden":
-        return _("This field is unknown here; it cannot be changed.")
-    if kind in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        return _("Enter a date (YYYY-MM-DD).")
+    if kind in _SENTENCES:
+        return str(_SENTENCES[kind])
+    if kind in _LIMIT_SENTENCES:
+        sentence, limit_key = _LIMIT_SENTENCES[kind]
+        return str(sentence) % {"limit": context.get(limit_key, "")}
     if kind.startswith("date"):
         return _("Enter a date (YYYY-MM-DD).")
-    if kind in ("decimal_parsing", "decimal_type", "finite_number", "float_parsing"):
-        return _("Enter a number.")
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("Enter a whole number.")
-    if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
-        return _("Enter a number with fewer digits.")
-    if kind == "greater_than_equal":
-        return _("Enter a number of at least %(limit)s.") % {"limit": _limit(context, "ge")}
-    if kind == "greater_than":
-        return _("Enter a number greater than %(limit)s.") % {"limit": _limit(context, "gt")}
-    if kind == "less_than_equal":
-        return _("Enter a number of at most %(limit)s.") % {"limit": _limit(context, "le")}
-    if kind == "less_than":
-        return _("Enter a number less than %(limit)s.") % {"limit": _limit(context, "lt")}
-    if kind == "string_too_long":
-        return _("Enter at most %(limit)s characters.") % {"limit": _limit(context, "max_length")}
-    if kind == "string_too_short":
-        return _("This field cannot be empty.")
-    if kind == "string_pattern_mismatch":
-        return _("This value has characters it cannot hold.")
     if kind in ("literal_error", "enum"):
-        return _("Choose one of: %(choices)s.") % {"choices": _limit(context, "expected")}
-    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
-        return _("This value has the wrong form.")
-    if kind == "bool_parsing" or kind == "bool_type":
-        return _("Enter true or false.")
-    if kind == "json_invalid":
-        return _("The request body is not valid JSON.")
+        return _("Choose one of: %(choices)s.") % {"choices": context.get("expected", "")}
     return _("This value is not valid.")
 
 

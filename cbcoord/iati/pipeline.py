@@ -453,7 +453,7 @@ class PreparedReader:
         if pending:
             yield pending
 
-    def _received(self) -> Iterator[list[Item]]:
+    def _received(self) -> Iterator[list[Item]]:  # noqa: C901 - one receive loop over the reader processes' messages and its shared turn state
         if not self.use_worker:
             yield from _batches(
                 self.path,

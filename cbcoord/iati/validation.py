@@ -95,6 +95,14 @@ def _short(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
+# Messages that name nothing but the element: how each starts, and its warning code.
+_ELEMENT_ONLY_MESSAGES = (
+    ("Character content other than whitespace is not allowed", "schema.text-not-allowed"),
+    ("Element content is not allowed", "schema.children-not-allowed"),
+    ("No matching global declaration available for the validation root", "schema.unknown-element"),
+)
+
+
 def describe_message(message: str) -> tuple[str, dict[str, str]]:
     """A libxml2 schema message as a warning code and its parameters (``diagnostics``)."""
     message = " ".join(message.split())
@@ -102,17 +110,12 @@ def describe_message(message: str) -> tuple[str, dict[str, str]]:
     if not m:
         return "schema.message", {"message": message}
     element, attribute, rest = _short(m.group(1)), m.group(2), m.group(3)
-    expected = _RE_EXPECTED.search(rest)
-    expected_text = ""
-    if expected:
-        names = [n.strip() for n in expected.group(1).split(",")]
-        names = ["an extension element" if n.startswith("##other") else n for n in names]
-        expected_text = ", ".join(dict.fromkeys(names))
     if rest.startswith("Missing child element(s)."):
-        return "schema.missing-child", {"element": element, "expected": expected_text}
+        return "schema.missing-child", {"element": element, "expected": _expected(rest)}
     if rest.startswith("This element is not expected."):
-        if expected_text:
-            return "schema.unexpected-element", {"element": element, "expected": expected_text}
+        expected = _expected(rest)
+        if expected:
+            return "schema.unexpected-element", {"element": element, "expected": expected}
         return "schema.no-more-children", {"element": element}
     if "is required but missing" in rest:
         missing = re.search(r"The attribute '([^']*)'", rest)
@@ -130,13 +133,20 @@ def describe_message(message: str) -> tuple[str, dict[str, str]]:
             "type": typed.group(2),
             "kind": kind,
         }
-    if rest.startswith("Character content other than whitespace is not allowed"):
-        return "schema.text-not-allowed", {"element": element}
-    if rest.startswith("Element content is not allowed"):
-        return "schema.children-not-allowed", {"element": element}
-    if rest.startswith("No matching global declaration available for the validation root"):
-        return "schema.unknown-element", {"element": element}
+    for start, code in _ELEMENT_ONLY_MESSAGES:
+        if rest.startswith(start):
+            return code, {"element": element}
     return "schema.other", {"element": where, "message": rest}
+
+
+def _expected(rest: str) -> str:
+    """The elements a message says were expected, each once ("" when it names none)."""
+    expected = _RE_EXPECTED.search(rest)
+    if not expected:
+        return ""
+    names = [n.strip() for n in expected.group(1).split(",")]
+    names = ["an extension element" if n.startswith("##other") else n for n in names]
+    return ", ".join(dict.fromkeys(names))
 
 
 def rewrite_message(message: str) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -149,6 +149,20 @@ class _Builder:
     # ------------------------------------------------------------------ the activity
 
     def build(self) -> etree._Element:
+        root = self._root()
+        others, tail = _others_by_position(self.a.other_elements)
+        for tag in ACTIVITY_CHILD_ORDER:
+            self._children(root, tag, others.get(tag, ()))
+        for other in tail:
+            root.append(_parse_fragment(other.xml))
+        extra = self.extras.get("")
+        if extra is not None:
+            for xml in extra.elements:
+                root.append(_parse_fragment(xml))
+        return root
+
+    def _root(self) -> etree._Element:
+        """The ``iati-activity`` element with its attributes (and those kept as read)."""
         a = self.a
         attrs: list[tuple[str, str | None]] = [
             (XML_LANG, a.default_language),
@@ -170,31 +184,19 @@ class _Builder:
         if extra is not None:
             for name, value in extra.attributes.items():
                 root.set(name, value)
-
-        others: dict[str, list[OtherElement]] = {}
-        tail: list[OtherElement] = []
-        for other in a.other_elements:
-            if other.tag in _POSITION:
-                others.setdefault(other.tag, []).append(other)
-            else:
-                tail.append(other)
-
-        for tag in ACTIVITY_CHILD_ORDER:
-            emit = _EMITTERS.get(tag)
-            count = len(root)
-            if emit is not None:
-                emit(self, root)
-            kept = others.get(tag, ())
-            if kept and len(root) == count and tag in _ACTIVITY_SINGLES:
-                etree.SubElement(root, tag)  # the first one was empty (see _put_back)
-            for other in kept:
-                root.append(_parse_fragment(other.xml))
-        for other in tail:
-            root.append(_parse_fragment(other.xml))
-        if extra is not None:
-            for xml in extra.elements:
-                root.append(_parse_fragment(xml))
         return root
+
+    def _children(self, root: etree._Element, tag: str, kept: Sequence[OtherElement]) -> None:
+        """The activity's ``tag`` children: those written from the record, then the ``kept``
+        ones (elements of that name kept as they were read)."""
+        emit = _EMITTERS.get(tag)
+        count = len(root)
+        if emit is not None:
+            emit(self, root)
+        if kept and len(root) == count and tag in _ACTIVITY_SINGLES:
+            etree.SubElement(root, tag)  # the first one was empty (see _put_back)
+        for other in kept:
+            root.append(_parse_fragment(other.xml))
 
     def identifier(self, root: etree._Element) -> None:
         el = self.sub(root, "iati-identifier", "iati-identifier")
@@ -583,6 +585,21 @@ def _dec(value: Decimal | None) -> str | None:
 _FRAGMENT_PARSER = safe_parser(remove_blank_text=False)
 
 
+def _others_by_position(
+    other_elements: Iterable[OtherElement],
+) -> tuple[dict[str, list[OtherElement]], list[OtherElement]]:
+    """Elements kept as they were read: those of a name the schema places (by name, each
+    written after the activity's own of that name), and the rest (written at the end)."""
+    others: dict[str, list[OtherElement]] = {}
+    tail: list[OtherElement] = []
+    for other in other_elements:
+        if other.tag in _POSITION:
+            others.setdefault(other.tag, []).append(other)
+        else:
+            tail.append(other)
+    return others, tail
+
+
 def _parse_fragment(xml: str) -> etree._Element:
     return etree.fromstring(xml.encode("utf-8"), _FRAGMENT_PARSER)
 
@@ -700,40 +717,61 @@ def valid_activity_element(
     original = {node: indexed_path(tree.getpath(node)) for node in el.iter()}
     left_out: dict[str, list[str]] = {}  # path -> reasons, in the order met
     for _ in range(_MAX_ROUNDS):
-        nodes = {tree.getpath(node): node for node in el.iter()}
-        elements: dict[etree._Element, list[str]] = {}
-        attributes: dict[tuple[etree._Element, str], list[str]] = {}
-        whole: list[str] = []
-        for entry in schema.error_log:
-            code, params = describe_message(entry.message)
-            reason = reason_of(code, params)
-            node = nodes.get(entry.path or "")
-            attribute = _attribute_of(entry.message)
-            if node is not None and attribute is not None and attribute in node.attrib:
-                attributes.setdefault((node, attribute), []).append(reason)
-            elif node is None or node is el:
-                whole.append(reason)  # the activity's own content: nothing smaller to leave out
-            else:
-                elements.setdefault(node, []).append(reason)
+        elements, attributes, whole = _errors_by_target(schema.error_log, el)
         if whole:
             for reasons in (*elements.values(), *attributes.values()):
                 whole.extend(reasons)
             return None, _report(activity, left_out, whole)
-        for (node, attribute), reasons in attributes.items():
-            if node in elements:
-                continue  # goes with its element
-            del node.attrib[attribute]
-            left_out.setdefault(f"{original.get(node, '?')}/@{attribute}", []).extend(reasons)
-        for node, reasons in elements.items():
-            if any(ancestor in elements for ancestor in node.iterancestors()):
-                continue  # goes with its ancestor
-            parent = node.getparent()
-            if parent is not None:
-                parent.remove(node)
-            left_out.setdefault(original.get(node, "?"), []).extend(reasons)
+        _leave_out(elements, attributes, original, left_out)
         if schema.validate(el):
             return el, _report(activity, left_out, [])
     return None, _report(activity, left_out, ["still not valid after leaving out the above"])
+
+
+def _errors_by_target(
+    error_log: etree._ListErrorLog, el: etree._Element
+) -> tuple[dict[etree._Element, list[str]], dict[tuple[etree._Element, str], list[str]], list[str]]:
+    """The reasons of each schema error, by what could be left out to fix it: an element
+    below the activity, an attribute of one, or only the activity itself (the last list)."""
+    tree = el.getroottree()
+    nodes = {tree.getpath(node): node for node in el.iter()}
+    elements: dict[etree._Element, list[str]] = {}
+    attributes: dict[tuple[etree._Element, str], list[str]] = {}
+    whole: list[str] = []
+    for entry in error_log:
+        code, params = describe_message(entry.message)
+        reason = reason_of(code, params)
+        node = nodes.get(entry.path or "")
+        attribute = _attribute_of(entry.message)
+        if node is not None and attribute is not None and attribute in node.attrib:
+            attributes.setdefault((node, attribute), []).append(reason)
+        elif node is None or node is el:
+            whole.append(reason)  # the activity's own content: nothing smaller to leave out
+        else:
+            elements.setdefault(node, []).append(reason)
+    return elements, attributes, whole
+
+
+def _leave_out(
+    elements: dict[etree._Element, list[str]],
+    attributes: dict[tuple[etree._Element, str], list[str]],
+    original: dict[etree._Element, str],
+    left_out: dict[str, list[str]],
+) -> None:
+    """Remove the attributes and elements at fault (an attribute goes with its element, an
+    element with its ancestor), noting each in ``left_out`` by its ``original`` path."""
+    for (node, attribute), reasons in attributes.items():
+        if node in elements:
+            continue  # goes with its element
+        del node.attrib[attribute]
+        left_out.setdefault(f"{original.get(node, '?')}/@{attribute}", []).extend(reasons)
+    for node, reasons in elements.items():
+        if any(ancestor in elements for ancestor in node.iterancestors()):
+            continue  # goes with its ancestor
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
+        left_out.setdefault(original.get(node, "?"), []).extend(reasons)
 
 
 def _report(

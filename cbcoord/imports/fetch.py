@@ -243,58 +243,81 @@ def fetch_url_to_tempfile(url: str, *, progress: Callable[[int], None] | None = 
     path = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            response: Any = _opener().open(request, timeout=timeout)
-            with response:
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > limit:
-                    raise _too_large(limit)
-                size = 0
-                # read1: what has arrived, so that the deadline is checked as bytes trickle in.
-                while chunk := response.read1(CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise _too_large(limit)
-                    if time.monotonic() > deadline:
-                        raise UrlFetchError(
-                            _("The download took longer than the %(seconds)s seconds allowed.")
-                            % {"seconds": deadline_seconds}
-                        )
-                    out.write(chunk)
-                    if progress is not None:
-                        progress(size)
+            size = _download(
+                request,
+                out,
+                limit=limit,
+                timeout=timeout,
+                deadline=deadline,
+                deadline_seconds=deadline_seconds,
+                progress=progress,
+            )
         if size == 0:
             raise UrlFetchError(_("The address returned an empty file."))
     except ServiceError:
         path.unlink(missing_ok=True)
         raise
-    except urllib.error.HTTPError as error:
-        path.unlink(missing_ok=True)
-        if 300 <= error.code < 400:  # urllib itself refuses redirects to file:, data:, ...
-            raise UrlFetchError(
-                _("The server redirected to an address that is not http or https; not followed.")
-            ) from error
-        raise UrlFetchError(
-            _("The server answered HTTP %(code)s for this address.") % {"code": error.code}
-        ) from error
-    except TimeoutError as error:
-        path.unlink(missing_ok=True)
-        raise UrlFetchError(
-            _("The server did not answer within %(seconds)s seconds.") % {"seconds": timeout}
-        ) from error
     except (urllib.error.URLError, OSError, ValueError) as error:
         path.unlink(missing_ok=True)
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise UrlFetchError(
-                _("The server did not answer within %(seconds)s seconds.") % {"seconds": timeout}
-            ) from error
-        raise UrlFetchError(
-            _("The address could not be fetched: %(reason)s") % {"reason": reason}
-        ) from error
+        raise _fetch_error(error, timeout) from error
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def _download(
+    request: urllib.request.Request,
+    out: IO[bytes],
+    *,
+    limit: int,
+    timeout: int,
+    deadline: float,
+    deadline_seconds: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Write the body of the answer to ``request`` to ``out``; its size in bytes. A body
+    larger than ``limit`` bytes, or still arriving after ``deadline`` (``time.monotonic``),
+    is refused."""
+    response: Any = _opener().open(request, timeout=timeout)
+    with response:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        size = 0
+        # read1: what has arrived, so that the deadline is checked as bytes trickle in.
+        while chunk := response.read1(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            if time.monotonic() > deadline:
+                raise UrlFetchError(
+                    _("The download took longer than the %(seconds)s seconds allowed.")
+                    % {"seconds": deadline_seconds}
+                )
+            out.write(chunk)
+            if progress is not None:
+                progress(size)
+    return size
+
+
+def _fetch_error(error: OSError | ValueError, timeout: int) -> UrlFetchError:
+    """Why a download failed, in words: the server's HTTP status, no answer in time, or the
+    reason the address could not be reached."""
+    if isinstance(error, urllib.error.HTTPError):
+        if 300 <= error.code < 400:  # urllib itself refuses redirects to file:, data:, ...
+            return UrlFetchError(
+                _("The server redirected to an address that is not http or https; not followed.")
+            )
+        return UrlFetchError(
+            _("The server answered HTTP %(code)s for this address.") % {"code": error.code}
+        )
+    reason = getattr(error, "reason", error)
+    if isinstance(error, TimeoutError) or isinstance(reason, TimeoutError | socket.timeout):
+        return UrlFetchError(
+            _("The server did not answer within %(seconds)s seconds.") % {"seconds": timeout}
+        )
+    return UrlFetchError(_("The address could not be fetched: %(reason)s") % {"reason": reason})
 
 
 def _too_large(limit: int) -> UrlFetchError:

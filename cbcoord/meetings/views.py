@@ -30,12 +30,15 @@ from cbcoord.meetings.models import (
     ActionItem,
     AgendaItem,
     BilateralMeeting,
+    Consultation,
+    ConsultationResponse,
     DataCall,
     Decision,
     Participant,
     ParticipantRole,
 )
 from cbcoord.meetings.permissions import may_manage_meetings, may_update_progress
+from cbcoord.registry.models import Member
 
 
 def _form_error(form: BaseForm, error: ServiceError) -> None:
@@ -498,52 +501,13 @@ def consultation_detail(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")
-        member_pk = request.POST.get("member") or None
-        consultation, member = selectors.consultation_rank_allowed(
-            user=request.user,
-            key=key,
-            member_pk=int(member_pk) if member_pk and member_pk.isdigit() else None,
-        )
-        ranking: dict[int, int] = {}
-        comments: dict[int, str] = {}
-        for option in consultation.options.all():
-            value = (request.POST.get(f"rank-{option.pk}") or "").strip()
-            if value:
-                if not value.isdigit():
-                    errors.append(_("Ranks are whole numbers."))
-                    break
-                ranking[option.pk] = int(value)
-            comments[option.pk] = request.POST.get(f"comment-{option.pk}", "")
+        consultation, errors = _record_ranking(request, key)
         if not errors:
-            try:
-                services.consultation_rank(
-                    user=request.user,
-                    consultation=consultation,
-                    member=member,
-                    ranking=ranking,
-                    comments=comments,
-                    comment=request.POST.get("comment", ""),
-                )
-            except ServiceError as error:
-                errors.append(error.message)
-            else:
-                messages.success(request, _("Your ranking is recorded."))
-                return redirect("meetings:consultation", key=key)
+            messages.success(request, _("Your ranking is recorded."))
+            return redirect("meetings:consultation", key=key)
     results = selectors.consultation_results(consultation=consultation)
-    figure = consultation_figure(results)
     own_member = selectors.member_of(user=request.user)
-    own_response = None
-    may_rank = False
-    if own_member is not None:
-        try:
-            selectors.consultation_rank_allowed(user=request.user, key=key)
-        except PermissionDenied:
-            may_rank = False
-        else:
-            may_rank = True
-            own_response = selectors.consultation_response_of(
-                consultation=consultation, member=own_member
-            )
+    may_rank, own_response = _own_ranking(request, key, consultation, own_member)
     current = {rank.option_id: rank for rank in own_response.ranks.all()} if own_response else {}
     return render(
         request,
@@ -551,7 +515,7 @@ def consultation_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "consultation": consultation,
             "results": results,
-            "figure": figure,
+            "figure": consultation_figure(results),
             "tables": consultation_tables(results),
             "explanation": borda_explanation(),
             "may_rank": may_rank,
@@ -566,6 +530,63 @@ def consultation_detail(request: HttpRequest, key: str) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _record_ranking(request: HttpRequest, key: str) -> tuple[Consultation, list[str]]:
+    """Record the ranking posted (for the ``member`` posted, when the secretariat ranks for a
+    member): the consultation, and what was wrong (nothing when it is recorded)."""
+    member_pk = request.POST.get("member") or None
+    consultation, member = selectors.consultation_rank_allowed(
+        user=request.user,
+        key=key,
+        member_pk=int(member_pk) if member_pk and member_pk.isdigit() else None,
+    )
+    posted = _posted_ranks(request, consultation)
+    if posted is None:
+        return consultation, [_("Ranks are whole numbers.")]
+    ranking, comments = posted
+    try:
+        services.consultation_rank(
+            user=request.user,
+            consultation=consultation,
+            member=member,
+            ranking=ranking,
+            comments=comments,
+            comment=request.POST.get("comment", ""),
+        )
+    except ServiceError as error:
+        return consultation, [error.message]
+    return consultation, []
+
+
+def _posted_ranks(
+    request: HttpRequest, consultation: Consultation
+) -> tuple[dict[int, int], dict[int, str]] | None:
+    """The rank and the comment posted for each option (options left unranked have none), or
+    None when a rank is not a whole number."""
+    ranking: dict[int, int] = {}
+    comments: dict[int, str] = {}
+    for option in consultation.options.all():
+        value = (request.POST.get(f"rank-{option.pk}") or "").strip()
+        if value:
+            if not value.isdigit():
+                return None
+            ranking[option.pk] = int(value)
+        comments[option.pk] = request.POST.get(f"comment-{option.pk}", "")
+    return ranking, comments
+
+
+def _own_ranking(
+    request: HttpRequest, key: str, consultation: Consultation, own_member: Member | None
+) -> tuple[bool, ConsultationResponse | None]:
+    """Whether the user may rank for their own administration, and its ranking so far."""
+    if own_member is None:
+        return False, None
+    try:
+        selectors.consultation_rank_allowed(user=request.user, key=key)
+    except PermissionDenied:
+        return False, None
+    return True, selectors.consultation_response_of(consultation=consultation, member=own_member)
 
 
 # --------------------------------------------------------------------------- calendar

@@ -652,80 +652,118 @@ def check_rows(
 ) -> tuple[list[_Row], list[IntakeProblem]]:
     """Every row read and checked; nothing written."""
     reader = _Reader(user)
+    checks = _RowChecks(user, reader)
     checked: list[_Row] = []
-    seen_keys: dict[str, int] = {}
-    seen_matches: dict[tuple[int, int, str], int] = {}
     try:
         for number, cells in rows:
-            values = reader.read(number, cells)
-            member: Member | None = values["member"]
-            need: Need | None = None
-            if values["key"]:
-                if values["key"] in seen_keys:
-                    reader.problem(
-                        number,
-                        "key",
-                        _("The same key is on row %(row)d.") % {"row": seen_keys[values["key"]]},
-                    )
-                seen_keys.setdefault(values["key"], number)
-                try:
-                    need = selectors.need_get_for_edit(user=user, key=values["key"])
-                except Http404:
-                    reader.problem(
-                        number, "key", _("There is no need %(key)s.") % {"key": values["key"]}
-                    )
-                except PermissionDenied as error:
-                    reader.problem(number, "key", str(error))
-                if need is not None and member is not None and need.member_id != member.pk:
-                    reader.problem(
-                        number,
-                        "member",
-                        _("Need %(key)s is a need of %(member)s; a need cannot change member.")
-                        % {"key": need.key, "member": need.member.country_name},
-                    )
-            if member is not None and values["provision"] is not None and values["description"]:
-                match = _match_key(member, values["provision"], values["description"])
-                if match in seen_matches:
-                    reader.problem(
-                        number,
-                        "description",
-                        _("Row %(row)d has the same member, provision and description.")
-                        % {"row": seen_matches[match]},
-                    )
-                seen_matches.setdefault(match, number)
-                if need is None and not values["key"]:
-                    existing = _existing(member, values["provision"], values["description"])
-                    if existing is not None:
-                        try:
-                            need = selectors.need_get_for_edit(user=user, key=existing.key)
-                        except (Http404, PermissionDenied):
-                            reader.problem(
-                                number,
-                                "description",
-                                _("This need is already recorded and you may not change it."),
-                            )
-            if member is not None and need is None and not values["key"]:
-                try:
-                    selectors.need_create_allowed(user=user, member=member)
-                except PermissionDenied as error:
-                    reader.problem(number, "member", str(error))
-            data = _need_values(values)
-            if need is not None:
-                data.setdefault("visibility", need.visibility)
-            failed = reader.failed.get(number, set())
-            present = {
-                name: value for name, value in data.items() if _column_of(name) not in failed
-            }
-            for name, messages in services.need_problems(present).items():
-                column = _column_of(name)
-                if column in failed:
-                    continue
-                for message in messages:
-                    reader.problem(number, column, message)
-            checked.append(_Row(number, data, need, member))
+            checked.append(checks.check(number, cells))
     except ServiceError as error:
         reader.problems.append(IntakeProblem(0, "", error.message))
     return checked, reader.problems
+
+
+class _RowChecks:
+    """Checks each row read, one check per rule: keys and needs named twice in the workbook,
+    the need a row changes and whether the user may change it (or create one), then the need
+    rules themselves (``services.need_problems``). Problems are noted on the reader."""
+
+    def __init__(self, user: Actor | None, reader: _Reader) -> None:
+        self.user = user
+        self.reader = reader
+        self.seen_keys: dict[str, int] = {}  # key → the first row naming it
+        self.seen_matches: dict[tuple[int, int, str], int] = {}  # ``_match_key`` → first row
+
+    def check(self, number: int, cells: list[Any]) -> _Row:
+        values = self.reader.read(number, cells)
+        member: Member | None = values["member"]
+        key: str = values["key"]
+        provision: Provision | None = values["provision"]
+        description: str | None = values["description"]
+        need = self._need_of_key(number, key, member) if key else None
+        if member is not None and provision is not None and description:
+            self._check_repeated_need(number, member, provision, description)
+            if not key:
+                need = self._recorded_need(number, member, provision, description)
+        if member is not None and need is None and not key:
+            self._check_may_create(number, member)
+        data = _need_values(values)
+        if need is not None:
+            data.setdefault("visibility", need.visibility)
+        self._check_need_rules(number, data)
+        return _Row(number, data, need, member)
+
+    def _need_of_key(self, number: int, key: str, member: Member | None) -> Need | None:
+        """The need the row's key names, if the user may change it (and it stays the member's)."""
+        if key in self.seen_keys:
+            self.reader.problem(
+                number, "key", _("The same key is on row %(row)d.") % {"row": self.seen_keys[key]}
+            )
+        self.seen_keys.setdefault(key, number)
+        try:
+            need = selectors.need_get_for_edit(user=self.user, key=key)
+        except Http404:
+            self.reader.problem(number, "key", _("There is no need %(key)s.") % {"key": key})
+            return None
+        except PermissionDenied as error:
+            self.reader.problem(number, "key", str(error))
+            return None
+        if member is not None and need.member_id != member.pk:
+            self.reader.problem(
+                number,
+                "member",
+                _("Need %(key)s is a need of %(member)s; a need cannot change member.")
+                % {"key": need.key, "member": need.member.country_name},
+            )
+        return need
+
+    def _check_repeated_need(
+        self, number: int, member: Member, provision: Provision, description: str
+    ) -> None:
+        match = _match_key(member, provision, description)
+        if match in self.seen_matches:
+            self.reader.problem(
+                number,
+                "description",
+                _("Row %(row)d has the same member, provision and description.")
+                % {"row": self.seen_matches[match]},
+            )
+        self.seen_matches.setdefault(match, number)
+
+    def _recorded_need(
+        self, number: int, member: Member, provision: Provision, description: str
+    ) -> Need | None:
+        """A row without a key updates the need already recorded with the same member, main
+        provision and description, if the user may change it."""
+        existing = _existing(member, provision, description)
+        if existing is None:
+            return None
+        try:
+            return selectors.need_get_for_edit(user=self.user, key=existing.key)
+        except (Http404, PermissionDenied):
+            self.reader.problem(
+                number,
+                "description",
+                _("This need is already recorded and you may not change it."),
+            )
+            return None
+
+    def _check_may_create(self, number: int, member: Member) -> None:
+        try:
+            selectors.need_create_allowed(user=self.user, member=member)
+        except PermissionDenied as error:
+            self.reader.problem(number, "member", str(error))
+
+    def _check_need_rules(self, number: int, data: dict[str, Any]) -> None:
+        """The need rules, on the values whose columns were read without a problem; a problem
+        in a column that already has one is not noted again."""
+        failed = self.reader.failed.get(number, set())
+        present = {name: value for name, value in data.items() if _column_of(name) not in failed}
+        for name, messages in services.need_problems(present).items():
+            column = _column_of(name)
+            if column in failed:
+                continue
+            for message in messages:
+                self.reader.problem(number, column, message)
 
 
 def _column_of(field_name: str) -> str:

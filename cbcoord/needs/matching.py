@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
@@ -235,11 +235,7 @@ def suggestions_for_needs(
     if not open_needs:
         return result
     catalogue = _Catalogue.load()
-    need_provisions: dict[int, list[int]] = defaultdict(list)
-    for need_id, provision_id in Need.provisions.through.objects.filter(
-        need_id__in=[need.pk for need in open_needs]
-    ).values_list("need_id", "provision_id"):
-        need_provisions[need_id].append(provision_id)
+    need_provisions = _provisions_of_needs(open_needs)
     targets = {need.pk: catalogue.targets(need_provisions[need.pk]) for need in open_needs}
     all_targets = {pid for found in targets.values() for pid in found}
     if not all_targets:
@@ -250,79 +246,147 @@ def suggestions_for_needs(
     base = activity_visible(user, include_withdrawn=False).exclude(status=CANCELLED)
     if activity_ids is not None:
         base = base.filter(pk__in=list(activity_ids))
-    provisions_of: dict[int, list[int]] = defaultdict(list)
-    for activity_id, provision_id in (
-        ActivityProvision.objects.filter(provision_id__in=all_targets)
-        .filter(activity_id__in=base.values("pk"))
-        .values_list("activity_id", "provision_id")
-    ):
-        provisions_of[activity_id].append(provision_id)
+    provisions_of = _provisions_of_activities(base, all_targets)
     if not provisions_of:
         return result
+    places = _Places.load(open_needs, provisions_of)
+    dates = _activity_dates(base, all_targets)
+    decided = _decided_links(open_needs)
+    for need in open_needs:
+        candidates = _candidates(
+            need,
+            targets[need.pk],
+            places.by_country,
+            places.by_region,
+            places.covers.get(need.member_id, []),
+            provisions_of,
+            dates,
+        )
+        result[need.pk] = _chosen(
+            need,
+            candidates,
+            decided[need.pk],
+            include_decided=include_decided,
+            limit=limit,
+            catalogue=catalogue,
+            dates=dates,
+        )
+    if load_activities:
+        _load_activities(result)
+    return result
 
-    # Where the candidates go: their recipient countries and (DAC) recipient regions.
-    members = {need.member_id: need.member for need in open_needs}
-    iso_codes = {member.iso_code.upper() for member in members.values() if member.iso_code}
-    covers: dict[int, list[str]] = defaultdict(list)
-    for member_id, dac_code in RecipientRegionCover.objects.filter(
-        member_id__in=list(members)
-    ).values_list("member_id", "dac_code"):
-        covers[member_id].append(dac_code)
-    dac_codes = {code for codes in covers.values() for code in codes}
-    # Rows of other activities are skipped here (``provisions_of`` names the candidates).
-    by_country: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for activity_id, code in ActivityCountry.objects.filter(code__in=iso_codes).values_list(
-        "activity_id", "code"
+
+def _provisions_of_needs(needs: Sequence[Need]) -> dict[int, list[int]]:
+    """Need pk → the pks of its provisions."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for need_id, provision_id in Need.provisions.through.objects.filter(
+        need_id__in=[need.pk for need in needs]
+    ).values_list("need_id", "provision_id"):
+        found[need_id].append(provision_id)
+    return found
+
+
+def _provisions_of_activities(
+    activities: QuerySet[Activity], provision_ids: set[int]
+) -> dict[int, list[int]]:
+    """Activity pk → which of ``provision_ids`` it supports, for the ``activities`` supporting
+    any (the candidates)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for activity_id, provision_id in (
+        ActivityProvision.objects.filter(provision_id__in=provision_ids)
+        .filter(activity_id__in=activities.values("pk"))
+        .values_list("activity_id", "provision_id")
     ):
-        for provision_id in provisions_of.get(activity_id, ()):
-            by_country[(provision_id, code)].add(activity_id)
-    by_region: dict[tuple[int, str], set[int]] = defaultdict(set)
-    if dac_codes:
-        for activity_id, code in ActivityRegion.objects.filter(
-            code__in=dac_codes, vocabulary__in=["", "1"]
-        ).values_list("activity_id", "code"):
+        found[activity_id].append(provision_id)
+    return found
+
+
+@dataclass
+class _Places:
+    """Where the candidates go: their recipient countries and (DAC) recipient regions, as far
+    as the needs' members are concerned."""
+
+    covers: dict[int, list[str]]  # member pk → the DAC regions covering it
+    by_country: dict[tuple[int, str], set[int]]  # (provision, ISO code) → candidate pks
+    by_region: dict[tuple[int, str], set[int]]  # (provision, DAC code) → candidate pks
+
+    @classmethod
+    def load(cls, needs: Sequence[Need], provisions_of: dict[int, list[int]]) -> _Places:
+        members = {need.member_id: need.member for need in needs}
+        iso_codes = {member.iso_code.upper() for member in members.values() if member.iso_code}
+        covers: dict[int, list[str]] = defaultdict(list)
+        for member_id, dac_code in RecipientRegionCover.objects.filter(
+            member_id__in=list(members)
+        ).values_list("member_id", "dac_code"):
+            covers[member_id].append(dac_code)
+        dac_codes = {code for codes in covers.values() for code in codes}
+        # Rows of other activities are skipped here (``provisions_of`` names the candidates).
+        by_country: dict[tuple[int, str], set[int]] = defaultdict(set)
+        for activity_id, code in ActivityCountry.objects.filter(code__in=iso_codes).values_list(
+            "activity_id", "code"
+        ):
             for provision_id in provisions_of.get(activity_id, ()):
-                by_region[(provision_id, code)].add(activity_id)
-    dates: dict[int, tuple[dt.date | None, dt.date | None]] = {
+                by_country[(provision_id, code)].add(activity_id)
+        by_region: dict[tuple[int, str], set[int]] = defaultdict(set)
+        if dac_codes:
+            for activity_id, code in ActivityRegion.objects.filter(
+                code__in=dac_codes, vocabulary__in=["", "1"]
+            ).values_list("activity_id", "code"):
+                for provision_id in provisions_of.get(activity_id, ()):
+                    by_region[(provision_id, code)].add(activity_id)
+        return cls(covers, by_country, by_region)
+
+
+def _activity_dates(
+    activities: QuerySet[Activity], provision_ids: set[int]
+) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """Activity pk → its (start, end), for the ``activities`` supporting any of
+    ``provision_ids``."""
+    return {
         pk: (start, end)
-        for pk, start, end in base.filter(
+        for pk, start, end in activities.filter(
             Exists(
                 ActivityProvision.objects.filter(
-                    activity_id=OuterRef("pk"), provision_id__in=all_targets
+                    activity_id=OuterRef("pk"), provision_id__in=provision_ids
                 )
             )
         ).values_list("pk", "start_date", "end_date")
     }
 
+
+def _decided_links(needs: Sequence[Need]) -> dict[int, dict[int, NeedActivityLink]]:
+    """Need pk → activity pk → the link confirmed or rejected."""
     decided: dict[int, dict[int, NeedActivityLink]] = defaultdict(dict)
-    for link in NeedActivityLink.objects.filter(
-        need_id__in=[need.pk for need in open_needs]
-    ).exclude(state=LinkState.SUGGESTED):
+    for link in NeedActivityLink.objects.filter(need_id__in=[need.pk for need in needs]).exclude(
+        state=LinkState.SUGGESTED
+    ):
         decided[link.need_id][link.activity_id] = link
-    for need in open_needs:
-        candidates = _candidates(
-            need,
-            targets[need.pk],
-            by_country,
-            by_region,
-            covers.get(need.member_id, []),
-            provisions_of,
-            dates,
-        )
-        chosen = []
-        for candidate in candidates:
-            decision = decided[need.pk].get(candidate[2])
-            if decision is not None and not include_decided:
-                continue
-            suggestion = _suggestion(need, candidate, catalogue, dates)
-            suggestion.link = decision
-            chosen.append(suggestion)
-            if limit is not None and len(chosen) >= limit:
-                break
-        result[need.pk] = chosen
-    if load_activities:
-        _load_activities(result)
-    return result
+    return decided
+
+
+def _chosen(
+    need: Need,
+    candidates: list[Candidate],
+    decided: dict[int, NeedActivityLink],
+    *,
+    include_decided: bool,
+    limit: int | None,
+    catalogue: _Catalogue,
+    dates: dict[int, tuple[dt.date | None, dt.date | None]],
+) -> list[Suggestion]:
+    """The first ``limit`` candidates as suggestions, leaving out those already decided
+    (``decided``: activity pk → link) unless ``include_decided``."""
+    chosen = []
+    for candidate in candidates:
+        decision = decided.get(candidate[2])
+        if decision is not None and not include_decided:
+            continue
+        suggestion = _suggestion(need, candidate, catalogue, dates)
+        suggestion.link = decision
+        chosen.append(suggestion)
+        if limit is not None and len(chosen) >= limit:
+            break
+    return chosen
 
 
 #: A candidate: (-score, -start as an ordinal, activity pk, (place kind, place code),
@@ -341,15 +405,7 @@ def _candidates(
 ) -> list[Candidate]:
     """The activities that meet the three conditions for ``need``, ranked (scores only: the
     reasons are written for those shown)."""
-    iso = (need.member.iso_code or "").upper()
-    place: dict[int, tuple[str, str]] = {}
-    for provision_id in targets:
-        for code in dac_codes:
-            for activity_id in by_region.get((provision_id, code), ()):
-                place.setdefault(activity_id, ("region", code))
-        if iso:
-            for activity_id in by_country.get((provision_id, iso), ()):
-                place[activity_id] = ("country", iso)
+    place = _place_of_activities(need, targets, by_country, by_region, dac_codes)
     window_start, window_end = _window(need)
     found: list[Candidate] = []
     for activity_id, placed in place.items():
@@ -380,6 +436,27 @@ def _candidates(
         found.append((-score, -(start.toordinal() if start else 0), activity_id, placed, best))
     found.sort(key=lambda candidate: candidate[:3])
     return found
+
+
+def _place_of_activities(
+    need: Need,
+    targets: dict[int, list[tuple[str, int]]],
+    by_country: dict[tuple[int, str], set[int]],
+    by_region: dict[tuple[int, str], set[int]],
+    dac_codes: list[str],
+) -> dict[int, tuple[str, str]]:
+    """Activity pk → where it meets ``need``'s member: ("country", ISO code) when it names
+    the member's country, else ("region", DAC code) of the first region covering the member."""
+    iso = (need.member.iso_code or "").upper()
+    place: dict[int, tuple[str, str]] = {}
+    for provision_id in targets:
+        for code in dac_codes:
+            for activity_id in by_region.get((provision_id, code), ()):
+                place.setdefault(activity_id, ("region", code))
+        if iso:
+            for activity_id in by_country.get((provision_id, iso), ()):
+                place[activity_id] = ("country", iso)
+    return place
 
 
 def _suggestion(

@@ -155,12 +155,37 @@ def need_list(*, user: Actor | None, filters: NeedFilters) -> QuerySet[Need]:
     """The needs ``user`` may read that pass ``filters`` (which the caller has checked with
     ``problems()``; a value naming nothing matches nothing)."""
     queryset = need_visible(user)
-    through = Need.provisions.through
     if filters.region:
         queryset = queryset.filter(member__region__code__iexact=filters.region)
     if filters.member:
         member = member_for(filters.member)
         queryset = queryset.filter(member=member) if member else queryset.none()
+    queryset = _under_provision(queryset, filters)
+    for lookup, value in (
+        ("priority", filters.priority),
+        ("status", filters.status),
+        ("source", filters.source),
+        ("member_position", filters.position),
+    ):
+        if value:
+            queryset = queryset.filter(**{lookup: value})
+    if filters.support:
+        confirmed = Exists(
+            NeedActivityLink.objects.filter(need=OuterRef("pk"), state=LinkState.CONFIRMED)
+        )
+        queryset = queryset.filter(confirmed if filters.support == "confirmed" else ~confirmed)
+    if filters.q:
+        for word in filters.q.split()[:10]:
+            queryset = queryset.filter(Q(key__icontains=word) | Q(description__icontains=word))
+    return queryset.select_related("member__region", "member__organisation").order_by(
+        "-identified_on", "key"
+    )
+
+
+def _under_provision(queryset: QuerySet[Need], filters: NeedFilters) -> QuerySet[Need]:
+    """The needs naming the filters' provision (or one under it) and a provision of their
+    instrument."""
+    through = Need.provisions.through
     if filters.provision:
         code = filters.provision
         queryset = queryset.filter(
@@ -178,25 +203,7 @@ def need_list(*, user: Actor | None, filters: NeedFilters) -> QuerySet[Need]:
                 )
             )
         )
-    if filters.priority:
-        queryset = queryset.filter(priority=filters.priority)
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    if filters.source:
-        queryset = queryset.filter(source=filters.source)
-    if filters.position:
-        queryset = queryset.filter(member_position=filters.position)
-    if filters.support:
-        confirmed = Exists(
-            NeedActivityLink.objects.filter(need=OuterRef("pk"), state=LinkState.CONFIRMED)
-        )
-        queryset = queryset.filter(confirmed if filters.support == "confirmed" else ~confirmed)
-    if filters.q:
-        for word in filters.q.split()[:10]:
-            queryset = queryset.filter(Q(key__icontains=word) | Q(description__icontains=word))
-    return queryset.select_related("member__region", "member__organisation").order_by(
-        "-identified_on", "key"
-    )
+    return queryset
 
 
 def need_rows(queryset: QuerySet[Need]) -> QuerySet[Need]:

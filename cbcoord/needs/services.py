@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -122,32 +122,57 @@ def _text_problem(value: str) -> str | None:
     return None
 
 
+# A check of a need's values: (field, message) for each problem it finds.
+_Problems = Iterator[tuple[str, str]]
+
+
 def need_problems(values: Mapping[str, Any]) -> dict[str, list[str]]:
     """Every problem with a need's values (typed: provisions as Provision rows, dates as dates,
     the cost as a Decimal), by field. Only the fields given are checked, with those that
     depend on each other (cost and currency, the window's ends) when either is given."""
     errors: dict[str, list[str]] = {}
+    for check in (
+        _provisions_problems,
+        _description_problems,
+        _choice_problems,
+        _free_text_problems,
+        _identified_on_problems,
+        _cost_problems,
+        _duration_problems,
+        _evidence_link_problems,
+        _window_problems,
+    ):
+        for name, message in check(values):
+            errors.setdefault(name, []).append(message)
+    return errors
 
-    def add(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
 
-    if "provisions" in values:
-        provisions = list(values["provisions"] or [])
-        if not provisions:
-            add("provisions", _("Name at least one provision."))
-        elif len(provisions) > MAX_PROVISIONS:
-            add("provisions", _("Name at most %(count)d provisions.") % {"count": MAX_PROVISIONS})
-    if "description" in values:
-        description = (values["description"] or "").strip()
-        if not description:
-            add("description", _("Describe the need."))
-        elif len(description) > MAX_DESCRIPTION:
-            add(
-                "description",
-                _("Keep the description under %(count)d characters.") % {"count": MAX_DESCRIPTION},
-            )
-        elif problem := _text_problem(description):
-            add("description", problem)
+def _provisions_problems(values: Mapping[str, Any]) -> _Problems:
+    if "provisions" not in values:
+        return
+    provisions = list(values["provisions"] or [])
+    if not provisions:
+        yield "provisions", _("Name at least one provision.")
+    elif len(provisions) > MAX_PROVISIONS:
+        yield "provisions", _("Name at most %(count)d provisions.") % {"count": MAX_PROVISIONS}
+
+
+def _description_problems(values: Mapping[str, Any]) -> _Problems:
+    if "description" not in values:
+        return
+    description = (values["description"] or "").strip()
+    if not description:
+        yield "description", _("Describe the need.")
+    elif len(description) > MAX_DESCRIPTION:
+        yield (
+            "description",
+            _("Keep the description under %(count)d characters.") % {"count": MAX_DESCRIPTION},
+        )
+    elif problem := _text_problem(description):
+        yield "description", problem
+
+
+def _choice_problems(values: Mapping[str, Any]) -> _Problems:
     for name, choices in (
         ("priority", NeedPriority),
         ("source", NeedSource),
@@ -155,57 +180,80 @@ def need_problems(values: Mapping[str, Any]) -> dict[str, list[str]]:
         ("visibility", Visibility),
     ):
         if name in values and values[name] not in choices.values:
-            add(
-                name,
-                _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)},
-            )
+            yield name, _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)}
+
+
+def _free_text_problems(values: Mapping[str, Any]) -> _Problems:
     for name in ("source_reference", "wco_comment"):
         if name in values and (problem := _text_problem(values[name] or "")):
-            add(name, problem)
+            yield name, problem
     if len(values.get("source_reference") or "") > 500:
-        add("source_reference", _("Keep the reference under 500 characters."))
-    if "identified_on" in values:
-        identified_on = values["identified_on"]
-        if not isinstance(identified_on, dt.date):
-            add("identified_on", _("Give the date the need was identified."))
-        elif identified_on > timezone.localdate() + dt.timedelta(days=1):
-            add("identified_on", _("The date identified cannot be in the future."))
+        yield "source_reference", _("Keep the reference under 500 characters.")
+
+
+def _identified_on_problems(values: Mapping[str, Any]) -> _Problems:
+    if "identified_on" not in values:
+        return
+    identified_on = values["identified_on"]
+    if not isinstance(identified_on, dt.date):
+        yield "identified_on", _("Give the date the need was identified.")
+    elif identified_on > timezone.localdate() + dt.timedelta(days=1):
+        yield "identified_on", _("The date identified cannot be in the future.")
+
+
+def _cost_problems(values: Mapping[str, Any]) -> _Problems:
+    """The cost, and its currency: a valid cost needs one."""
     cost = values.get("estimated_cost")
-    if cost is not None:
-        if not isinstance(cost, Decimal) or not cost.is_finite():
-            add("estimated_cost", _("Give the cost as a number."))
-        elif cost < 0:
-            add("estimated_cost", _("A cost cannot be negative."))
-        elif cost > MAX_COST or cost.as_tuple().exponent < -2:  # type: ignore[operator]
-            add("estimated_cost", _("Give the cost with at most two decimals, under 10^14."))
+    cost_problem = _cost_problem(cost) if cost is not None else None
+    if cost_problem:
+        yield "estimated_cost", cost_problem
     currency = (values.get("currency") or "").strip()
     if currency and currency not in codelists.codes("Currency"):
-        add("currency", _("%(code)s is not an ISO 4217 currency code.") % {"code": currency[:10]})
-    if cost is not None and not currency and "estimated_cost" not in errors:
-        add("currency", _("Say in which currency the cost is given."))
+        yield "currency", _("%(code)s is not an ISO 4217 currency code.") % {"code": currency[:10]}
+    if cost is not None and not currency and cost_problem is None:
+        yield "currency", _("Say in which currency the cost is given.")
+
+
+def _cost_problem(cost: Any) -> str | None:
+    if not isinstance(cost, Decimal) or not cost.is_finite():
+        return _("Give the cost as a number.")
+    if cost < 0:
+        return _("A cost cannot be negative.")
+    if cost > MAX_COST or cost.as_tuple().exponent < -2:  # type: ignore[operator]
+        return _("Give the cost with at most two decimals, under 10^14.")
+    return None
+
+
+def _duration_problems(values: Mapping[str, Any]) -> _Problems:
     duration = values.get("estimated_duration_months")
     if duration is not None and (
         not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION_MONTHS
     ):
-        add(
+        yield (
             "estimated_duration_months",
             _("Give the duration in whole months, from 1 to %(max)d.")
             % {"max": MAX_DURATION_MONTHS},
         )
-    if "evidence_links" in values:
-        links = values["evidence_links"] or []
-        if not isinstance(links, list | tuple):
-            add("evidence_links", _("Give the evidence links as a list of addresses."))
-        else:
-            if len(links) > MAX_LINKS:
-                add("evidence_links", _("Give at most %(count)d links.") % {"count": MAX_LINKS})
-            for url in links:
-                if problem := _url_problem(url):
-                    add("evidence_links", problem)
+
+
+def _evidence_link_problems(values: Mapping[str, Any]) -> _Problems:
+    if "evidence_links" not in values:
+        return
+    links = values["evidence_links"] or []
+    if not isinstance(links, list | tuple):
+        yield "evidence_links", _("Give the evidence links as a list of addresses.")
+        return
+    if len(links) > MAX_LINKS:
+        yield "evidence_links", _("Give at most %(count)d links.") % {"count": MAX_LINKS}
+    for url in links:
+        if problem := _url_problem(url):
+            yield "evidence_links", problem
+
+
+def _window_problems(values: Mapping[str, Any]) -> _Problems:
     start, end = values.get("window_start"), values.get("window_end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-        add("window_end", _("The window cannot end before it starts."))
-    return errors
+        yield "window_end", _("The window cannot end before it starts.")
 
 
 def _check(values: Mapping[str, Any]) -> None:

@@ -41,7 +41,7 @@ import io
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -93,87 +93,102 @@ def read_labelled(path: str | Path, known_codes: Iterable[str] | None = None) ->
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LabelledDataError(f"{path.name}: not UTF-8 ({exc})") from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[LabelledRow] = []
     header: list[str] | None = None
-    line = 1
+    for line, record in _records(path.name, text):
+        where = f"{path.name} line {line}"
+        if header is None:
+            header = _header(where, record)
+        elif record and any(f.strip() for f in record):
+            values = _row_values(where, header, record)
+            rows.append(_labelled_row(where, line, values, codes))
+    if header is None:
+        raise LabelledDataError(f"{path.name}: empty file (no header row)")
+    return rows
+
+
+def _records(name: str, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record of ``text``, with the line where it starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     while True:
         line = reader.line_num + 1  # the line where the next record starts
         try:
             record = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
-            raise LabelledDataError(f"{path.name} line {line}: {exc}") from exc
-        if header is None:
-            header = [h.strip() for h in record]
-            for column in REQUIRED_COLUMNS:
-                if column not in header:
-                    raise LabelledDataError(f"{path.name} line {line}: missing column {column!r}")
+            raise LabelledDataError(f"{name} line {line}: {exc}") from exc
+        yield line, record
+
+
+def _header(where: str, record: list[str]) -> list[str]:
+    header = [h.strip() for h in record]
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            raise LabelledDataError(f"{where}: missing column {column!r}")
+    return header
+
+
+def _row_values(where: str, header: list[str], record: list[str]) -> dict[str, str]:
+    """A record's values by column (the required ones, and the note when there is one)."""
+    if len(record) > len(header):
+        raise LabelledDataError(f"{where}: {len(record)} fields, the header has {len(header)}")
+    values: dict[str, str] = {}
+    for column in REQUIRED_COLUMNS + ("note",):
+        if column not in header:
             continue
-        if not record or all(not f.strip() for f in record):
-            continue
-        if len(record) > len(header):
-            raise LabelledDataError(
-                f"{path.name} line {line}: {len(record)} fields, the header has {len(header)}"
-            )
-        values: dict[str, str] = {}
-        for column in REQUIRED_COLUMNS + ("note",):
-            if column not in header:
+        index = header.index(column)
+        if index >= len(record):
+            if column == "note":
                 continue
-            index = header.index(column)
-            if index >= len(record):
-                if column == "note":
-                    continue
-                raise LabelledDataError(f"{path.name} line {line}, column {column!r}: missing")
-            values[column] = record[index].strip()
-        relevant_text = values["relevant"].lower()
-        if relevant_text not in {"yes", "no"}:
-            raise LabelledDataError(
-                f"{path.name} line {line}, column 'relevant': expected yes or no, "
-                f"got {values['relevant']!r}"
-            )
-        language = values["language"].lower()
-        if language and (len(language) != 2 or not language.isalpha()):
-            raise LabelledDataError(
-                f"{path.name} line {line}, column 'language': {values['language']!r} is not an "
-                "ISO 639-1 code"
-            )
-        expected: list[str] = []
-        for code in (c.strip() for c in values["expected_codes"].split(";")):
-            if not code:
-                continue
-            if code not in codes:
-                raise LabelledDataError(
-                    f"{path.name} line {line}, column 'expected_codes': unknown provision code "
-                    f"{code!r}"
-                )
-            if code not in expected:
-                expected.append(code)
-        relevant = relevant_text == "yes"
-        if expected and not relevant:
-            raise LabelledDataError(
-                f"{path.name} line {line}, column 'expected_codes': a row that is not relevant "
-                "has no provision codes"
-            )
-        if not values["title"] and not values["description"]:
-            raise LabelledDataError(
-                f"{path.name} line {line}, column 'title': title and description are both empty"
-            )
-        rows.append(
-            LabelledRow(
-                line=line,
-                title=values["title"],
-                description=values["description"],
-                language=language,
-                expected_codes=tuple(expected),
-                relevant=relevant,
-                note=values.get("note", ""),
-            )
+            raise LabelledDataError(f"{where}, column {column!r}: missing")
+        values[column] = record[index].strip()
+    return values
+
+
+def _labelled_row(where: str, line: int, values: dict[str, str], codes: set[str]) -> LabelledRow:
+    relevant_text = values["relevant"].lower()
+    if relevant_text not in {"yes", "no"}:
+        raise LabelledDataError(
+            f"{where}, column 'relevant': expected yes or no, got {values['relevant']!r}"
         )
-    if header is None:
-        raise LabelledDataError(f"{path.name}: empty file (no header row)")
-    return rows
+    language = values["language"].lower()
+    if language and (len(language) != 2 or not language.isalpha()):
+        raise LabelledDataError(
+            f"{where}, column 'language': {values['language']!r} is not an ISO 639-1 code"
+        )
+    expected = _expected_codes(where, values["expected_codes"], codes)
+    relevant = relevant_text == "yes"
+    if expected and not relevant:
+        raise LabelledDataError(
+            f"{where}, column 'expected_codes': a row that is not relevant has no provision codes"
+        )
+    if not values["title"] and not values["description"]:
+        raise LabelledDataError(f"{where}, column 'title': title and description are both empty")
+    return LabelledRow(
+        line=line,
+        title=values["title"],
+        description=values["description"],
+        language=language,
+        expected_codes=tuple(expected),
+        relevant=relevant,
+        note=values.get("note", ""),
+    )
+
+
+def _expected_codes(where: str, text: str, codes: set[str]) -> list[str]:
+    """The provision codes of ``text`` (separated by ";"), each once, in their order."""
+    expected: list[str] = []
+    for code in (c.strip() for c in text.split(";")):
+        if not code:
+            continue
+        if code not in codes:
+            raise LabelledDataError(
+                f"{where}, column 'expected_codes': unknown provision code {code!r}"
+            )
+        if code not in expected:
+            expected.append(code)
+    return expected
 
 
 # ---------------------------------------------------------------------------- matching

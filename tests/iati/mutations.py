@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -112,35 +113,82 @@ CHILDREN = [
 ]
 
 
+# One way of damaging an element; each does nothing when it does not apply (no parent, no
+# attributes), so that a seed always makes the same file.
+Mutation = Callable[[etree._Element, etree._Element | None, random.Random], None]
+
+
+def _remove(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    if parent is not None:
+        parent.remove(el)
+
+
+def _duplicate(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    if parent is not None:
+        parent.insert(parent.index(el) + rnd.randint(0, 1), copy.deepcopy(el))
+
+
+def _change_attribute(
+    el: etree._Element, parent: etree._Element | None, rnd: random.Random
+) -> None:
+    if el.attrib:
+        el.set(rnd.choice(list(el.attrib)), rnd.choice(VALUES))
+
+
+def _drop_attribute(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    if el.attrib:
+        del el.attrib[rnd.choice(list(el.attrib))]
+
+
+def _set_text(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    el.text = rnd.choice(TEXTS + VALUES)
+
+
+def _add_attribute(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    el.set(rnd.choice(ATTRIBUTES), rnd.choice(VALUES))
+
+
+def _add_child(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    etree.SubElement(el, rnd.choice(CHILDREN)).text = rnd.choice(TEXTS)
+
+
+def _move(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    if parent is not None and len(parent) > 1:
+        parent.remove(el)
+        parent.insert(rnd.randrange(len(parent) + 1), el)
+
+
+def _add_comment(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    el.append(etree.Comment(" a comment "))
+
+
+def _set_tail(el: etree._Element, parent: etree._Element | None, rnd: random.Random) -> None:
+    el.tail = rnd.choice(["", "text", "  "])
+
+
+# The order matters: a seed picks a mutation by its position.
+MUTATIONS: list[Mutation] = [
+    _remove,
+    _duplicate,
+    _change_attribute,
+    _drop_attribute,
+    _set_text,
+    _add_attribute,
+    _add_child,
+    _move,
+    _add_comment,
+    _set_tail,
+]
+
+
 def _mutate_tree(root: etree._Element, rnd: random.Random) -> None:
     elements = list(root.iter())
     for _ in range(rnd.randint(2, 8)):
         el = rnd.choice(elements)
         if not isinstance(el.tag, str):
             continue
-        parent = el.getparent()
-        op = rnd.randrange(10)
-        if op == 0 and parent is not None:
-            parent.remove(el)
-        elif op == 1 and parent is not None:
-            parent.insert(parent.index(el) + rnd.randint(0, 1), copy.deepcopy(el))
-        elif op == 2 and el.attrib:
-            el.set(rnd.choice(list(el.attrib)), rnd.choice(VALUES))
-        elif op == 3 and el.attrib:
-            del el.attrib[rnd.choice(list(el.attrib))]
-        elif op == 4:
-            el.text = rnd.choice(TEXTS + VALUES)
-        elif op == 5:
-            el.set(rnd.choice(ATTRIBUTES), rnd.choice(VALUES))
-        elif op == 6:
-            etree.SubElement(el, rnd.choice(CHILDREN)).text = rnd.choice(TEXTS)
-        elif op == 7 and parent is not None and len(parent) > 1:
-            parent.remove(el)
-            parent.insert(rnd.randrange(len(parent) + 1), el)
-        elif op == 8:
-            el.append(etree.Comment(" a comment "))
-        elif op == 9:
-            el.tail = rnd.choice(["", "text", "  "])
+        mutation = MUTATIONS[rnd.randrange(len(MUTATIONS))]
+        mutation(el, el.getparent(), rnd)
 
 
 def _mutate_bytes(data: bytes, rnd: random.Random) -> bytes:

@@ -187,17 +187,7 @@ def process_batch(
     root = batch[0][0].getparent()
     assert root is not None
     last = batch[-1][0]
-    # Another element between activities (a publisher's own) breaks the root's content model,
-    # and libxml2 then leaves the activities after it unvalidated: take such elements out first
-    # (only up to the batch's last activity: the parser may still be building what follows).
-    foreign = []
-    for child in root:
-        if child is last:
-            break
-        if child.tag != "iati-activity" and type(child.tag) is str:
-            foreign.append(child)
-    for child in foreign:
-        root.remove(child)
+    _remove_foreign(root, last)
     issues, stray_lang = validator.validate(root, stray_lang_possible=stray_lang_possible)
     by_index = _split_issues(issues, len(batch))
 
@@ -227,14 +217,34 @@ def process_batch(
             ]
         results.append(activity)
 
-    # Free the batch: empty the elements and drop everything up to the last one.
-    for el, _ in batch:
-        el.clear(keep_tail=False)
-    del root[: root.index(last) + 1]
+    _free(batch, root, last)
     if line_offset:
         for result in results:
             _move_lines(result, line_offset)
     return results
+
+
+def _remove_foreign(root: etree._Element, last: etree._Element) -> None:
+    """Another element between activities (a publisher's own) breaks the root's content model,
+    and libxml2 then leaves the activities after it unvalidated: take such elements out first
+    (only up to the batch's last activity: the parser may still be building what follows)."""
+    foreign = []
+    for child in root:
+        if child is last:
+            break
+        if child.tag != "iati-activity" and type(child.tag) is str:
+            foreign.append(child)
+    for child in foreign:
+        root.remove(child)
+
+
+def _free(
+    batch: list[tuple[etree._Element, bool]], root: etree._Element, last: etree._Element
+) -> None:
+    """Free the batch: empty the elements and drop everything up to the last one."""
+    for el, _ in batch:
+        el.clear(keep_tail=False)
+    del root[: root.index(last) + 1]
 
 
 def _move_lines(item: ActivityContent | RefusedActivity, offset: int) -> None:

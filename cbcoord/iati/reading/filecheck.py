@@ -491,6 +491,30 @@ def _first_activity_shape(path: PathLike) -> tuple[bool | None, int | None]:
     return None, None
 
 
+def _root_warnings(name: str, header: Header, *, strict: bool) -> list[DataQualityWarning]:
+    """The schema deviations of the root element's attributes (with ``strict``, the first
+    raises ``IatiFileError``), and a missing version."""
+    root_issues = _root_issues(header)
+    if strict and root_issues:
+        first = root_issues[0]
+        raise IatiFileError(
+            f"{name}: schema error in the root element iati-activities: {first.reason}.",
+            line=first.line,
+        )
+    warnings: list[DataQualityWarning] = []
+    for issue in root_issues:
+        if header.version is None and "'version'" in issue.reason:
+            continue  # said below, in the words the import shows
+        warnings.append(
+            DataQualityWarning(
+                "iati-activities", issue.line, issue.reason, issue.code, issue.params
+            )
+        )
+    if header.version is None:
+        warnings.append(warning("iati-activities", header.line, "file.no-version"))
+    return warnings
+
+
 def check_file(path: PathLike, *, strict: bool = False, count_activities: bool = True) -> FileInfo:
     """Prove that ``path`` is a well-formed IATI 2.01-2.03 activity file, without keeping any of
     it; hash it and (unless ``count_activities`` is false) count its activities. Raises
@@ -525,26 +549,9 @@ def check_file(path: PathLike, *, strict: bool = False, count_activities: bool =
     size, sha256 = reader.size, reader.digest.hexdigest()
     _check_root(name, header)  # after the well-formedness pass: a broken file says where
 
-    warnings: list[DataQualityWarning] = []
     if header.version is None and first_is_1x:
         raise refuse_1x(name, first_line)
-    root_issues = _root_issues(header)
-    if strict and root_issues:
-        first = root_issues[0]
-        raise IatiFileError(
-            f"{name}: schema error in the root element iati-activities: {first.reason}.",
-            line=first.line,
-        )
-    for issue in root_issues:
-        if header.version is None and "'version'" in issue.reason:
-            continue  # said below, in the words the import shows
-        warnings.append(
-            DataQualityWarning(
-                "iati-activities", issue.line, issue.reason, issue.code, issue.params
-            )
-        )
-    if header.version is None:
-        warnings.append(warning("iati-activities", header.line, "file.no-version"))
+    warnings = _root_warnings(name, header, strict=strict)
     generated, note = _parse_generated(header.generated_datetime)
     if note:
         warnings.append(

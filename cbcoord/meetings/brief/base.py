@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 from django.utils.functional import Promise
 from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from cbcoord.accounts.actors import Actor
 from cbcoord.core.exporters import NUMBER_FORMATS, Kind, append_row
@@ -102,31 +104,42 @@ class Section:
             append_row(sheet, [paragraph])
         widths: dict[int, int] = {}
         for table in content.tables:
-            append_row(sheet, [])
-            if table.title:
-                append_row(sheet, [table.title])
-                sheet.cell(row=sheet.max_row, column=1).font = bold
-            append_row(sheet, [column.title for column in table.columns])
-            header_row = sheet.max_row
-            for index, column in enumerate(table.columns, start=1):
-                sheet.cell(row=header_row, column=index).font = bold
-                widths[index] = max(widths.get(index, 0), column.width)
-            for row in table.rows:
-                append_row(sheet, [cell_value(value) for value in row])
-                current = sheet.max_row
-                for index, column in enumerate(table.columns, start=1):
-                    number_format = NUMBER_FORMATS.get(column.kind)
-                    cell = sheet.cell(row=current, column=index)
-                    if column.kind == "percent":
-                        cell.number_format = "0.0%"
-                    elif number_format and cell.value is not None:
-                        cell.number_format = number_format
-                    elif column.kind == "text":
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+            _write_table(sheet, table, widths)
         from openpyxl.utils import get_column_letter
 
         for index, width in widths.items():
             sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _write_table(sheet: Worksheet, table: Table, widths: dict[int, int]) -> None:
+    """A table after a blank row: its title, a bold header, then its rows; ``widths`` (by
+    column number) grows to the widest column seen."""
+    bold = Font(bold=True)
+    append_row(sheet, [])
+    if table.title:
+        append_row(sheet, [table.title])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+    append_row(sheet, [column.title for column in table.columns])
+    header_row = sheet.max_row
+    for index, column in enumerate(table.columns, start=1):
+        sheet.cell(row=header_row, column=index).font = bold
+        widths[index] = max(widths.get(index, 0), column.width)
+    for row in table.rows:
+        append_row(sheet, [cell_value(value) for value in row])
+        _format_row(sheet, sheet.max_row, table.columns)
+
+
+def _format_row(sheet: Worksheet, row: int, columns: Sequence[Column]) -> None:
+    """Each cell of a table's row as its column's kind asks: a number format, or wrapped text."""
+    for index, column in enumerate(columns, start=1):
+        number_format = NUMBER_FORMATS.get(column.kind)
+        cell = sheet.cell(row=row, column=index)
+        if column.kind == "percent":
+            cell.number_format = "0.0%"
+        elif number_format and cell.value is not None:
+            cell.number_format = number_format
+        elif column.kind == "text":
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def cell_value(value: Any) -> Any:
