@@ -218,20 +218,44 @@ def _translations(language: str) -> dict[tuple[str, str], str]:
 
 
 @functools.cache
+def _country_names(language: str) -> dict[tuple[str, str], str]:
+    """ISO 3166-1 names in ``language`` (the translations the iso-codes project keeps, shipped
+    with pycountry), as ("Country", alpha-2 code) -> name: the Country codelist is ISO 3166-1,
+    and IATI names its countries in English only."""
+    import gettext
+
+    import pycountry
+
+    translation = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+    names = {}
+    for country in pycountry.countries:
+        translated = translation.gettext(country.name)
+        if translated != country.name:
+            names[("Country", country.alpha_2)] = translated
+    return names
+
+
+@functools.cache
 def labels(name: str, language: str = "en") -> dict[str, Label]:
     """Code -> name of the shipped codelist ``name`` in ``language``: IATI's own name in that
-    language, else cbcoord's unofficial translation, else IATI's English name. Cached."""
+    language, else (for countries) ISO 3166's name in it, else cbcoord's unofficial
+    translation, else IATI's English name. Cached."""
     try:
         codelist = load_codelist(name)
     except CodelistNotFound:
         return {}
     ours = _translations(language) if language != "en" else {}
+    if name == "Country" and language != "en":
+        ours = {**ours, **_country_names(language)}
     result: dict[str, Label] = {}
     for code, item in codelist.items.items():
         if language in item.name:
             result[code] = Label(item.name[language])
         elif (name, code) in ours:
-            result[code] = Label(ours[(name, code)], official=False)
+            # ISO 3166's names are the standard's own, not cbcoord's: not marked unofficial.
+            result[code] = Label(ours[(name, code)], official=name == "Country")
         else:
             result[code] = Label(item.name_in("en"))
     return result

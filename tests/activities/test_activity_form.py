@@ -291,3 +291,26 @@ def test_the_prefix_in_the_help_text_is_escaped(
     html = client_for(partner_editor).get(reverse("activity-create")).content.decode()
     assert "<b>bold</b>" not in html
     assert "XM-&lt;b&gt;bold&lt;/b&gt;-" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "germany", "dominican"),
+    [
+        ("es", "DE · Alemania", "DO · República Dominicana"),
+        ("fr", "DE · Allemagne", "DO · République dominicaine"),
+        ("pt", "DE · Alemanha", "DO · República Dominicana"),
+    ],
+)
+def test_countries_are_named_in_the_readers_language(
+    client_for: Callable[[Any], Client],
+    partner_editor: Any,
+    idb: Organisation,
+    language: str,
+    germany: str,
+    dominican: str,
+) -> None:
+    client = client_for(partner_editor)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("activity-create")).content.decode()
+    assert f">{germany}</option>" in html and f">{dominican}</option>" in html
+    assert ">DE · Germany</option>" not in html

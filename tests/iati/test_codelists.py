@@ -27,3 +27,16 @@ def test_codelists_shipped_and_loaded() -> None:
     assert load_codelist("Sector") is sector  # cached
     assert "GT" in load_codelist("Country")
     assert load_codelist("Language").get("es") is not None
+
+
+def test_countries_take_iso_3166_names_in_each_language() -> None:
+    from cbcoord.iati import codelists
+
+    assert codelists.label("Country", "DE", "es") == "Alemania"
+    assert codelists.label("Country", "CI", "fr") == "Côte d'Ivoire"
+    assert codelists.label("Country", "DE", "en") == "Germany"
+    # The standard's names, not cbcoord's: no unofficial mark.
+    assert codelists.label("Country", "DE", "pt").official  # type: ignore[union-attr]
+    # Another codelist keeps cbcoord's marked translation.
+    status = codelists.label("ActivityStatus", "2", "es")
+    assert status is not None

@@ -129,3 +129,20 @@ def test_null_clears_a_text_field_and_is_refused_elsewhere(
     )
     assert response.status_code == 400
     assert response.json()["field"] == "is_published"
+
+
+def test_contact_details_follow_one_rule_on_page_and_api(
+    client: Client, reference: None, client_for: Any, secretariat: Any
+) -> None:
+    """The public reads a published person's name, not their e-mail address, in the API as on
+    the page; a signed-in coordinator reads both."""
+    PersonFactory(name="Ana Published", email="ana@example.org", is_published=True)
+    body = client.get("/api/organisations/idb").json()
+    ana = next(person for person in body["people"] if person["name"] == "Ana Published")
+    assert ana["email"] is None
+    assert "ana@example.org" not in client.get("/api/organisations/idb").content.decode()
+    assert "ana@example.org" not in client.get("/organisations/idb/").content.decode()
+    signed_in = client_for(secretariat)
+    people = signed_in.get("/api/organisations/idb").json()["people"]
+    assert next(p for p in people if p["name"] == "Ana Published")["email"] == "ana@example.org"
+    assert "ana@example.org" in signed_in.get("/organisations/idb/").content.decode()
