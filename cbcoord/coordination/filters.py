@@ -82,6 +82,10 @@ class AnalysisFilters(FilterSet):
 
     def problems(self, user: Any = None) -> list[FilterProblem]:
         problems = []
+        if not self.region and not self.member:
+            problems.append(
+                FilterProblem("region", "", _("name a region (region=AMC) or a member (member=DO)"))
+            )
         if self.region and not Region.objects.filter(code__iexact=self.region).exists():
             problems.append(FilterProblem("region", self.region, _("there is no such WCO region")))
         if self.member and not Member.objects.filter(iso_code__iexact=self.member).exists():
