@@ -475,9 +475,9 @@ def _rows(
         return
     active_years, _open = _years(start, end, current)
     by_year: dict[int | None, list[tuple[str, list[Decimal]]]] = defaultdict(list)
-    for (year, currency), values in sorted(money.items()):
-        by_year[year].append((currency, values))
-    years: list[int | None] = sorted(set(active_years) | {y for y, _c in money}) or [None]
+    for (money_year, currency), values in sorted(money.items()):
+        by_year[money_year].append((currency, values))
+    years: list[int | None] = [*sorted(set(active_years) | {y for y, _c in money})] or [None]
     active = set(active_years)
     zero = [Decimal(0), Decimal(0), Decimal(0)]
     tags = [catalogue.provision.get(p) and (p, *catalogue.provision[p]) for p in provisions]

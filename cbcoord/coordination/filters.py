@@ -3,7 +3,7 @@ downloads and the command line (``cbcoord.core.filters``). ``selectors`` applies
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -68,7 +68,7 @@ class AnalysisFilters(FilterSet):
         description="ISO 4217 code amounts are converted to.",
     )
 
-    passthrough = ("level", "currency")
+    passthrough: ClassVar[tuple[str, ...]] = ("level", "currency")
 
     @property
     def years(self) -> tuple[int, int] | None:
@@ -77,7 +77,8 @@ class AnalysisFilters(FilterSet):
             return None
         first = self.year_from if self.year_from is not None else self.year_to
         last = self.year_to if self.year_to is not None else first
-        assert first is not None and last is not None
+        assert first is not None
+        assert last is not None
         return (min(first, last), max(first, last))
 
     def problems(self, user: Any = None) -> list[FilterProblem]:
@@ -115,7 +116,7 @@ class SynergyFilters(AnalysisFilters):
         title=gettext_lazy("Members at least"),
         description="How many members of the region must have open needs on a provision.",
     )
-    passthrough = ("level", "currency", "k")
+    passthrough: ClassVar[tuple[str, ...]] = ("level", "currency", "k")
 
 
 class ClashFilters(AnalysisFilters):
@@ -125,7 +126,7 @@ class ClashFilters(AnalysisFilters):
         description="Missions of different partners in one administration this many days "
         "apart or less (overlapping ones are 0 days apart) clash.",
     )
-    passthrough = ("level", "currency", "days")
+    passthrough: ClassVar[tuple[str, ...]] = ("level", "currency", "days")
 
 
 class FundingFilters(AnalysisFilters):
@@ -134,4 +135,4 @@ class FundingFilters(AnalysisFilters):
         title=gettext_lazy("By"),
         description="What each row is: a partner, a member, an instrument or a year.",
     )
-    passthrough = ("level", "currency", "by")
+    passthrough: ClassVar[tuple[str, ...]] = ("level", "currency", "by")

@@ -285,6 +285,9 @@ class CoverageFact(models.Model):
             models.Index(fields=["partner", "year"], name="coveragefact_partner"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.member_id} {self.provision_id} {self.year}"
+
 
 class ActivityFact(models.Model):
     """One per activity whose facts are written: the fingerprint of its material fields
@@ -300,6 +303,9 @@ class ActivityFact(models.Model):
     fingerprint = models.CharField(max_length=64)
     open_end = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.fingerprint[:12]}"
+
 
 class FactChange(models.Model):
     """An activity whose facts must be worked out again (written by database triggers, see
@@ -308,8 +314,14 @@ class FactChange(models.Model):
 
     activity_id = models.BigIntegerField()
 
+    def __str__(self) -> str:
+        return str(self.activity_id)
+
 
 class FactState(models.Model):
     """One row: the year the facts were last worked out in (open-ended activities run to it)."""
 
     year = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -233,7 +233,10 @@ def _money_rows(
     inner = queryset.values(**keys, act=F("activity_id"), yr=F("year"), cur=F("currency")).annotate(
         c=Max("committed"), d=Max("disbursed"), b=Max("budgeted")
     )
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty list)
+        return
     names = ", ".join(connection.ops.quote_name(key) for key in keys)
     group = f"{names}, " if names else ""
     query = (
@@ -376,7 +379,7 @@ def open_needs(user: Actor | None, scope: Scope, *, catalogue: Catalogue) -> lis
         ):
             provisions[need_id].append(provision_id)
     return [
-        NeedFact(need, provisions[pk], bool(need.supported))  # type: ignore[attr-defined]
+        NeedFact(need, provisions[pk], bool(need.supported))
         for pk, need in needs.items()
         if provisions[pk] or scope.instrument is None
     ]
@@ -610,7 +613,7 @@ def who_supports_whom(*, user: Actor | None, filters: AnalysisFilters) -> Suppor
         cells[(member_id, partner_id)] = SupportCell(activities=number)
     money = money_by(base, {"m": F("member_id"), "p": F("partner_id")}, table, scope.currency, note)
     for key, value in money.items():
-        cells.setdefault(key, SupportCell()).money = value  # type: ignore[index]
+        cells.setdefault(key, SupportCell()).money = value
     area = area_field(filters.level)
     found: dict[tuple[int, int], set[int]] = defaultdict(set)
     for member_id, partner_id, area_id in (
@@ -1376,7 +1379,7 @@ def project_suggestions(
                     reasons.append(_("One names the other's publisher as a participant"))
                 refs = {
                     str(item.get("ref") or "")
-                    for item in ((a.related or []) + (b.related or []))  # type: ignore[attr-defined]
+                    for item in ((a.related or []) + (b.related or []))
                     if isinstance(item, dict)
                 }
                 if a.iati_identifier in refs or b.iati_identifier in refs:

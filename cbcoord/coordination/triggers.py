@@ -1,3 +1,4 @@
+# ruff: noqa: S608 (the statements name only this module's own tables and columns)
 """Database triggers that note every change the coordination facts depend on, whoever writes
 it (the importer's own SQL, hand edits, the tagger, the admin): a row in
 ``coordination_factchange`` naming the activity, or 0 when the catalogue of provisions, the
@@ -182,14 +183,6 @@ def _postgresql() -> list[tuple[str, str]]:
         )
     )
     return statements
-
-
-def _statements(vendor: str) -> list[tuple[str, str]]:
-    if vendor == "postgresql":
-        return _postgresql()
-    if vendor == "sqlite":
-        return _sqlite()
-    raise NotImplementedError(f"coordination facts: no triggers for {vendor}")
 
 
 def _statements(vendor: str) -> list[tuple[str, str]]:
