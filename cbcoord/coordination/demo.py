@@ -95,11 +95,11 @@ def load_coordination_demo(report: LoadReport) -> None:
     by_identifier = {a.iati_identifier: a for a in Activity.objects.filter(is_demo=True)}
     members = {m.iso_code: m for m in Member.objects.filter(iso_code__in=["DO", "JM", "GT", "HT"])}
     for identifier, iso, kind, start, end, note in MISSIONS:
-        activity = by_identifier.get(identifier)
-        if activity is None:
+        mission_activity = by_identifier.get(identifier)
+        if mission_activity is None:
             continue
         _mission, created = Mission.objects.get_or_create(
-            activity=activity,
+            activity=mission_activity,
             member=members[iso],
             kind=kind,
             start_date=dt.date.fromisoformat(start),
