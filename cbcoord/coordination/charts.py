@@ -38,8 +38,18 @@ class Chart:
     spec: dict[str, Any]
 
 
-def _config(chart: Any) -> dict[str, Any]:
+def _named(name: str) -> Any:
+    """A data source named ``name``, whose rows ``_config`` puts in the spec's ``datasets``."""
+    return alt.Data(name=name)  # type: ignore[no-untyped-call]
+
+
+def _config(chart: Any, **datasets: list[dict[str, Any]]) -> dict[str, Any]:
+    """The chart's spec, with the rows of its named data sources added after Altair built it:
+    Altair checks every inline row against the Vega-Lite schema, which took seconds for a
+    region's matrix of a few thousand cells."""
     spec: dict[str, Any] = chart.configure(font=FONT).configure_view(stroke=None).to_dict()
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
 
 
@@ -63,7 +73,7 @@ def heatmap(matrix: selectors.Matrix, *, cell_url: str = "") -> Chart:
             )
     members = [m.country_name for m, cells in matrix.rows() if any(cells)]
     columns = [area.code for area in matrix.areas]
-    base = alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
+    base = alt.Chart(_named("cells"))
     tiles = base.mark_rect().encode(
         x=alt.X("area:N", sort=columns, title=_("Instrument area"), axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("member:N", sort=members, title=_("Member")),
@@ -86,7 +96,7 @@ def heatmap(matrix: selectors.Matrix, *, cell_url: str = "") -> Chart:
     width = max(240, 26 * len(columns))
     height = max(120, 20 * len(members))
     chart = (tiles + rings).properties(width=width, height=height)
-    spec = _config(chart)
+    spec = _config(chart, cells=rows)
     if cell_url:
         spec["usermeta"] = {"cellUrl": cell_url}
     return Chart("chart-matrix", _("Coverage matrix: activities per member and area"), spec)
@@ -134,7 +144,7 @@ def need_map(shades: list[selectors.MemberShade], *, topology_url: str = "") -> 
         .transform_lookup(
             lookup="key",
             from_=alt.LookupData(
-                data=alt.Data(values=rows),  # type: ignore[no-untyped-call]
+                data=_named("members"),
                 key="id",
                 fields=["member", "unsupported", "open"],
             ),
@@ -155,7 +165,11 @@ def need_map(shades: list[selectors.MemberShade], *, topology_url: str = "") -> 
         .project(type="mercator")
         .properties(width=520, height=360)
     )
-    return Chart("chart-map", _("Members by high-priority needs without support"), _config(chart))
+    return Chart(
+        "chart-map",
+        _("Members by high-priority needs without support"),
+        _config(chart, members=rows),
+    )
 
 
 def timeline(bars: list[selectors.TimelineBar]) -> Chart:
@@ -172,7 +186,7 @@ def timeline(bars: list[selectors.TimelineBar]) -> Chart:
     ]
     partners = sorted({row["partner"] for row in rows})
     chart = (
-        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
+        alt.Chart(_named("bars"))
         .mark_bar(opacity=0.6, color="#0b5cad", height=8)
         .encode(
             x=alt.X("start:T", title=_("Dates")),
@@ -188,7 +202,7 @@ def timeline(bars: list[selectors.TimelineBar]) -> Chart:
         )
         .properties(width=560, height=max(80, 24 * len(partners)))
     )
-    return Chart("chart-timeline", _("Activities by partner over time"), _config(chart))
+    return Chart("chart-timeline", _("Activities by partner over time"), _config(chart, bars=rows))
 
 
 def funding_bars(funding: selectors.Funding) -> Chart:
@@ -198,7 +212,7 @@ def funding_bars(funding: selectors.Funding) -> Chart:
         for row in funding.rows[:25]
     ]
     chart = (
-        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
+        alt.Chart(_named("rows"))
         .mark_bar(color="#0b5cad")
         .encode(
             x=alt.X(
@@ -209,4 +223,4 @@ def funding_bars(funding: selectors.Funding) -> Chart:
         )
         .properties(width=420, height=max(60, 20 * len(rows)))
     )
-    return Chart("chart-funding", _("Committed amounts"), _config(chart))
+    return Chart("chart-funding", _("Committed amounts"), _config(chart, rows=rows))
