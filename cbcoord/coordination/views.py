@@ -216,6 +216,9 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
             cell_url=reverse("coordination-cell", args=[region.code]) + "?" + urlencode(cell_query),
         )
         context["cell_query"] = urlencode(cell_query)
+        context["cell_url"] = (
+            reverse("coordination-cell", args=[region.code]) + "?" + urlencode(cell_query)
+        )
         context["map"] = charts.need_map(
             selectors.unsupported_by_member(user=user, filters=filters),
             topology_url=static(charts.TOPOJSON_STATIC),
