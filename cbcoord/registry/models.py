@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pycountry
 from django.db import models
@@ -197,10 +198,17 @@ class Member(TimeStampedModel):
     @property
     def country_name(self) -> str:
         """The country or territory name in the active language (pycountry's translations)."""
-        country = pycountry.countries.get(alpha_2=self.iso_code) if self.iso_code else None
-        if country is None:
+        if not self.iso_code:
             return self.name
-        return _translate_country(country.name, current_language()) or self.name
+        return _country_name(self.iso_code, current_language()) or self.name
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_name(iso_code: str, language: str) -> str:
+    """pycountry's name of ``iso_code`` in ``language`` ("" if pycountry knows no such code),
+    remembered: an analysis names a region's members thousands of times."""
+    country = pycountry.countries.get(alpha_2=iso_code)
+    return "" if country is None else _translate_country(country.name, language)
 
 
 def _translate_country(english_name: str, language: str) -> str:
