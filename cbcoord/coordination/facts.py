@@ -170,8 +170,9 @@ def rebuild() -> int:
     CoverageFact.objects.all().delete()
     ActivityFact.objects.all().delete()
     ids = list(Activity.objects.order_by("pk").values_list("pk", flat=True))
+    catalogue = _Catalogue.load()
     for offset in range(0, len(ids), BATCH):
-        write_facts(ids[offset : offset + BATCH], fresh=True)
+        write_facts(ids[offset : offset + BATCH], fresh=True, catalogue=catalogue)
     return len(ids)
 
 
