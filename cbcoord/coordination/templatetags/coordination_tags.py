@@ -102,9 +102,9 @@ def matrix_rows(matrix: Any, cell_url: str) -> SafeString:
     activities and needs (``cell_url`` plus the cell's member and area). A region has
     thousands of cells; a template loop took seconds to write them, this takes milliseconds.
     Every text is escaped by ``format_html``."""
-    rows = []
+    rows: list[str] = []
     for member, cells in matrix.rows():
-        parts = [
+        parts: list[str] = [
             format_html(
                 '<tr><th scope="row"><a href="{}">{}</a></th>',
                 reverse("coordination-member", args=[member.iso_code]),
