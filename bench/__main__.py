@@ -1,5 +1,7 @@
 """`make bench`: IATI import throughput against a bare lxml iterparse of the same file, and
-matching needs with activities (`--only matching` measures that alone; `bench/matching.py`).
+matching needs with activities (`--only matching` measures that alone; `bench/matching.py`);
+`--only coordination [--coordination-activities N]` measures the coordination analyses
+(`bench/coordination.py`).
 
 For each corpus size: the baseline (iterparse, clear each activity, extract nothing), then the
 full import (check, parse, validate against the schema and codelists, upsert) into a fresh
@@ -138,6 +140,33 @@ def _brief() -> None:
     )
 
 
+def _coordination(activities: int, postgres: bool) -> None:
+    """The coordination analyses on generated data (``bench/coordination.py``): the matrix,
+    gaps, overlaps and synergies API calls and the region page, on SQLite and, when PostgreSQL
+    15 binaries are present, PostgreSQL; the issue asks for each call's 95th percentile under
+    500 ms (SQLite) and 200 ms (PostgreSQL), the page under 1 s."""
+    command = [sys.executable, "-m", "bench.coordination", "--activities", str(activities)]
+    with tempfile.TemporaryDirectory() as scratch:
+        print(f"\ncoordination: {activities:,} activities (SQLite)", flush=True)
+        subprocess.run(
+            [*command, f"sqlite:///{scratch}/coordination.sqlite3"], cwd=ROOT, check=True
+        )
+    cluster = _start_postgres() if postgres else None
+    if cluster is None:
+        return
+    try:
+        database = "bench_coordination"
+        subprocess.run(
+            ["psql", cluster[1], "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True
+        )
+        subprocess.run(["psql", cluster[1], "-qc", f"CREATE DATABASE {database}"], check=True)
+        url = cluster[1].rsplit("/", 1)[0] + f"/{database}"
+        print(f"\ncoordination: {activities:,} activities (PostgreSQL)", flush=True)
+        subprocess.run([*command, url], cwd=ROOT, check=True)
+    finally:
+        _stop_postgres(cluster[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument(
@@ -146,8 +175,15 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
     parser.add_argument(
         "--only",
-        choices=["import", "brief", "matching"],
-        help="one benchmark: the IATI import, the brief, or matching needs and activities",
+        choices=["import", "brief", "matching", "coordination"],
+        help="one benchmark: the IATI import, the brief, matching needs and activities, or the "
+        "coordination analyses",
+    )
+    parser.add_argument(
+        "--coordination-activities",
+        type=int,
+        default=1_000_000,
+        help="activities generated for the coordination benchmark (default 1,000,000)",
     )
     options = parser.parse_args()
     if options.only == "brief":
@@ -155,6 +191,9 @@ def main() -> None:
         return
     if options.only == "matching":
         _matching()
+        return
+    if options.only == "coordination":
+        _coordination(options.coordination_activities, postgres=not options.no_postgres)
         return
     sizes = [int(size) for size in options.sizes.split(",")]
     cluster = None if options.no_postgres else _start_postgres()

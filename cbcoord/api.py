@@ -7,6 +7,7 @@ from csp.decorators import csp_update
 from ninja import NinjaAPI
 
 from cbcoord.activities.api import router as activities_router
+from cbcoord.coordination.api import router as coordination_router
 from cbcoord.core.api_errors import install_error_handlers
 from cbcoord.exports.api import router as exports_router
 from cbcoord.frameworks.api import router as frameworks_router
@@ -33,5 +34,6 @@ api.add_router("/", frameworks_router)
 api.add_router("/", activities_router)
 api.add_router("/", imports_router)
 api.add_router("/", needs_router)
+api.add_router("/", coordination_router)
 api.add_router("/", meetings_router)
 api.add_router("/", exports_router)

@@ -79,6 +79,7 @@ urlpatterns = [
         activity_views.activity_detail,
         name="activity-detail",
     ),
+    path("coordination/", include("cbcoord.coordination.urls")),
     path("meetings/", include("cbcoord.meetings.urls")),
     path("imports/", import_views.import_list, name="import-list"),
     path("imports/new/", import_views.import_new, name="import-new"),

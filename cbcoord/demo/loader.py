@@ -150,6 +150,9 @@ def demo_load(*, reset_passwords: bool = True) -> DemoResult:
 
     load_demo_meetings(result.report, region, organisations)
     _load_demo_needs(result)
+    from cbcoord.coordination.demo import load_coordination_demo
+
+    load_coordination_demo(result.report)
     return result
 
 

@@ -201,19 +201,24 @@ class Member(TimeStampedModel):
         ISO 3166-3 for a code since withdrawn, such as the Netherlands Antilles')."""
         if not self.iso_code:
             return self.name
-        country = pycountry.countries.get(alpha_2=self.iso_code)
-        domain = "iso3166-1"
-        if country is None:
-            country, domain = pycountry.historic_countries.get(alpha_2=self.iso_code), "iso3166-3"
-        if country is None:
-            return self.name
-        return _translate_country(country.name, current_language(), domain) or self.name
+        return _country_name(self.iso_code, current_language()) or self.name
 
     @property
     def member_type_display(self) -> str:
         """The kind of member in the active language, for the kinds the WCO's list uses."""
         kind = MEMBER_TYPES.get(self.member_type)
         return str(kind) if kind is not None else self.member_type
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_name(iso_code: str, language: str) -> str:
+    """pycountry's name of ``iso_code`` in ``language`` ("" if pycountry knows no such code),
+    remembered: an analysis names a region's members thousands of times."""
+    country = pycountry.countries.get(alpha_2=iso_code)
+    domain = "iso3166-1"
+    if country is None:
+        country, domain = pycountry.historic_countries.get(alpha_2=iso_code), "iso3166-3"
+    return "" if country is None else _translate_country(country.name, language, domain)
 
 
 #: The kinds of member the reference data name (``data/members.csv``), to translate.

@@ -27,7 +27,7 @@ def test_demo_load_twice_no_duplicates(reference: None) -> None:
     )
     assert "demo-secretariat" in out.getvalue()
     demo_activities = Activity.objects.filter(is_demo=True)
-    assert demo_activities.count() == 5
+    assert demo_activities.count() == 10  # 5 of the meeting's, 5 of the coordination view's
     assert demo_activities.filter(visibility="coordination").count() == 1  # the pipeline plan
     single_window = demo_activities.get(iati_identifier="XM-DAC-909-DEMO-DO-SW")
     assert single_window.reporting_org.key == "idb"

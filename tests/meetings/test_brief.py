@@ -162,6 +162,12 @@ def test_xlsx_sheets_and_rows(upcoming: Meeting, secretariat: User, client_for) 
         "Open action items carried over",
         "Partners' data",
         "Activities in the region",
+        "Coverage matrix",
+        "Top gaps",
+        "Open overlaps",
+        "Regional synergies",
+        "Strategy indicators",
+        "Funding overview",
         "Consultation results",
     ]
     participants = [

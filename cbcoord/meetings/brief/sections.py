@@ -18,6 +18,7 @@ from cbcoord.activities.selectors import activity_visible
 from cbcoord.core.i18n import codelist_labels
 from cbcoord.meetings import charts, selectors
 from cbcoord.meetings.brief.base import Column, Section, SectionContent, Table
+from cbcoord.meetings.brief.coordination import COORDINATION_SECTIONS
 from cbcoord.meetings.models import DataCall, Meeting, MeetingStatus
 from cbcoord.registry.models import Member, Organisation
 
@@ -616,5 +617,6 @@ SECTIONS: list[type[Section]] = [
     DataFreshnessSection,
     ActivitiesSection,
     # ← coordination sections here
+    *COORDINATION_SECTIONS,
     ConsultationSection,
 ]

@@ -54,3 +54,21 @@ def spec_json(spec: Any) -> str:
     from django.utils.safestring import mark_safe
 
     return mark_safe(json.dumps(spec).translate(_json_script_escapes))  # noqa: S308
+
+
+@register.inclusion_tag("meetings/_organisation_action_items.html", takes_context=True)
+def organisation_action_items(context: dict[str, Any], organisation: Any) -> dict[str, Any]:
+    """The open action items an organisation owns that the reader may see (the coordination
+    profile of a member, which sits a floor below the meetings)."""
+    from cbcoord.meetings import selectors
+    from cbcoord.meetings.models import ActionStatus
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    items = (
+        selectors.action_items_of_organisation(user=user, organisation_id=organisation.pk)
+        .filter(status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+        .select_related("meeting")
+        .order_by("due_date", "pk")
+    )
+    return {"items": list(items), "request": request}

@@ -1,0 +1,93 @@
+"""The facts follow every write, whoever makes it: the triggers note it, the next read works
+it out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from cbcoord.activities.models import Activity, ActivityProvision, TagStatus
+from cbcoord.coordination import facts, triggers
+from cbcoord.coordination.models import CoverageFact, FactChange
+from cbcoord.registry.models import RecipientRegionCover
+from tests.coordination.helpers import activity, provision
+
+pytestmark = pytest.mark.django_db
+
+
+def _facts(target: Activity) -> set[tuple[str, str | None, int | None]]:
+    facts.refresh()
+    return set(
+        CoverageFact.objects.filter(activity_id=target.pk, primary=True).values_list(
+            "member__iso_code", "provision__code", "year"
+        )
+    )
+
+
+def test_an_activity_gets_facts_per_member_provision_and_year(reference: None) -> None:
+    made = activity(
+        "idb",
+        countries=("DO", "JM"),
+        provisions=("TFA-10.4", "TFA-3"),
+        start="2019-06-01",
+        end="2020-02-01",
+    )
+    assert _facts(made) == {
+        (iso, code, year)
+        for iso in ("DO", "JM")
+        for code in ("TFA-10.4", "TFA-3")
+        for year in (2019, 2020)
+    }
+
+
+def test_every_kind_of_write_is_followed(reference: None) -> None:
+    made = activity("idb", provisions=("TFA-10.4",))
+    assert _facts(made) == {("DO", "TFA-10.4", 2019)}
+
+    # A tag added by SQL of its own (as the importer and the tagger write).
+    ActivityProvision.objects.bulk_create(
+        [ActivityProvision(activity=made, provision=provision("TFA-3"))]
+    )
+    assert _facts(made) == {("DO", "TFA-10.4", 2019), ("DO", "TFA-3", 2019)}
+
+    # A tag rejected by a coordinator counts no more.
+    ActivityProvision.objects.filter(activity=made, provision__code="TFA-3").update(
+        status=TagStatus.REJECTED
+    )
+    assert _facts(made) == {("DO", "TFA-10.4", 2019)}
+
+    # Its dates moved by an import (columns written in bulk).
+    Activity.objects.filter(pk=made.pk).update(end_date=dt.date(2020, 3, 1))
+    assert _facts(made) == {("DO", "TFA-10.4", 2019), ("DO", "TFA-10.4", 2020)}
+
+    # Withdrawn: no facts.
+    Activity.objects.filter(pk=made.pk).update(withdrawn_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert _facts(made) == set()
+
+
+def test_a_change_of_reference_data_works_everything_out_again(reference: None) -> None:
+    made = activity("imf", countries=(), regions=("1031",))
+    assert ("DO", "TFA-10.4", 2019) in _facts(made)
+    cover = RecipientRegionCover.objects.get(dac_code="1031", member__iso_code="DO")
+    cover.delete()
+    assert FactChange.objects.filter(activity_id=0).exists()
+    assert ("DO", "TFA-10.4", 2019) not in _facts(made)
+
+
+def test_an_unchanged_update_notes_nothing(reference: None) -> None:
+    made = activity("idb")
+    facts.refresh()
+    Activity.objects.filter(pk=made.pk).update(title_text="Another title", hand_edited=True)
+    assert not FactChange.objects.exists()
+
+
+def test_the_triggers_come_back_after_migrate(reference: None) -> None:
+    triggers.uninstall(connection)
+    made = activity("idb")
+    assert not FactChange.objects.filter(activity_id=made.pk).exists()
+    assert triggers.install(connection) is True
+    assert FactChange.objects.filter(activity_id=0).exists()  # so everything is worked out again
+    assert ("DO", "TFA-10.4", 2019) in _facts(made)
+    assert triggers.install(connection) is False
