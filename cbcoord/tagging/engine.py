@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .data import (
     DEFAULT_DATA_DIR,
@@ -73,6 +73,9 @@ PROVISION_RELEVANCE_FACTOR_BY_INSTRUMENT = {"THEME": 0.25}
 PROVISION_RELEVANCE_CAP = 1.0
 REPEAT_BONUS = 0.25
 REPEAT_CAP = 1.5
+#: Texts whose analysis, and whose matches per language, a tagger remembers: the same title or
+#: description recurs across a publisher's activities. Forgotten all at once when full.
+MEMO_SIZE = 4096
 MARKER_SIGNIFICANCE_FACTOR = {"0": 0.0, "1": 0.5, "2": 1.0, "3": 1.0, "4": 1.0, "": 0.5}
 
 
@@ -283,6 +286,8 @@ class Tagger:
             self.vocabulary,
             self.relevance,
         )
+        self._analyses: dict[str, AnalysedText] = {}
+        self._matches: dict[tuple[str, str], _TextMatches] = {}
         # What a text of each language (or of none known) is matched against: built once.
         self._matchers = {
             language: _Matcher.of(self._term_lists, language) for language in ("", *LANGUAGES)
@@ -307,7 +312,7 @@ class Tagger:
     # ------------------------------------------------------------------ tagging
     def tag(self, item: TaggingInput) -> TaggingResult:
         texts = self._analyse(item.texts)
-        languages = sorted({t.language for t in texts if t.language})
+        languages = sorted({language for _, language in texts if language})
 
         provision_matches, relevance_matches = self._match_terms(texts)
 
@@ -391,13 +396,19 @@ class Tagger:
         )
 
     # ------------------------------------------------------------------ helpers
-    def _analyse(self, texts: list[tuple[str, str]]) -> list[AnalysedText]:
-        analysed: list[AnalysedText] = []
+    def _analyse(self, texts: list[tuple[str, str]]) -> list[tuple[AnalysedText, str]]:
+        """Each text worth reading, analysed, with the language it is read in."""
+        analysed: list[tuple[AnalysedText, str]] = []
+        memo = self._analyses
         for language, text in texts:
             if not text or not text.strip():
                 continue
             code = (language or "").strip().lower()[:2]
-            found = AnalysedText(text)
+            found = memo.get(text)
+            if found is None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                found = memo[text] = AnalysedText(text)
             scores = found.scores
             guess = best_language(scores)
             # IATI narratives without xml:lang inherit the activity's default language, which is
@@ -406,14 +417,11 @@ class Tagger:
                 guess and guess != code and scores[guess] >= 3 and scores[code] == 0
             ):
                 code = guess
-            found.language = code
-            analysed.append(found)
-        known = [t.language for t in analysed if t.language]
+            analysed.append((found, code))
+        known = [language for _, language in analysed if language]
         if known:
             majority = max(sorted(set(known)), key=known.count)
-            for t in analysed:
-                if not t.language:
-                    t.language = majority
+            analysed = [(text, language or majority) for text, language in analysed]
         return analysed
 
     @staticmethod
@@ -434,49 +442,27 @@ class Tagger:
         return CROSS_LANGUAGE_FACTOR, True
 
     def _match_terms(
-        self, texts: list[AnalysedText]
+        self, texts: list[tuple[AnalysedText, str]]
     ) -> tuple[dict[int, _Match], dict[int, _Match]]:
         """Matches of the vocabulary's and the relevance list's terms (by index into each list),
         overlaps resolved per text."""
         lists = self._term_lists
-        # Single-phrase terms: spans per list and text (see ``_Span``).
-        spans: tuple[list[list[_Span]], ...] = tuple([[] for _ in texts] for _ in lists)
+        found_lists: tuple[dict[int, _Match], ...] = tuple({} for _ in lists)
         # Phrases of conjunctive terms, per list: the first text (in order) where each occurs.
-        firsts: tuple[dict[tuple[int, int], _Hit], ...] = tuple({} for _ in lists)
-        for t_index, text in enumerate(texts):
-            self._matchers[text.language].find(text, t_index, spans, firsts)
+        firsts: tuple[dict[tuple[int, int], tuple[int, _Hit]], ...] = tuple({} for _ in lists)
+        add = self._add
+        for t_index, (text, language) in enumerate(texts):
+            matches = self._text_matches(text, language)
+            for which, terms in enumerate(lists):
+                found = found_lists[which]
+                for index, factor, matched, start, end in matches.single[which]:
+                    add(found, index, terms[index], factor, matched, {(t_index, start, end)})
+                first = firsts[which]
+                for key, hit in matches.firsts[which].items():
+                    if key not in first:
+                        first[key] = (t_index, hit)
 
-        found_lists: list[dict[int, _Match]] = []
         for which, terms in enumerate(lists):
-            found: dict[int, _Match] = {}
-            for t_index, text_spans in enumerate(spans[which]):
-                if not text_spans:
-                    continue
-                text = texts[t_index]
-                # Longest first, then strongest, then earliest; then in list order.
-                text_spans.sort()
-                kept: list[tuple[int, int]] = []
-                for _, _, start, index, end, factor in text_spans:
-                    clash = same = False
-                    for kept_start, kept_end in kept:
-                        if start < kept_end and kept_start < end:
-                            if start == kept_start and end == kept_end:
-                                same = True
-                            else:
-                                clash = True
-                                break
-                    if clash:
-                        continue
-                    if not same:
-                        kept.append((start, end))
-                    self._add(
-                        found,
-                        index,
-                        terms[index],
-                        factor,
-                        text.span_text(start, end),
-                        {(t_index, start, end)},
-                    )
             hits = firsts[which]
             # A conjunctive term can only match where its first phrase did.
             for index in sorted(index for index, number in hits if number == 0):
@@ -485,18 +471,55 @@ class Tagger:
                 factors: list[float] = []
                 covered: set[tuple[int, int, int]] = set()
                 for number in range(len(term.phrases)):
-                    hit = hits.get((index, number))
-                    if hit is None:
+                    first_hit = hits.get((index, number))
+                    if first_hit is None:
                         break
-                    t_index, start, end, factor = hit
-                    pieces.append(texts[t_index].span_text(start, end))
+                    t_index, (start, end, factor, matched) = first_hit
+                    pieces.append(matched)
                     factors.append(factor)
                     covered.add((t_index, start, end))
                 else:
                     matched = " \u2026 ".join(pieces)
-                    self._add(found, index, term, min(factors), matched, covered)
-            found_lists.append(found)
+                    add(found_lists[which], index, term, min(factors), matched, covered)
         return found_lists[0], found_lists[1]
+
+    def _text_matches(self, text: AnalysedText, language: str) -> _TextMatches:
+        """What the terms find in one text read in ``language``, overlaps resolved: per list,
+        the single-phrase terms' matches in the order they count; the phrases of conjunctive
+        terms, each where it first occurs. Remembered per text and language."""
+        key = (text.text, language)
+        memo = self._matches
+        found = memo.get(key)
+        if found is not None:
+            return found
+        spans: tuple[list[_Span], ...] = tuple([] for _ in self._term_lists)
+        firsts: tuple[dict[tuple[int, int], _Hit], ...] = tuple({} for _ in self._term_lists)
+        self._matchers[language].find(text, spans, firsts)
+        single: tuple[list[tuple[int, float, str, int, int]], ...] = tuple(
+            [] for _ in self._term_lists
+        )
+        for which, text_spans in enumerate(spans):
+            # Longest first, then strongest, then earliest; then in list order.
+            text_spans.sort()
+            kept: list[tuple[int, int]] = []
+            for _, _, start, index, end, factor in text_spans:
+                clash = same = False
+                for kept_start, kept_end in kept:
+                    if start < kept_end and kept_start < end:
+                        if start == kept_start and end == kept_end:
+                            same = True
+                        else:
+                            clash = True
+                            break
+                if clash:
+                    continue
+                if not same:
+                    kept.append((start, end))
+                single[which].append((index, factor, text.span_text(start, end), start, end))
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = _TextMatches(single, firsts)
+        return found
 
     @staticmethod
     def _add(
@@ -716,8 +739,9 @@ def _load_tagger(data_dir: str, provisions_path: str) -> Tagger:
 # A span of a single-phrase term in a text, as it sorts: (minus its length in words, minus the
 # term's strength |weight|, first word, term index, end word, weight factor).
 _Span = tuple[int, float, int, int, int, float]
-# Where a phrase of a conjunctive term was first found: (text, first word, end word, factor).
-_Hit = tuple[int, int, int, float]
+# Where a phrase of a conjunctive term was first found in a text: (first word, end word,
+# factor, the words as written).
+_Hit = tuple[int, int, float, str]
 # What ends at a trie node: (list, term index, phrase number or -1 for a single-phrase term,
 # weight factor, minus the term's strength).
 _Payload = tuple[int, int, int, float, float]
@@ -733,6 +757,15 @@ def _insert(root: _Node, parts: Sequence[Iterable[str]], payload: _Payload) -> N
         nodes = [node.setdefault(key, {}) for node in nodes for key in keys]
     for node in nodes:  # distinct: each key of a set leads to a node of its own
         node.setdefault(_END, []).append(payload)
+
+
+class _TextMatches(NamedTuple):
+    """What the terms find in one text (``Tagger._text_matches``): per list, the single-phrase
+    terms' matches as (term index, weight factor, words as written, first word, end word), and
+    the phrases of conjunctive terms by (term index, phrase number)."""
+
+    single: tuple[list[tuple[int, float, str, int, int]], ...]
+    firsts: tuple[dict[tuple[int, int], _Hit], ...]
 
 
 @dataclass
@@ -775,13 +808,12 @@ class _Matcher:
     def find(
         self,
         text: AnalysedText,
-        t_index: int,
-        spans: tuple[list[list[_Span]], ...],
+        spans: tuple[list[_Span], ...],
         firsts: tuple[dict[tuple[int, int], _Hit], ...],
     ) -> None:
-        """Add the phrases found in ``text`` (the ``t_index``-th): single-phrase terms' spans
-        to ``spans[list][t_index]``, each phrase of a conjunctive term to ``firsts`` unless an
-        earlier text has it already."""
+        """Add the phrases found in ``text`` (read in this matcher's language): the
+        single-phrase terms' spans to ``spans[list]``, and where each phrase of a conjunctive
+        term first occurs to ``firsts[list]``."""
         clauses = text.clauses
         count = len(clauses)
         seen: set[tuple[int, int, int]] = set()
@@ -792,11 +824,10 @@ class _Matcher:
                     key = (which, index, start)
                     if key not in seen:
                         seen.add(key)
-                        spans[which][t_index].append(
-                            (start - end, strength, start, index, end, factor)
-                        )
+                        spans[which].append((start - end, strength, start, index, end, factor))
                 elif (index, number) not in firsts[which]:
-                    firsts[which][(index, number)] = (t_index, start, end, factor)
+                    matched = text.span_text(start, end)
+                    firsts[which][(index, number)] = (start, end, factor, matched)
 
         exact = self.exact
         folded = text.folded

@@ -209,6 +209,7 @@ class AnalysedText:
     """A text ready for matching: its content words (function words left out) with their
     places, folded forms, clause numbers and, per language on demand, stems; and how many
     detection words of each language it holds (``scores``, as ``language_scores`` counts).
+    Not changed once made (the tagger shares one between the activities with the same text).
 
     One regular-expression pass reads words and clause breaks alike; what each distinct word
     is (lower case, folded, function word, detection word) is remembered across texts."""
