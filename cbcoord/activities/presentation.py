@@ -362,7 +362,7 @@ def history_fields(record: Any, older: Any | None) -> list[str]:
     parts = [str(PART_LABELS.get(part, part)) for part in record.changed_parts or []]
     if not parts and older is not None and record.content_hash != older.content_hash:
         parts.append(_("IATI content"))
-    hidden = _HIDDEN_COLUMNS
+    hidden: tuple[str, ...] = _HIDDEN_COLUMNS
     if DecidedBy.PERSON not in {
         getattr(record, "relevance_decided_by", ""),
         getattr(older, "relevance_decided_by", ""),
