@@ -126,8 +126,10 @@ class Evidence:
         target = f"{self.provision} {self.provision_title}".strip()
         if self.kind == "term":
             language = LANGUAGE_NAMES.get(self.language, self.language)
-            found = f'The {language} term "{self.term}" occurs in the text'
-            if self.matched and self.matched.lower() != self.term.lower().lstrip("="):
+            # A leading "=" in the data files marks a term matched as an exact word, unstemmed.
+            term = self.term.lstrip("=")
+            found = f'The {language} term "{term}" occurs in the text'
+            if self.matched and self.matched.lower() != term.lower():
                 found += f' as "{self.matched}"'
             if self.role == "provision":
                 if self.weight < 0:
