@@ -363,6 +363,7 @@ def reload_tagger() -> None:
     global _tagger
     Tagger.clear_cache()
     _tagger = None
+    _found.clear()
 
 
 def tagging_input(
@@ -392,23 +393,46 @@ def tagging_input(
     )
 
 
+#: What the tagger made of the last activities read, by what it reads of them: a publisher's
+#: file repeats whole activities' texts and codes (a programme's title and description on the
+#: project of each country it covers), and tagging costs more than reading. Forgotten all at
+#: once when full, and when the data files are read again.
+_found: dict[tuple[Any, ...], tuple[bool, float, list[str], list[SuggestedTag]]] = {}
+_FOUND_SIZE = 4096
+
+
 def tagged(
     data: dict[str, Any], sectors: list[tuple[str, str, str | None]] | None = None
 ) -> Tagged:
     """Relevance and suggested provisions of an activity (``sectors``: its ``sector_rows``,
-    when already worked out)."""
-    result = tagger().tag(tagging_input(data, sectors))
-    evidence = [item.explanation() for item in result.relevance_evidence] or [NO_EVIDENCE]
-    return Tagged(
-        result.relevant,
-        result.relevance_score,
-        evidence,
-        [
-            SuggestedTag(tag.code, tag.confidence, [item.explanation() for item in tag.evidence])
-            for tag in result.provisions
-        ],
-        catalogue_tags.read_tags(data),
+    when already worked out). The lists of the result may be shared with other activities'
+    results: copy them before changing them."""
+    read = tagging_input(data, sectors)
+    key = (
+        tuple(read.texts),
+        tuple(read.sectors),
+        tuple(read.tags),
+        tuple(read.policy_markers),
     )
+    found = _found.get(key)
+    if found is None:
+        result = tagger().tag(read)
+        evidence = [item.explanation() for item in result.relevance_evidence] or [NO_EVIDENCE]
+        found = (
+            result.relevant,
+            result.relevance_score,
+            evidence,
+            [
+                SuggestedTag(
+                    tag.code, tag.confidence, [item.explanation() for item in tag.evidence]
+                )
+                for tag in result.provisions
+            ],
+        )
+        if len(_found) >= _FOUND_SIZE:
+            _found.clear()
+        _found[key] = found
+    return Tagged(*found, catalogue_tags.read_tags(data))
 
 
 # --------------------------------------------------------------------------- the readers

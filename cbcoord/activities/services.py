@@ -618,7 +618,7 @@ def _set_relevance(activity: Activity, data: Mapping[str, Any]) -> derive.Tagged
     if activity.relevance_decided_by != DecidedBy.PERSON:
         activity.is_relevant = tagged.relevant
         activity.relevance_score = tagged.score
-        activity.relevance_evidence = tagged.evidence
+        activity.relevance_evidence = list(tagged.evidence)
         activity.relevance_decided_by = DecidedBy.RULES
     return tagged
 
