@@ -4,8 +4,8 @@ same file, the tagger's own throughput, and matching needs with activities (`--o
 For each corpus size: the baseline (iterparse, clear each activity, extract nothing), then the
 full import (check, parse, validate against the schema and codelists, upsert) into a fresh
 SQLite database and, when PostgreSQL 15 binaries are available, a throwaway PostgreSQL cluster;
-then the tagger alone on every activity of the corpus (activities/s; the import tags each
-activity it writes). Reach (issue 12): the import with tagging at 12 % or more of the baseline.
+then the same SQLite import without the tagger (what tagging costs it) and the tagger alone on
+every activity of the corpus (activities/s). Reach (issue 12): the import with tagging at 12 % or more of the baseline.
 The baseline is measured before and after the imports; ratios are against the fastest. Each
 measurement runs in its own process so its peak memory is its own.
 """
@@ -178,6 +178,13 @@ def main() -> None:
                     )
                 )
             baselines.append(_measure("baseline", str(corpus)))
+            # The same import without the tagger, for what tagging costs it in this run.
+            with tempfile.TemporaryDirectory() as scratch:
+                untagged = _measure(
+                    "import-untagged", str(corpus), f"sqlite:///{scratch}/bench.sqlite3"
+                )
+            imports.append(("import without tagging → SQLite", untagged))
+            baselines.append(_measure("baseline", str(corpus)))
             if cluster is not None:
                 database = f"bench_{size}"
                 subprocess.run(
@@ -198,6 +205,8 @@ def main() -> None:
             for label, result in imports:
                 print(_row(label, result, size_mb, base), flush=True)
             print(_row("tagging alone (rules, in-process)", tagging, size_mb, base), flush=True)
+            cost = imports[0][1]["seconds"] / untagged["seconds"] - 1
+            print(f"{'':<36} (tagging adds {cost:+.0%} to the SQLite import's time)", flush=True)
             print(
                 f"{'':<36} ({tagging['relevant']:.0f} relevant, {tagging['tags']:.0f} tags "
                 f"suggested; reach: import with tagging ≥ 12 % of baseline)",

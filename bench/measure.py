@@ -2,6 +2,7 @@
 
 python -m bench.measure baseline CORPUS
 python -m bench.measure import CORPUS DATABASE_URL
+python -m bench.measure import-untagged CORPUS DATABASE_URL   (the same without the tagger)
 python -m bench.measure tagging CORPUS
 python -m bench.measure matching DATABASE_URL
 Prints one JSON line: {"seconds": ..., "activities": ..., "own_peak_rss_mb": ...}.
@@ -49,7 +50,7 @@ def baseline(corpus: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "activities": count}
 
 
-def import_into(corpus: Path, database_url: str) -> dict[str, float]:
+def import_into(corpus: Path, database_url: str, *, tagging: bool = True) -> dict[str, float]:
     os.environ["DATABASE_URL"] = database_url
     # As in production: with DEBUG on, Django would keep the text of every query in memory.
     os.environ["DEBUG"] = "0"
@@ -64,7 +65,9 @@ def import_into(corpus: Path, database_url: str) -> dict[str, float]:
     from cbcoord.imports.importer import iati_import
 
     started = time.perf_counter()
-    run = iati_import(user=None, path=corpus, source=str(corpus), source_kind="path")
+    run = iati_import(
+        user=None, path=corpus, source=str(corpus), source_kind="path", tagging=tagging
+    )
     seconds = time.perf_counter() - started
     if run.status != "completed" or run.refused:
         raise SystemExit(
@@ -135,7 +138,7 @@ def main() -> None:
         elif kind == "tagging":
             result = tagging(corpus)
         else:
-            result = import_into(corpus, sys.argv[3])
+            result = import_into(corpus, sys.argv[3], tagging=kind != "import-untagged")
     # This process's own peak, which a sample of the whole tree (taken by the caller) may miss.
     result["own_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))

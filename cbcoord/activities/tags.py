@@ -44,6 +44,10 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+#: The relevance columns of an activity not assessed (imported without tagging).
+UNASSESSED: tuple[None, None, str, str] = (None, None, "[]", "")
+
+
 def relevance_values(tagged: Tagged) -> tuple[bool, float, str, str]:
     """The relevance columns (``RELEVANCE_FIELDS``) as the rules decide them, in database form
     (the evidence as JSON text)."""
@@ -69,7 +73,7 @@ def write_relevance(rows: Iterable[tuple[int, Tagged]]) -> None:
 
 
 def write_tags(
-    rows: Sequence[tuple[int, Tagged]],
+    rows: Sequence[tuple[int, Tagged | None]],
     *,
     replace: Iterable[int] = (),
     provisions: Mapping[str, int] | None = None,
@@ -78,10 +82,12 @@ def write_tags(
     it) and the catalogue tags their content carries. ``replace``: activities that may have
     tags already (their unreviewed suggestions of the rules are deleted first, the others
     kept). ``provisions``: ``provision_ids()``, when the caller has it. Codes the catalogue
-    does not know are left out. Returns the number of tags written."""
+    does not know are left out. Activities without a ``Tagged`` (imported without tagging)
+    keep their tags. Returns the number of tags written."""
     if provisions is None:
         provisions = provision_ids()
-    replace = list(replace)
+    untagged = {pk for pk, tagged in rows if tagged is None}
+    replace = [pk for pk in replace if pk not in untagged]
     taken: set[tuple[int, int]] = set()
     if replace:
         table = connection.ops.quote_name(ActivityProvision._meta.db_table)
@@ -102,6 +108,8 @@ def write_tags(
     new: list[tuple[Any, ...]] = []
     read_evidence = _json([READ_FROM_FILE])
     for pk, tagged in rows:
+        if tagged is None:
+            continue
         for read in tagged.read:
             provision = provisions.get(read.code)
             if provision is None or (pk, provision) in taken:

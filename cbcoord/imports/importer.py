@@ -109,7 +109,7 @@ class _Written:
     iati_identifier: str
     pk: int | None
     index_rows: derive.IndexRows
-    tagging: derive.Tagged
+    tagging: derive.Tagged | None  # None: imported without tagging
 
 
 @dataclass
@@ -139,6 +139,7 @@ def iati_import(
     relevant_only: bool = False,
     batch_size: int = BATCH_SIZE,
     use_worker: bool | None = None,
+    tagging: bool = True,
 ) -> ImportRun:
     """Import one IATI activity file and return its run record (never raises for bad data).
 
@@ -147,8 +148,11 @@ def iati_import(
     reports; the others are refused with the reason (``permissions.importing_for``). Each
     activity written is tagged (``cbcoord.tagging``, in the reader processes); with
     ``relevant_only`` the activities that are not customs capacity building are skipped and
-    counted (``ImportRun.not_relevant``).
+    counted (``ImportRun.not_relevant``). ``tagging`` False (the benchmark's yardstick) writes
+    new activities unassessed and leaves the others' relevance and tags as they were.
     """
+    if relevant_only and not tagging:
+        raise ValueError("relevant_only needs tagging")
     run = create_run(
         user=user,
         path=path,
@@ -158,7 +162,9 @@ def iati_import(
         strict=strict,
         relevant_only=relevant_only,
     )
-    return run_import(run, user=user, path=path, batch_size=batch_size, use_worker=use_worker)
+    return run_import(
+        run, user=user, path=path, batch_size=batch_size, use_worker=use_worker, tagging=tagging
+    )
 
 
 def create_run(
@@ -189,6 +195,7 @@ def run_import(
     path: Path,
     batch_size: int = BATCH_SIZE,
     use_worker: bool | None = None,
+    tagging: bool = True,
 ) -> ImportRun:
     """Import ``path`` under ``run`` (from ``create_run``); see ``iati_import``."""
     # For a large file reader processes start now, while this process checks the whole file.
@@ -201,7 +208,7 @@ def run_import(
         batch_size=batch_size,
         use_worker=use_worker,
         workers=max(1, readers),
-        derivation=derive.PIPELINE,
+        derivation=derive.PIPELINE if tagging else derive.PIPELINE_UNTAGGED,
     )
     with import_lock(run), few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
@@ -571,11 +578,17 @@ class _Importer:
         for identifier, parsed in latest.items():
             content_hash = parsed.content_hash
             columns = parsed.columns
-            tagging: derive.Tagged = columns["tagging"]
+            tagging: derive.Tagged | None = columns["tagging"]  # None: not tagged (``tagging``)
             old = existing.get(identifier)
-            decided = old is not None and old.relevance_decided_by == DecidedBy.PERSON
-            relevant = old.is_relevant if old is not None and decided else tagging.relevant
-            if self.relevant_only and not relevant:
+            decided = old is not None and (
+                tagging is None or old.relevance_decided_by == DecidedBy.PERSON
+            )
+            relevant = (
+                old.is_relevant
+                if old is not None and decided
+                else getattr(tagging, "relevant", None)
+            )
+            if self.relevant_only and relevant is False:
                 # Not stored, and not withdrawn either: the file still holds it.
                 not_relevant += 1
                 self.refused_identifiers.add(identifier)
@@ -645,7 +658,7 @@ class _Importer:
                 content_hash,
                 db_now,
             )
-            relevance = tags.relevance_values(tagging)
+            relevance = tags.UNASSESSED if tagging is None else tags.relevance_values(tagging)
             if old is None:
                 # Imported activities are public: the publisher has already published them.
                 to_create.append(

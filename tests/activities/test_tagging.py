@@ -291,3 +291,25 @@ def test_eval_tagging_json_counts_a_narrower_provision_as_an_answer(
 def test_eval_tagging_refuses_a_file_that_is_not_there(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no such file"):
         call_command("eval_tagging", str(tmp_path / "nothing.csv"), stdout=io.StringIO())
+
+
+def test_an_import_without_tagging_leaves_relevance_and_tags_alone(
+    tmp_path: Path, reference: None
+) -> None:
+    """The benchmark's yardstick (``iati_import(tagging=False)``): new activities unassessed,
+    the others' relevance and tags as they were."""
+    run_import(write_file(tmp_path / "f.xml", {"XM-DAC-909-SW": SINGLE_WINDOW}), tagging=False)
+    assert Activity.objects.get().is_relevant is None
+    assert not ActivityProvision.objects.exists()
+    run_import(write_file(tmp_path / "g.xml", {"XM-DAC-909-SW": SINGLE_WINDOW}, stamp="2024-04-01"))
+    tagged = tags_of("XM-DAC-909-SW")
+    assert tagged and Activity.objects.get().is_relevant is True
+    newer = (SINGLE_WINDOW[0], "Health clinics.")
+    run_import(
+        write_file(tmp_path / "h.xml", {"XM-DAC-909-SW": newer}, stamp="2024-05-01"),
+        tagging=False,
+    )
+    assert tags_of("XM-DAC-909-SW") == tagged
+    assert Activity.objects.get().is_relevant is True
+    with pytest.raises(ValueError, match="needs tagging"):
+        run_import(tmp_path / "h.xml", tagging=False, relevant_only=True)
