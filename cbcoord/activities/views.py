@@ -121,7 +121,8 @@ def count_text(count: int, exact: bool) -> str:
 
 def download_links(filters: ActivityFilters) -> dict[str, str]:
     """The list's downloads, with its filters (and, for CSV and XLSX, its order)."""
-    applied = urlencode(filters.applied())
+    # The IATI file's relevance default is "all": its link names the list's relevance.
+    applied = urlencode({**filters.applied(), "relevance": filters.relevance})
     return exporters.download_links("activities", filters) | {
         "iati": reverse("activity-export") + (f"?{applied}" if applied else "")
     }

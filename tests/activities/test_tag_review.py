@@ -240,3 +240,16 @@ def test_who_opens_the_queue(
     client = client_for(personas[role])
     assert client.get("/activities/tags/review/").status_code == page
     assert client.get("/api/activity-tags/review").status_code == api
+
+
+def test_an_iati_file_holds_every_activity_unless_the_list_asks(
+    tagged: dict[str, Activity], client_for: Callable[[Any], Client]
+) -> None:
+    client = client_for(None)
+    everything = b"".join(client.get("/activities/export.xml").streaming_content).decode()
+    assert "XM-DAC-909-HEALTH" in everything and "XM-DAC-909-SW" in everything
+    page = client.get("/activities/").content.decode()
+    assert "/activities/export.xml?relevance=relevant" in page
+    listed = client.get("/activities/export.xml?relevance=relevant")
+    listed_xml = b"".join(listed.streaming_content).decode()
+    assert "XM-DAC-909-HEALTH" not in listed_xml and "XM-DAC-909-SW" in listed_xml
