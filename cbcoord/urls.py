@@ -64,6 +64,19 @@ urlpatterns = [
     path("activities/", activity_views.activity_list_view, name="activity-list"),
     path("activities/new/", activity_views.activity_create, name="activity-create"),
     path("activities/export.xml", activity_views.activity_export, name="activity-export"),
+    path("activities/tags/review/", activity_views.tag_review_queue, name="tag-review"),
+    path("activities/tags/<int:pk>/confirm/", activity_views.tag_confirm, name="tag-confirm"),
+    path("activities/tags/<int:pk>/reject/", activity_views.tag_reject, name="tag-reject"),
+    path(
+        "activities/<identifier:iati_identifier>/tags/",
+        activity_views.activity_tag_add,
+        name="activity-tag-add",
+    ),
+    path(
+        "activities/<identifier:iati_identifier>/relevance/",
+        activity_views.activity_relevance,
+        name="activity-relevance",
+    ),
     path(
         "activities/<identifier:iati_identifier>/edit/",
         activity_views.activity_edit,

@@ -1,4 +1,5 @@
-"""JSON API for activities: list and detail (visibility-respecting), hand edits, IATI export."""
+"""JSON API for activities: list and detail (visibility-respecting), hand edits, IATI export;
+provision tags (list, review, add) and relevance decisions."""
 
 import datetime
 from decimal import Decimal
@@ -13,17 +14,25 @@ from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
 from cbcoord.activities import derive, services
 from cbcoord.activities.edits import ActivityEdit, ActivityNew
 from cbcoord.activities.exporters import IatiExportFilters
-from cbcoord.activities.filters import ActivityFilters
-from cbcoord.activities.models import Activity
+from cbcoord.activities.filters import ActivityFilters, TagReviewFilters
+from cbcoord.activities.models import Activity, ActivityProvision
 from cbcoord.activities.selectors import (
     activity_get,
     activity_get_for_edit,
+    activity_get_for_review,
     activity_list,
     activity_rows,
+    activity_tag_get_for_review,
+    activity_tags,
+    review_tags,
+    tag_review_list,
 )
 from cbcoord.core import exporters
 from cbcoord.core.api_errors import ErrorOut
-from cbcoord.core.pagination import BoundedPagination
+from cbcoord.core.pagination import MAX_PAGE, BoundedPagination, bounded_page
+
+#: Activities a page of the review queue holds.
+REVIEW_PAGE_SIZE = 20
 
 router = Router(tags=["activities"])
 
@@ -46,6 +55,10 @@ class ActivityOut(Schema):
     hand_edited: bool
     withdrawn: bool = Field(..., alias="is_withdrawn")
     is_demo: bool
+    is_relevant: bool | None = Field(
+        None,
+        description="Customs or border-agency capacity building? null: not assessed yet.",
+    )
 
 
 class WarningOut(Schema):
@@ -88,6 +101,55 @@ class ActivityDetailOut(ActivityOut):
         return list(activity.visible_to.order_by("key").values_list("key", flat=True))
 
 
+class TagOut(Schema):
+    id: int
+    provision: str = Field(..., alias="provision.code")
+    title: str = Field(..., alias="provision.title")
+    status: str = Field(..., description="suggested, confirmed or rejected")
+    source: str = Field(
+        ..., description="rules (suggested by cbcoord), manual (added by a person) or import"
+    )
+    confidence: float | None
+    evidence: list[str] = Field(..., description="Why, each a sentence.")
+    reviewed_by: str | None = Field(None, alias="reviewed_by.username")
+    reviewed_at: datetime.datetime | None
+
+
+class RelevanceOut(Schema):
+    is_relevant: bool | None
+    relevance_score: float | None
+    relevance_evidence: list[str]
+    relevance_decided_by: str = Field(..., description="rules, person, or empty: not assessed")
+
+
+class ActivityTagsOut(RelevanceOut):
+    iati_identifier: str
+    tags: list[TagOut]
+
+    @staticmethod
+    def resolve_tags(activity: Activity) -> list[ActivityProvision]:
+        return activity_tags(activity)
+
+
+class TagIn(Schema):
+    provision: str = Field(..., description="Provision code, e.g. TFA-7.4.")
+
+
+class RelevanceIn(Schema):
+    relevant: bool | None = Field(
+        ..., description="true or false, with a reason; null hands the decision back to the rules"
+    )
+    reason: str = ""
+
+
+class ReviewActivityOut(Schema):
+    iati_identifier: str
+    title: str
+    reporting_org: str = Field(..., alias="reporting_org.key")
+    is_relevant: bool | None
+    tags: list[TagOut]
+
+
 def _detail(user: Actor | None, iati_identifier: str) -> Activity:
     return activity_get(user=user, iati_identifier=iati_identifier)
 
@@ -112,6 +174,107 @@ def export_activities(request: HttpRequest, filters: Query[IatiExportFilters]) -
     filters.require_known(user)
     exporter = exporters.exporter_for("iati-activities")
     return exporters.response(exporter, "xml", user=user, filters=filters)
+
+
+class ReviewPageOut(Schema):
+    items: list[ReviewActivityOut]
+    count: int = Field(..., description="Matching activities: exact when count_exact.")
+    count_exact: bool
+    page: int
+    has_next: bool
+
+
+@router.get(
+    "/activity-tags/review",
+    response={200: ReviewPageOut, 400: ErrorOut, 403: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def tags_to_review(
+    request: HttpRequest,
+    filters: Query[TagReviewFilters],
+    page: int = Query(1, ge=1, le=MAX_PAGE),  # type: ignore[type-arg]
+) -> object:
+    """The review queue, 20 activities a page: the activities whose tags the caller reviews
+    (the secretariat; a partner editor, their organisation's), each with its tags of the
+    filters' status (`suggested` by default), most recently updated first."""
+    user = api_user(request)
+    filters.require_known(user)
+    found = bounded_page(
+        activity_rows(tag_review_list(user=user, filters=filters)), page, REVIEW_PAGE_SIZE
+    )
+    tags = review_tags((activity.pk for activity in found.items), filters)
+    for activity in found.items:
+        activity.tags = tags.get(activity.pk, [])  # type: ignore[attr-defined]
+    return {
+        "items": found.items,
+        "count": found.count,
+        "count_exact": found.count_exact,
+        "page": found.number,
+        "has_next": found.has_next,
+    }
+
+
+@router.post(
+    "/activity-tags/{pk}/confirm",
+    response={200: TagOut, 403: ErrorOut, 404: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def confirm_tag(request: HttpRequest, pk: int) -> object:
+    """Confirm a tag: the activity supports the provision (kept by re-tagging and imports)."""
+    user = api_user(request)
+    tag = activity_tag_get_for_review(user=user, pk=pk)
+    return services.activity_tag_confirm(user=user, tag=tag)
+
+
+@router.post(
+    "/activity-tags/{pk}/reject",
+    response={200: TagOut, 403: ErrorOut, 404: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def reject_tag(request: HttpRequest, pk: int) -> object:
+    """Reject a tag: the rules will not suggest the provision again for the activity."""
+    user = api_user(request)
+    tag = activity_tag_get_for_review(user=user, pk=pk)
+    return services.activity_tag_reject(user=user, tag=tag)
+
+
+@router.get(
+    "/activities/{identifier:iati_identifier}/tags",
+    response={200: ActivityTagsOut, 404: ErrorOut},
+    auth=READ_AUTH,
+)
+def get_activity_tags(request: HttpRequest, iati_identifier: str) -> Activity:
+    """The activity's relevance and provision tags, with their status and evidence."""
+    return activity_get(user=api_user(request), iati_identifier=iati_identifier)
+
+
+@router.post(
+    "/activities/{identifier:iati_identifier}/tags",
+    response={201: TagOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def add_activity_tag(request: HttpRequest, iati_identifier: str, payload: TagIn) -> object:
+    """Tag the activity with a provision by hand (confirmed)."""
+    user = api_user(request)
+    activity = activity_get_for_review(user=user, iati_identifier=iati_identifier)
+    tag = services.activity_tag_add(user=user, activity=activity, provision_code=payload.provision)
+    return Status(201, tag)
+
+
+@router.post(
+    "/activities/{identifier:iati_identifier}/relevance",
+    response={200: RelevanceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=WRITE_AUTH,
+)
+def decide_relevance(request: HttpRequest, iati_identifier: str, payload: RelevanceIn) -> object:
+    """Decide whether the activity is customs or border-agency capacity building, with the
+    reason (later imports and re-tagging keep it); `relevant: null` hands it back to the
+    rules."""
+    user = api_user(request)
+    activity = activity_get_for_review(user=user, iati_identifier=iati_identifier)
+    return services.activity_relevance_decide(
+        user=user, activity=activity, relevant=payload.relevant, reason=payload.reason
+    )
 
 
 @router.post(

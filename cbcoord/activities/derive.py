@@ -1,4 +1,5 @@
-"""Columns and index rows derived from an activity's IATI content (``ParsedActivity.to_dict()``).
+"""Columns and index rows derived from an activity's IATI content (``ParsedActivity.to_dict()``),
+and what the tagger (``cbcoord.tagging``) makes of it: its relevance and suggested provisions.
 
 Both the importer and hand edits call these, so the filterable columns always agree with ``data``.
 No Django here: the importer's reader process derives them as it reads.
@@ -11,8 +12,10 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from cbcoord.activities import catalogue_tags
 from cbcoord.iati.narratives import pick
 from cbcoord.iati.pipeline import Derivation
+from cbcoord.tagging.engine import Tagger, TaggingInput
 
 # What the columns hold (see activities.models): a value past these stays in the content
 # (``data``) but not in its column, for the database would refuse the whole batch of activities
@@ -317,9 +320,146 @@ def derive(data: dict[str, Any]) -> tuple[dict[str, Any], IndexRows]:
     return columns(data, found), index_rows(data, found)
 
 
+# --------------------------------------------------------------------------- tagging
+
+#: The evidence of an activity in which nothing speaks for or against customs work.
+NO_EVIDENCE = (
+    "Nothing in the titles, descriptions, sectors, tags or policy markers points to customs "
+    "or border-agency work."
+)
+
+
+class SuggestedTag(NamedTuple):
+    code: str
+    confidence: float
+    evidence: list[str]  # sentences
+
+
+class Tagged(NamedTuple):
+    """What the tagger makes of an activity, as the database stores it: relevance, its score
+    and evidence (sentences), the provisions suggested, and the catalogue tags the content
+    itself carries (an export of cbcoord read back, ``catalogue_tags``)."""
+
+    relevant: bool
+    score: float
+    evidence: list[str]
+    suggested: list[SuggestedTag]
+    read: list[catalogue_tags.ReadTag]
+
+
+_tagger: Tagger | None = None
+
+
+def tagger() -> Tagger:
+    """The tagger of the shipped data files, loaded once per process."""
+    global _tagger
+    if _tagger is None:
+        _tagger = Tagger.from_data()
+    return _tagger
+
+
+def reload_tagger() -> None:
+    """Read the data files again (after a coordinator has changed them)."""
+    global _tagger
+    Tagger.clear_cache()
+    _tagger = None
+    _found.clear()
+
+
+def tagging_input(
+    data: dict[str, Any], sectors: list[tuple[str, str, str | None]] | None = None
+) -> TaggingInput:
+    """What the tagger reads of an activity: its titles and descriptions (each narrative with
+    its language), sectors (of the activity, else of its transactions: ``sector_rows``), tags
+    and OECD DAC policy markers."""
+    texts = list((data.get("title") or {}).items())
+    for description in data.get("descriptions") or ():
+        texts.extend((description.get("narratives") or {}).items())
+    if sectors is None:
+        sectors = sector_rows(data)
+    return TaggingInput(
+        texts=texts,
+        sectors=[(vocabulary, code) for code, vocabulary, _ in sectors],
+        tags=[
+            (tag.get("vocabulary") or "", tag.get("code") or "")
+            for tag in data.get("tags") or ()
+            if tag.get("code")
+        ],
+        policy_markers=[
+            (marker.get("code") or "", marker.get("significance") or "")
+            for marker in data.get("policy_markers") or ()
+            if marker.get("code") and (marker.get("vocabulary") or "1") == "1"
+        ],
+    )
+
+
+#: What the tagger made of the last activities read, by what it reads of them: a publisher's
+#: file repeats whole activities' texts and codes (a programme's title and description on the
+#: project of each country it covers), and tagging costs more than reading. Forgotten all at
+#: once when full, and when the data files are read again.
+_found: dict[tuple[Any, ...], tuple[bool, float, list[str], list[SuggestedTag]]] = {}
+_FOUND_SIZE = 4096
+
+
+def tagged(
+    data: dict[str, Any], sectors: list[tuple[str, str, str | None]] | None = None
+) -> Tagged:
+    """Relevance and suggested provisions of an activity (``sectors``: its ``sector_rows``,
+    when already worked out). The lists of the result may be shared with other activities'
+    results: copy them before changing them."""
+    read = tagging_input(data, sectors)
+    key = (
+        tuple(read.texts),
+        tuple(read.sectors),
+        tuple(read.tags),
+        tuple(read.policy_markers),
+    )
+    found = _found.get(key)
+    if found is None:
+        result = tagger().tag(read)
+        evidence = [item.explanation() for item in result.relevance_evidence] or [NO_EVIDENCE]
+        found = (
+            result.relevant,
+            result.relevance_score,
+            evidence,
+            [
+                SuggestedTag(
+                    tag.code, tag.confidence, [item.explanation() for item in tag.evidence]
+                )
+                for tag in result.provisions
+            ],
+        )
+        if len(_found) >= _FOUND_SIZE:
+            _found.clear()
+        _found[key] = found
+    return Tagged(*found, catalogue_tags.read_tags(data))
+
+
+# --------------------------------------------------------------------------- the readers
+
+
 def _for_pipeline(content: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    """The columns (in ``COLUMN_NAMES`` order) and index rows of ``content``, as the reader
-    processes send them (JSON types; decimals go as text)."""
+    """The columns (in ``COLUMN_NAMES`` order, then what the tagger made of the activity) and
+    index rows of ``content``, as the reader processes send them (JSON types; decimals go as
+    text)."""
+    columns, index = derive(content)
+    values = [columns[name] for name in COLUMN_NAMES]
+    found = tagged(content, index.sectors)
+    # orjson writes tuples as arrays, but not named tuples: sent as plain lists.
+    values.append(
+        [
+            found.relevant,
+            found.score,
+            found.evidence,
+            [list(tag) for tag in found.suggested],
+            [list(tag) for tag in found.read],
+        ]
+    )
+    return values, list(index)
+
+
+def _for_pipeline_untagged(content: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """``_for_pipeline`` without the tagger (``iati_import(tagging=False)``)."""
     columns, index = derive(content)
     return [columns[name] for name in COLUMN_NAMES], list(index)
 
@@ -328,15 +468,29 @@ _DECIMAL_COLUMNS = frozenset({"total_budget", "total_commitment", "total_spend"}
 
 
 def _from_pipeline(values: list[Any], index: list[Any]) -> tuple[dict[str, Any], IndexRows]:
-    """What ``_for_pipeline`` sent, as the importer writes it."""
-    columns = dict(zip(COLUMN_NAMES, values, strict=True))
+    """What ``_for_pipeline`` sent, as the importer writes it: the columns, and under
+    ``"tagging"`` a ``Tagged``."""
+    columns = dict(zip(COLUMN_NAMES, values, strict=False))
     for key in _DECIMAL_COLUMNS:
         if columns[key] is not None:
             columns[key] = Decimal(columns[key])
     stamp = columns["last_updated_datetime"]  # as the parser writes it: isoformat()
     columns["last_updated_datetime"] = dt.datetime.fromisoformat(stamp) if stamp else None
+    if len(values) == len(COLUMN_NAMES):
+        columns["tagging"] = None  # not tagged: _for_pipeline_untagged
+        return columns, IndexRows(*index)
+    relevant, score, evidence, suggested, read = values[len(COLUMN_NAMES)]
+    columns["tagging"] = Tagged(
+        relevant,
+        score,
+        evidence,
+        [SuggestedTag(*tag) for tag in suggested],
+        [catalogue_tags.ReadTag(*tag) for tag in read],
+    )
     return columns, IndexRows(*index)
 
 
 #: How the importer's reader processes derive the columns and index rows of what they read.
 PIPELINE = Derivation(_for_pipeline, _from_pipeline)
+#: The same without the tagger: the benchmark's yardstick for what tagging costs an import.
+PIPELINE_UNTAGGED = Derivation(_for_pipeline_untagged, _from_pipeline)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from cbcoord.accounts.permissions import is_secretariat
 from cbcoord.activities.export import parsed_activities
-from cbcoord.activities.filters import ActivityFilters
+from cbcoord.activities.filters import ActivityFilters, Relevance
 from cbcoord.activities.models import Activity, Origin, Visibility
 from cbcoord.activities.selectors import activity_codes, activity_list, activity_rows
 from cbcoord.core import i18n
@@ -100,7 +100,17 @@ class ActivitiesExporter(Exporter):
 
 
 class IatiExportFilters(ActivityFilters):
-    """The activity filters, and which visibility levels to write."""
+    """The activity filters, and which visibility levels to write. An IATI file holds every
+    activity by default, relevant or not: it gives back what publishers published, with the
+    provision tags saying what each supports (the list's link asks for what the list shows)."""
+
+    relevance: Relevance = filter_field(
+        Relevance.ALL,
+        title=gettext_lazy("Relevance"),
+        description="all (the default for IATI files): every activity; relevant: customs or "
+        "border-agency capacity building, and activities not yet assessed; not_relevant: those "
+        "judged not relevant.",
+    )
 
     visibility: Literal["public", "all"] = filter_field(
         "public",

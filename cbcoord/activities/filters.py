@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +33,15 @@ Sort = Literal[
     "-budget",
 ]
 DEFAULT_SORT: Sort = "-updated"
+
+
+class Relevance(models.TextChoices):
+    """Which activities a list shows by whether they are customs or border-agency capacity
+    building (``Activity.is_relevant``). Unassessed activities count as relevant."""
+
+    RELEVANT = "relevant", gettext_lazy("Relevant to customs")
+    ALL = "all", gettext_lazy("All activities")
+    NOT_RELEVANT = "not_relevant", gettext_lazy("Not relevant")
 
 
 class ActivityFilters(FilterSet):
@@ -101,6 +111,13 @@ class ActivityFilters(FilterSet):
         title=gettext_lazy("Include withdrawn"),
         description="Also activities their publisher no longer publishes.",
     )
+    relevance: Relevance = filter_field(
+        Relevance.RELEVANT,
+        title=gettext_lazy("Relevance"),
+        description="relevant (the default): customs or border-agency capacity building, and "
+        "activities not yet assessed; all: every activity; not_relevant: those judged not "
+        "relevant.",
+    )
     sort: Sort = filter_field(
         DEFAULT_SORT,
         title=gettext_lazy("Order"),
@@ -150,3 +167,53 @@ class ActivityFilters(FilterSet):
         if self.provision and not Provision.objects.filter(code=self.provision).exists():
             unknown("provision", _("unknown provision %(code)s") % {"code": self.provision})
         return found
+
+
+class TagReviewFilters(FilterSet):
+    """Which activities' provision tags the review queue shows."""
+
+    status: Literal["suggested", "confirmed", "rejected"] = filter_field(
+        "suggested",
+        title=gettext_lazy("Tags"),
+        description="suggested (the default: waiting for review), confirmed or rejected.",
+    )
+    instrument: str | None = filter_field(
+        None,
+        title=gettext_lazy("Instrument"),
+        description="Instrument code, e.g. TFA: tags of its provisions.",
+    )
+    provision: str | None = filter_field(
+        None,
+        title=gettext_lazy("Provision"),
+        description="Provision code, e.g. TFA-7.4.",
+    )
+    partner: str | None = filter_field(
+        None,
+        title=gettext_lazy("Partner"),
+        description="Key of an organisation that reports the activity or takes part in it.",
+    )
+    region: str | None = filter_field(
+        None,
+        title=gettext_lazy("Region"),
+        description="WCO region code (AMC, ESA, EUR, MENA, AP, WCA).",
+    )
+
+    @field_validator("region", "instrument", "provision", mode="after")
+    @classmethod
+    def _codes_upper(cls, value: str | None) -> str | None:
+        return value.strip().upper() if value else value
+
+    @field_validator("partner", mode="after")
+    @classmethod
+    def _stripped(cls, value: str | None) -> str | None:
+        return value.strip() if value else value
+
+    def problems(self, user: Any = None) -> list[FilterProblem]:
+        """Values that name nothing: as the activity list's (``ActivityFilters.problems``)."""
+        listed = ActivityFilters(
+            region=self.region,
+            partner=self.partner,
+            instrument=self.instrument,
+            provision=self.provision,
+        )
+        return listed.problems(user)

@@ -218,7 +218,8 @@ class Activity(TimeStampedModel, DemoFlagged):
     # (``cbcoord.tagging``) on import and by ``cbcoord tag_activities``, or by a person; None
     # until assessed. Lists and analyses leave out what is decided not relevant (not what is
     # unassessed), with a switch to see everything.
-    is_relevant = models.BooleanField(_("relevant"), null=True, blank=True, db_index=True)
+    # No index of its own: the list's order indexes carry it (see Meta.indexes).
+    is_relevant = models.BooleanField(_("relevant"), null=True, blank=True)
     relevance_score = models.FloatField(_("relevance score"), null=True, blank=True)
     # db_default: the importer inserts rows with SQL of its own, naming only its columns.
     relevance_evidence = models.JSONField(
@@ -265,32 +266,68 @@ class Activity(TimeStampedModel, DemoFlagged):
         # rule's first tests, and the bounded count, read them from the index instead of
         # from each activity's row (on SQLite a row holds its 5 KB of content); so does
         # withdrawn_at, always empty here, without which SQLite does not count the index as
-        # covering the query (its "withdrawn_at IS NULL" names the column). No index leads
+        # covering the query (its "withdrawn_at IS NULL" names the column); and is_relevant,
+        # which every list asks about (relevant ones by default). No index leads
         # with visibility: SQLite, which keeps no statistics, would take "visibility =
         # 'public'" for a selective condition and sort every public activity.
         indexes = [
             models.Index(
-                fields=["updated_at", "id", "visibility", "reporting_org", "withdrawn_at"],
+                fields=[
+                    "updated_at",
+                    "id",
+                    "visibility",
+                    "reporting_org",
+                    "withdrawn_at",
+                    "is_relevant",
+                ],
                 name="activity_recent",
                 condition=Q(withdrawn_at__isnull=True),
             ),
             models.Index(
-                fields=["title_text", "id", "visibility", "reporting_org", "withdrawn_at"],
+                fields=[
+                    "title_text",
+                    "id",
+                    "visibility",
+                    "reporting_org",
+                    "withdrawn_at",
+                    "is_relevant",
+                ],
                 name="activity_by_title",
                 condition=Q(withdrawn_at__isnull=True),
             ),
             NullsFirstIndex(
-                fields=["start_date", "id", "visibility", "reporting_org", "withdrawn_at"],
+                fields=[
+                    "start_date",
+                    "id",
+                    "visibility",
+                    "reporting_org",
+                    "withdrawn_at",
+                    "is_relevant",
+                ],
                 name="activity_by_start",
                 condition=Q(withdrawn_at__isnull=True),
             ),
             NullsFirstIndex(
-                fields=["end_date", "id", "visibility", "reporting_org", "withdrawn_at"],
+                fields=[
+                    "end_date",
+                    "id",
+                    "visibility",
+                    "reporting_org",
+                    "withdrawn_at",
+                    "is_relevant",
+                ],
                 name="activity_by_end",
                 condition=Q(withdrawn_at__isnull=True),
             ),
             NullsFirstIndex(
-                fields=["total_budget", "id", "visibility", "reporting_org", "withdrawn_at"],
+                fields=[
+                    "total_budget",
+                    "id",
+                    "visibility",
+                    "reporting_org",
+                    "withdrawn_at",
+                    "is_relevant",
+                ],
                 name="activity_by_budget",
                 condition=Q(withdrawn_at__isnull=True),
             ),

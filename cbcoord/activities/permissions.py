@@ -40,3 +40,18 @@ def may_create_activities(user: Actor | None) -> bool:
         return True
     organisation = getattr(user, "organisation", None)
     return organisation is not None and may_create_activity_for(user, organisation)
+
+
+def may_review_activity(user: Actor | None, activity: Activity) -> bool:
+    """Who confirms, rejects and adds an activity's provision tags and decides whether it is
+    relevant: as for editing it (the secretariat; the reporting organisation's partner
+    editors)."""
+    return may_edit_activity(user, activity)
+
+
+def may_review_tags(user: Actor | None) -> bool:
+    """Whether ``user`` reviews tags at all (the review queue): the secretariat, and partner
+    editors (their own organisation's activities)."""
+    return is_secretariat(user) or (
+        has_role(user, Role.PARTNER_EDITOR) and organisation_id_of(user) is not None
+    )

@@ -24,7 +24,7 @@ from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.history import changed_fields
 from cbcoord.activities import derive
 from cbcoord.activities.filters import DEFAULT_SORT, ActivityFilters
-from cbcoord.activities.models import Activity
+from cbcoord.activities.models import Activity, DecidedBy
 from cbcoord.activities.selectors import activity_codes
 from cbcoord.core import i18n
 from cbcoord.frameworks.models import Instrument
@@ -355,7 +355,11 @@ _HIDDEN_COLUMNS = (
     "publisher_updated_at",
     "publisher_warnings",
     "edited_at",
+    "relevance_score",
 )
+#: What the rules decide of an activity as they tag its content: derived from the content as
+#: the columns are, so a history entry names them only when a person made the decision.
+_RULES_RELEVANCE = ("is_relevant", "relevance_decided_by")
 
 
 def history_fields(record: Any, older: Any | None) -> list[str]:
@@ -364,5 +368,11 @@ def history_fields(record: Any, older: Any | None) -> list[str]:
     parts = [str(PART_LABELS.get(part, part)) for part in record.changed_parts or []]
     if not parts and older is not None and record.content_hash != older.content_hash:
         parts.append(_("IATI content"))
-    others = changed_fields(record, older, hidden=_HIDDEN_COLUMNS)
+    hidden: tuple[str, ...] = _HIDDEN_COLUMNS
+    if DecidedBy.PERSON not in {
+        getattr(record, "relevance_decided_by", ""),
+        getattr(older, "relevance_decided_by", ""),
+    }:
+        hidden = (*hidden, *_RULES_RELEVANCE)
+    others = changed_fields(record, older, hidden=hidden)
     return parts + [name for name in others if name not in parts]

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor
-from cbcoord.accounts.permissions import organisation_id_of
-from cbcoord.activities.filters import ActivityFilters
+from cbcoord.accounts.permissions import is_secretariat, organisation_id_of
+from cbcoord.activities.filters import ActivityFilters, Relevance, TagReviewFilters
 from cbcoord.activities.models import (
     Activity,
     ActivityCountry,
@@ -22,8 +22,14 @@ from cbcoord.activities.models import (
     ActivityProvision,
     ActivityRegion,
     ActivitySector,
+    TagStatus,
 )
-from cbcoord.activities.permissions import may_create_activity_for, may_edit_activity
+from cbcoord.activities.permissions import (
+    may_create_activity_for,
+    may_edit_activity,
+    may_review_activity,
+    may_review_tags,
+)
 from cbcoord.registry.models import Organisation, OrganisationKind, RecipientRegionCover, Region
 from cbcoord.registry.selectors import organisation_visible
 from cbcoord.registry.visibility import visibility_q
@@ -88,6 +94,100 @@ def activity_create_allowed(*, user: Actor | None, organisation: Organisation) -
     return organisation
 
 
+def activity_get_for_review(*, user: Actor | None, iati_identifier: str) -> Activity:
+    """The door for reviewing an activity's provision tags (confirm, reject, add) and for
+    deciding whether it is relevant: 404 if ``user`` may not read it, 403 unless they are
+    the secretariat or a partner editor of its reporting organisation."""
+    activity = activity_get(user=user, iati_identifier=iati_identifier)
+    if not may_review_activity(user, activity):
+        raise PermissionDenied(
+            _("You may review only the tags of the activities your organisation reports.")
+        )
+    return activity
+
+
+def activity_tag_get_for_review(*, user: Actor | None, pk: int) -> ActivityProvision:
+    """The door for confirming or rejecting one tag: 404 if ``user`` may not read its
+    activity, 403 if they may not review it (``activity_get_for_review``)."""
+    tag = (
+        ActivityProvision.objects.select_related("provision", "activity__reporting_org")
+        .filter(pk=pk, activity__in=activity_visible(user))
+        .first()
+    )
+    if tag is None:
+        raise Http404(f"No tag {pk} that you may see.")
+    if not may_review_activity(user, tag.activity):
+        raise PermissionDenied(
+            _("You may review only the tags of the activities your organisation reports.")
+        )
+    return tag
+
+
+def tag_review_allowed(*, user: Actor | None) -> None:
+    """The door of the review queue: the secretariat and partner editors, else 403."""
+    if not may_review_tags(user):
+        raise PermissionDenied(
+            _("Only the WCO secretariat and partner editors review provision tags.")
+        )
+
+
+def _tag_conditions(filters: TagReviewFilters) -> Q:
+    """The tags a review list shows: of the filters' status, provision and instrument."""
+    condition = Q(status=filters.status)
+    if filters.provision:
+        condition &= Q(provision__code=filters.provision)
+    if filters.instrument:
+        condition &= Q(provision__instrument__code=filters.instrument)
+    return condition
+
+
+def tag_review_list(*, user: Actor | None, filters: TagReviewFilters) -> QuerySet[Activity]:
+    """The activities whose tags ``user`` reviews (the secretariat: all they may read; a
+    partner editor: those their organisation reports) that have a tag of the filters'
+    status (suggested by default), provision and instrument, in a region or of a partner,
+    most recently updated first. ``review_tags`` gives each one's tags."""
+    tag_review_allowed(user=user)
+    listed = ActivityFilters(
+        region=filters.region, partner=filters.partner, relevance=Relevance.ALL, sort="-updated"
+    )
+    queryset = activity_list(user=user, filters=listed)
+    if not is_secretariat(user):
+        queryset = queryset.filter(reporting_org_id=organisation_id_of(user))
+    return queryset.filter(
+        Exists(ActivityProvision.objects.filter(_tag_conditions(filters), activity=OuterRef("pk")))
+    )
+
+
+def review_tags(
+    activity_ids: Iterable[int], filters: TagReviewFilters
+) -> dict[int, list[ActivityProvision]]:
+    """The tags of these activities (read through ``tag_review_list``) that the review list
+    shows, by activity, strongest first: one query."""
+    found: dict[int, list[ActivityProvision]] = defaultdict(list)
+    tags = (
+        ActivityProvision.objects.filter(
+            _tag_conditions(filters), activity_id__in=list(activity_ids)
+        )
+        .select_related("provision", "reviewed_by")
+        .order_by("activity_id", F("confidence").desc(nulls_last=True), "provision__sort_order")
+    )
+    for tag in tags:
+        found[tag.activity_id].append(tag)
+    return found
+
+
+def activity_tags(activity: Activity) -> list[ActivityProvision]:
+    """An activity's tags for its page (read through ``activity_get``): confirmed, then
+    suggested, then rejected; strongest first."""
+    order: dict[str, int] = {TagStatus.CONFIRMED: 0, TagStatus.SUGGESTED: 1, TagStatus.REJECTED: 2}
+    tags = list(
+        activity.provision_links.select_related("provision", "reviewed_by").order_by(
+            "provision__sort_order"
+        )
+    )
+    return sorted(tags, key=lambda tag: (order.get(tag.status, 3), -(tag.confidence or 0)))
+
+
 #: The column behind each order of ``ActivityFilters.sort``; each has an index over
 #: (column, id) of the activities not withdrawn (``Activity.Meta.indexes``), so that a page
 #: of the list is read from an index in its order on both databases, never by sorting them all.
@@ -118,6 +218,11 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
     Every condition is an EXISTS on the activity (never a join, which would need DISTINCT),
     and the codes are looked up inside the query (no query of their own)."""
     queryset = activity_visible(user, include_withdrawn=filters.include_withdrawn)
+    # Unassessed activities (is_relevant null) count as relevant.
+    if filters.relevance == Relevance.RELEVANT:
+        queryset = queryset.exclude(is_relevant=False)
+    elif filters.relevance == Relevance.NOT_RELEVANT:
+        queryset = queryset.filter(is_relevant=False)
     if filters.region:
         region_id = Subquery(Region.objects.filter(code=filters.region).order_by().values("pk")[:1])
         queryset = queryset.filter(
@@ -160,12 +265,13 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
         queryset = queryset.filter(
             Exists(ActivitySector.objects.filter(activity=OuterRef("pk"), code=filters.sector))
         )
+    # A rejected tag says the activity does not support the provision.
     if filters.provision:
         queryset = queryset.filter(
             Exists(
                 ActivityProvision.objects.filter(
                     activity=OuterRef("pk"), provision__code=filters.provision
-                )
+                ).exclude(status=TagStatus.REJECTED)
             )
         )
     if filters.instrument:
@@ -173,7 +279,7 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
             Exists(
                 ActivityProvision.objects.filter(
                     activity=OuterRef("pk"), provision__instrument__code=filters.instrument
-                )
+                ).exclude(status=TagStatus.REJECTED)
             )
         )
     # Period: activities whose span overlaps [start, end]; open ends count as unbounded.

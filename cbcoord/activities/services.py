@@ -15,6 +15,11 @@ activity is still a valid IATI activity once edited. Every problem found is repo
 A hand edit stamps ``edited_at``; it keeps the publisher's last-updated-datetime of an
 imported activity (an activity entered by hand has cbcoord as its publisher, and is stamped).
 Each history entry records the parts of the content it changed (``Activity._changed_parts``).
+
+Every change of the content tags the activity again (``cbcoord.tagging``, through
+``derive.tagged`` and ``tags``), as an import does. Reviewing tags (confirm, reject, add) and
+deciding relevance take the activity or tag their doors returned
+(``selectors.activity_get_for_review``, ``selectors.activity_tag_get_for_review``).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import Actor, user_record
-from cbcoord.activities import derive
+from cbcoord.activities import derive, tags
 from cbcoord.activities.edits import (
     CONTENT_FIELDS,
     DATE_FIELDS,
@@ -48,10 +53,20 @@ from cbcoord.activities.edits import (
     TransactionRow,
 )
 from cbcoord.activities.indexing import content_hash, write_index_rows
-from cbcoord.activities.models import CONTENT_PARTS, Activity, Origin, Visibility
+from cbcoord.activities.models import (
+    CONTENT_PARTS,
+    Activity,
+    ActivityProvision,
+    DecidedBy,
+    Origin,
+    TagSource,
+    TagStatus,
+    Visibility,
+)
 from cbcoord.activities.selectors import activity_create_allowed
 from cbcoord.core.errors import ServiceError
 from cbcoord.core.services import save_as
+from cbcoord.frameworks.models import Provision
 from cbcoord.iati.records import (
     ActivityDate,
     Budget,
@@ -182,8 +197,10 @@ def activity_take_publisher_version(*, user: Actor | None, activity: Activity) -
     activity.edited_at = None
     activity.content_hash = content_hash(data)
     _set_columns(activity, data)
+    tagged = _set_relevance(activity, data)
     save_as(activity, user)
     write_index_rows([activity], replace=[activity.pk])
+    tags.write_tags([(activity.pk, tagged)], replace=[activity.pk])
     return activity
 
 
@@ -589,5 +606,140 @@ def _store(
     activity.content_hash = content_hash(data)
     activity._changed_parts = parts  # type: ignore[attr-defined]
     _set_columns(activity, data)
+    tagged = _set_relevance(activity, data)
     save_as(activity, user)
     write_index_rows([activity], replace=[] if new else [activity.pk])
+    tags.write_tags([(activity.pk, tagged)], replace=[] if new else [activity.pk])
+
+
+def _set_relevance(activity: Activity, data: Mapping[str, Any]) -> derive.Tagged:
+    """Tag the content; set the rules' relevance on ``activity`` unless a person decided it."""
+    tagged = derive.tagged(dict(data))
+    if activity.relevance_decided_by != DecidedBy.PERSON:
+        activity.is_relevant = tagged.relevant
+        activity.relevance_score = tagged.score
+        activity.relevance_evidence = list(tagged.evidence)
+        activity.relevance_decided_by = DecidedBy.RULES
+    return tagged
+
+
+# --------------------------------------------------------------------------- tags, relevance
+
+
+def _reviewed(tag: ActivityProvision, user: Actor | None, status: str) -> ActivityProvision:
+    tag.status = status
+    tag.reviewed_by = user_record(user)
+    tag.reviewed_at = timezone.now()
+    tag.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return tag
+
+
+@transaction.atomic
+def activity_tag_confirm(*, user: Actor | None, tag: ActivityProvision) -> ActivityProvision:
+    """Confirm a tag (from ``selectors.activity_tag_get_for_review``): the activity supports
+    the provision. Re-tagging and re-imports keep it."""
+    return _reviewed(tag, user, TagStatus.CONFIRMED)
+
+
+@transaction.atomic
+def activity_tag_reject(*, user: Actor | None, tag: ActivityProvision) -> ActivityProvision:
+    """Reject a tag (from ``selectors.activity_tag_get_for_review``): the activity does not
+    support the provision. It stays, rejected, so that the rules never suggest the code
+    again for this activity; analyses and exports leave it out."""
+    return _reviewed(tag, user, TagStatus.REJECTED)
+
+
+@transaction.atomic
+def activity_tag_add(
+    *, user: Actor | None, activity: Activity, provision_code: str
+) -> ActivityProvision:
+    """Tag ``activity`` (from ``selectors.activity_get_for_review``) with the provision of
+    ``provision_code``, confirmed. A tag of that code already there (suggested, or rejected
+    earlier) is confirmed instead."""
+    code = (provision_code or "").strip().upper()
+    provision = Provision.objects.filter(code=code).first() if code else None
+    if provision is None:
+        raise ServiceError(
+            _("%(code)s is not a provision of the catalogue.") % {"code": code or "—"}
+            if code
+            else _("Choose a provision."),
+            field="provision",
+        )
+    tag = ActivityProvision.objects.filter(activity=activity, provision=provision).first()
+    if tag is None:
+        tag = ActivityProvision(
+            activity=activity, provision=provision, source=TagSource.MANUAL, confidence=None
+        )
+    tag.status = TagStatus.CONFIRMED
+    tag.reviewed_by = user_record(user)
+    tag.reviewed_at = timezone.now()
+    tag.save()
+    return tag
+
+
+#: The longest reason kept for a relevance decision.
+REASON_MAX_LENGTH = 1000
+
+
+@transaction.atomic
+def activity_relevance_decide(
+    *, user: Actor | None, activity: Activity, relevant: bool | None, reason: str = ""
+) -> Activity:
+    """Decide whether ``activity`` (from ``selectors.activity_get_for_review``) is customs or
+    border-agency capacity building, with the reason (required); later imports and
+    re-tagging keep the decision. ``relevant`` None hands the decision back to the rules."""
+    reason = " ".join((reason or "").split())[:REASON_MAX_LENGTH]
+    if relevant is None:
+        activity.relevance_decided_by = DecidedBy.RULES
+        _set_relevance(activity, activity.data)
+    else:
+        if not reason:
+            raise ServiceError(_("Say why."), field="reason")
+        who = getattr(user_record(user), "username", "") or _("the system")
+        activity.is_relevant = relevant
+        activity.relevance_evidence = [
+            _("%(reason)s (decided by %(who)s on %(day)s)")
+            % {"reason": reason, "who": who, "day": timezone.localdate().isoformat()}
+        ]
+        activity.relevance_decided_by = DecidedBy.PERSON
+    activity._changed_parts = []  # type: ignore[attr-defined]
+    save_as(activity, user)
+    return activity
+
+
+@dataclasses.dataclass
+class RetagCounts:
+    """What ``activities_retag`` did."""
+
+    activities: int = 0
+    relevant: int = 0
+    not_relevant: int = 0
+    decided_by_person: int = 0
+    tags_suggested: int = 0
+
+
+@transaction.atomic
+def activities_retag(
+    *, activity_ids: Sequence[int], counts: RetagCounts | None = None
+) -> RetagCounts:
+    """Tag these activities again with the rules and vocabularies as they are now: their
+    relevance (unless a person decided it) and their suggested tags (confirmed, rejected and
+    manual tags stay; see ``tags``). One transaction; ``cbcoord tag_activities`` calls it per
+    batch."""
+    counts = counts or RetagCounts()
+    rows: list[tuple[int, derive.Tagged]] = []
+    for pk, data, decided_by in Activity.objects.filter(pk__in=list(activity_ids)).values_list(
+        "pk", "data", "relevance_decided_by"
+    ):
+        tagged = derive.tagged(data or {})
+        rows.append((pk, tagged))
+        counts.activities += 1
+        if decided_by == DecidedBy.PERSON:
+            counts.decided_by_person += 1
+        elif tagged.relevant:
+            counts.relevant += 1
+        else:
+            counts.not_relevant += 1
+    tags.write_relevance(rows)
+    counts.tags_suggested += tags.write_tags(rows, replace=[pk for pk, _ in rows])
+    return counts

@@ -29,9 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cbcoord.accounts.actors import SYSTEM, Actor, user_record
-from cbcoord.activities import derive, indexing
+from cbcoord.activities import derive, indexing, tags
 from cbcoord.activities.models import (
     Activity,
+    DecidedBy,
     Origin,
     Visibility,
 )
@@ -50,7 +51,15 @@ from cbcoord.registry.models import Organisation
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-_COUNTERS = ("added", "updated", "unchanged", "held_back", "refused", "with_warnings")
+_COUNTERS = (
+    "added",
+    "updated",
+    "unchanged",
+    "held_back",
+    "refused",
+    "with_warnings",
+    "not_relevant",
+)
 # Columns written by imports, as attnames; UPDATE_FIELDS leaves what users own (visibility,
 # origin, hand edits) and the creation stamp alone.
 UPDATE_FIELDS = (
@@ -67,9 +76,11 @@ UPDATE_FIELDS = (
     "updated_at",
 )
 _STAMP_COLUMN = derive.COLUMN_NAMES.index("last_updated_datetime")
+# The rules' relevance is written with the content, unless a person decided it.
+UPDATE_WITH_RELEVANCE = (*UPDATE_FIELDS, *tags.RELEVANCE_FIELDS)
 INSERT_FIELDS = (
     "iati_identifier",
-    *UPDATE_FIELDS,
+    *UPDATE_WITH_RELEVANCE,
     "visibility",
     "origin",
     "hand_edited",
@@ -86,15 +97,19 @@ class _Existing:
     hand_edited: bool
     withdrawn_at: Any
     reporting_org_id: int
+    is_relevant: bool | None
+    relevance_decided_by: str
 
 
 @dataclass
 class _Written:
-    """An activity written in this batch, for its index rows (pk known after the insert)."""
+    """An activity written in this batch, for its index rows and tags (pk known after the
+    insert)."""
 
     iati_identifier: str
     pk: int | None
     index_rows: derive.IndexRows
+    tagging: derive.Tagged | None  # None: imported without tagging
 
 
 @dataclass
@@ -121,15 +136,23 @@ def iati_import(
     source_kind: str,
     file_name: str | None = None,
     strict: bool = False,
+    relevant_only: bool = False,
     batch_size: int = BATCH_SIZE,
     use_worker: bool | None = None,
+    tagging: bool = True,
 ) -> ImportRun:
     """Import one IATI activity file and return its run record (never raises for bad data).
 
     Callers have passed the door (``selectors.import_allowed``); ``user`` None is the system
     (the command line). Partner editors may import only activities their organisation
-    reports; the others are refused with the reason (``permissions.importing_for``).
+    reports; the others are refused with the reason (``permissions.importing_for``). Each
+    activity written is tagged (``cbcoord.tagging``, in the reader processes); with
+    ``relevant_only`` the activities that are not customs capacity building are skipped and
+    counted (``ImportRun.not_relevant``). ``tagging`` False (the benchmark's yardstick) writes
+    new activities unassessed and leaves the others' relevance and tags as they were.
     """
+    if relevant_only and not tagging:
+        raise ValueError("relevant_only needs tagging")
     run = create_run(
         user=user,
         path=path,
@@ -137,8 +160,11 @@ def iati_import(
         source_kind=source_kind,
         file_name=file_name,
         strict=strict,
+        relevant_only=relevant_only,
     )
-    return run_import(run, user=user, path=path, batch_size=batch_size, use_worker=use_worker)
+    return run_import(
+        run, user=user, path=path, batch_size=batch_size, use_worker=use_worker, tagging=tagging
+    )
 
 
 def create_run(
@@ -149,6 +175,7 @@ def create_run(
     source_kind: str,
     file_name: str | None = None,
     strict: bool = False,
+    relevant_only: bool = False,
 ) -> ImportRun:
     """The record of an import about to run (status running)."""
     return ImportRun.objects.create(
@@ -156,6 +183,7 @@ def create_run(
         source_kind=source_kind,
         file_name=(file_name or path.name)[:300],
         strict=strict,
+        relevant_only=relevant_only,
         user=user_record(user),
     )
 
@@ -167,6 +195,7 @@ def run_import(
     path: Path,
     batch_size: int = BATCH_SIZE,
     use_worker: bool | None = None,
+    tagging: bool = True,
 ) -> ImportRun:
     """Import ``path`` under ``run`` (from ``create_run``); see ``iati_import``."""
     # For a large file reader processes start now, while this process checks the whole file.
@@ -179,7 +208,7 @@ def run_import(
         batch_size=batch_size,
         use_worker=use_worker,
         workers=max(1, readers),
-        derivation=derive.PIPELINE,
+        derivation=derive.PIPELINE if tagging else derive.PIPELINE_UNTAGGED,
     )
     with import_lock(run), few_collections(), bulk_writing():
         return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
@@ -421,6 +450,8 @@ class _Importer:
         self.refused_identifiers: set[str] = set()
         self.restricted_to = importing_for(SYSTEM if user is None else user)
         self._stamps: dict[Any, Any] = {}
+        self.provisions = tags.provision_ids()
+        self.relevant_only = run.relevant_only
 
     # -- one batch -------------------------------------------------------------------------
     def write(self, batch: _Batch) -> None:
@@ -453,6 +484,8 @@ class _Importer:
                     "hand_edited",
                     "withdrawn_at",
                     "reporting_org_id",
+                    "is_relevant",
+                    "relevance_decided_by",
                 )
             }
             counters = self._counters()
@@ -536,19 +569,35 @@ class _Importer:
         db_now = db_datetime(now)
         to_create: list[tuple[Any, ...]] = []
         to_update: list[tuple[Any, ...]] = []
+        to_update_decided: list[tuple[Any, ...]] = []  # relevance decided by a person: kept
         written: list[_Written] = []
         warned = 0
+        not_relevant = 0
         unchanged_pks: list[int] = []
         held_back: list[tuple[int, Prepared]] = []
         for identifier, parsed in latest.items():
             content_hash = parsed.content_hash
             columns = parsed.columns
+            tagging: derive.Tagged | None = columns["tagging"]  # None: not tagged (``tagging``)
+            old = existing.get(identifier)
+            decided = old is not None and (
+                tagging is None or old.relevance_decided_by == DecidedBy.PERSON
+            )
+            relevant = (
+                old.is_relevant
+                if old is not None and decided
+                else getattr(tagging, "relevant", None)
+            )
+            if self.relevant_only and relevant is False:
+                # Not stored, and not withdrawn either: the file still holds it.
+                not_relevant += 1
+                self.refused_identifiers.add(identifier)
+                continue
             countries = [code for code, _percentage in parsed.index_rows.countries]
             # Found, not created: an organisation is created only for an activity written.
             organisation = self.organisations.find(
                 ref=parsed.reporting_ref, name=parsed.reporting_name, countries=countries
             )
-            old = existing.get(identifier)
             # The identifier's namespace first, before its existence is looked at.
             refusal = self._prefix_refusal(parsed, organisation) or self._permission_refusal(
                 parsed, organisation.pk if organisation is not None else None, old
@@ -609,22 +658,37 @@ class _Importer:
                 content_hash,
                 db_now,
             )
+            relevance = tags.UNASSESSED if tagging is None else tags.relevance_values(tagging)
             if old is None:
                 # Imported activities are public: the publisher has already published them.
                 to_create.append(
-                    (identifier, *values, Visibility.PUBLIC, Origin.IMPORT, False, db_now, False)
+                    (
+                        identifier,
+                        *values,
+                        *relevance,
+                        Visibility.PUBLIC,
+                        Origin.IMPORT,
+                        False,
+                        db_now,
+                        False,
+                    )
                 )
-                written.append(_Written(identifier, None, parsed.index_rows))
+                written.append(_Written(identifier, None, parsed.index_rows, tagging))
             else:
-                to_update.append((*values, old.pk))
-                written.append(_Written(identifier, old.pk, parsed.index_rows))
+                if decided:
+                    to_update_decided.append((*values, old.pk))
+                else:
+                    to_update.append((*values, *relevance, old.pk))
+                written.append(_Written(identifier, old.pk, parsed.index_rows, tagging))
         # Rows inserted now get keys above the largest one before (SQLite and PostgreSQL both
         # allocate upwards), so one comparison finds them, not a list of 500 identifiers.
         before = 0
         if to_create:
             before = Activity.objects.aggregate(last=Max("pk"))["last"] or 0
         bulk_insert(Activity, INSERT_FIELDS, to_create)
-        bulk_update(Activity, UPDATE_FIELDS, to_update)
+        bulk_update(Activity, UPDATE_WITH_RELEVANCE, to_update)
+        bulk_update(Activity, UPDATE_FIELDS, to_update_decided)
+        to_update += to_update_decided
         created_pks: list[int] = []
         if to_create:
             new_ids = dict(
@@ -655,7 +719,13 @@ class _Importer:
             organisations=self.organisations,
             region_of_country=self.region_of_country,
         )
+        tags.write_tags(
+            [(item.pk, item.tagging) for item in written if item.pk is not None],
+            replace=[row[-1] for row in to_update],
+            provisions=self.provisions,
+        )
         ImportRefusal.objects.bulk_create(refusals)
+        run.not_relevant += not_relevant
         run.added += len(to_create)
         run.updated += len(to_update)
         run.unchanged += len(unchanged_pks)
@@ -671,6 +741,7 @@ class _Importer:
                 "held_back",
                 "refused",
                 "with_warnings",
+                "not_relevant",
                 "progressed_at",
             ]
         )

@@ -48,6 +48,13 @@ class ImportRun(models.Model):
     byte_size = models.BigIntegerField(_("size in bytes"), default=0)
     iati_version = models.CharField(_("IATI version"), max_length=10, blank=True)
     strict = models.BooleanField(_("strict"), default=False)
+    relevant_only = models.BooleanField(
+        _("relevant activities only"),
+        default=False,
+        help_text=_(
+            "Activities that are not customs or border-agency capacity building are skipped."
+        ),
+    )
     user = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,
@@ -77,6 +84,11 @@ class ImportRun(models.Model):
         ),
     )
     with_warnings = models.PositiveIntegerField(_("activities with warnings"), default=0)
+    not_relevant = models.PositiveIntegerField(
+        _("skipped as not relevant"),
+        default=0,
+        help_text=_("Activities left out because they are not customs capacity building."),
+    )
     # Deviations of the file itself, not of one activity: the root element's attributes (no
     # version, a generated-datetime without a time zone, ...) or no activity at all. Each is
     # {"element": ..., "line": ..., "reason": ...}, as an activity's warnings are.

@@ -44,6 +44,11 @@ class VocabularyTerm:
     phrases: tuple[Phrase, ...]
     line: int
 
+    @property
+    def detail(self) -> str:
+        """How evidence names the term: ``"ventanilla única" (es)``."""
+        return f'"{self.term}" ({self.language})'
+
 
 @dataclass(frozen=True, slots=True)
 class RelevanceTerm:
@@ -52,6 +57,11 @@ class RelevanceTerm:
     weight: float
     phrases: tuple[Phrase, ...]
     line: int
+
+    @property
+    def detail(self) -> str:
+        """How evidence names the term: ``"ventanilla única" (es)``."""
+        return f'"{self.term}" ({self.language})'
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,10 +30,11 @@ score reaches ``relevance_threshold``; ``relevance_score`` is ``raw / (raw + thr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from .data import (
     DEFAULT_DATA_DIR,
@@ -54,10 +55,7 @@ from .text import (
     LANGUAGE_NAMES,
     LANGUAGES,
     AnalysedText,
-    Phrase,
     best_language,
-    language_scores,
-    tokenize,
 )
 
 __all__ = [
@@ -75,6 +73,9 @@ PROVISION_RELEVANCE_FACTOR_BY_INSTRUMENT = {"THEME": 0.25}
 PROVISION_RELEVANCE_CAP = 1.0
 REPEAT_BONUS = 0.25
 REPEAT_CAP = 1.5
+#: Texts whose analysis, and whose matches per language, a tagger remembers: the same title or
+#: description recurs across a publisher's activities. Forgotten all at once when full.
+MEMO_SIZE = 4096
 MARKER_SIGNIFICANCE_FACTOR = {"0": 0.0, "1": 0.5, "2": 1.0, "3": 1.0, "4": 1.0, "": 0.5}
 
 
@@ -94,9 +95,11 @@ class TaggingInput:
     policy_markers: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Evidence:
     """One reason behind a decision, with its pieces kept apart so that a UI can translate.
+    Read-only by convention (not frozen: the tagger makes many, and a frozen dataclass is
+    several times slower to make).
 
     ``kind``: "term", "sector", "tag" or "policy-marker". ``detail``: a short label such as
     ``"ventanilla única" (es)`` or ``DAC sector 33120 Trade facilitation``. ``weight``: what it
@@ -123,8 +126,10 @@ class Evidence:
         target = f"{self.provision} {self.provision_title}".strip()
         if self.kind == "term":
             language = LANGUAGE_NAMES.get(self.language, self.language)
-            found = f'The {language} term "{self.term}" occurs in the text'
-            if self.matched and self.matched.lower() != self.term.lower().lstrip("="):
+            # A leading "=" in the data files marks a term matched as an exact word, unstemmed.
+            term = self.term.lstrip("=")
+            found = f'The {language} term "{term}" occurs in the text'
+            if self.matched and self.matched.lower() != term.lower():
                 found += f' as "{self.matched}"'
             if self.role == "provision":
                 if self.weight < 0:
@@ -193,32 +198,47 @@ class TaggingResult:
         return [p.code for p in self.provisions]
 
 
-@dataclass(frozen=True, slots=True)
 class _Match:
     """A term found in the activity: which text(s), which words, at what weight."""
 
-    term: str
-    language: str
-    weight: float  # the term's weight, times the cross-language factor
-    matched: str
-    occurrences: int
-    spans: frozenset[tuple[int, int, int]]  # (text, first token, end token)
+    __slots__ = ("term", "language", "weight", "matched", "occurrences", "spans")
+
+    def __init__(
+        self,
+        term: str,
+        language: str,
+        weight: float,
+        matched: str,
+        spans: set[tuple[int, int, int]],
+    ) -> None:
+        self.term = term
+        self.language = language
+        self.weight = weight  # the term's weight, times the cross-language factor
+        self.matched = matched
+        self.occurrences = 1
+        self.spans = spans  # (text, first token, end token)
 
 
-def _distinct(
-    items: list[tuple[float, frozenset[tuple[int, int, int]], Evidence]],
-) -> list[tuple[float, Evidence]]:
+# A piece of evidence for a provision: (weight, the words it covers (text, first, end), detail,
+# weight as shown, the match or the signal's Evidence it comes from).
+_Words = set[tuple[int, int, int]] | frozenset[tuple[int, int, int]]
+_Piece = tuple[float, _Words, str, float, "_Match | Evidence"]
+_NO_WORDS: frozenset[tuple[int, int, int]] = frozenset()
+
+
+def _distinct(items: list[_Piece]) -> list[_Piece]:
     """The pieces of evidence that say something new, strongest first: a term whose words are
     all covered by a stronger term already taken (the same words in another language, or a
     spelling variant) is left out, so that it is not counted twice. Evidence that covers no
     words (sector, tag, policy marker) is always taken."""
-    taken: list[tuple[float, Evidence]] = []
+    taken: list[_Piece] = []
     claimed: set[tuple[int, int, int]] = set()
-    for weight, spans, ev in sorted(items, key=lambda i: (-i[0], i[2].detail)):
+    for piece in sorted(items, key=lambda i: (-i[0], i[2])):
+        spans = piece[1]
         if spans and spans <= claimed:
             continue
         claimed |= spans
-        taken.append((weight, ev))
+        taken.append(piece)
     return taken
 
 
@@ -264,8 +284,15 @@ class Tagger:
                 chain.append(parent)
                 parent = catalogue[parent].parent_code
             self._ancestors[code] = frozenset(chain)
-        self._first_words: dict[int, _FirstWords] = {
-            id(terms): _FirstWords.of(terms) for terms in (self.vocabulary, self.relevance)
+        self._term_lists: tuple[Sequence[VocabularyTerm | RelevanceTerm], ...] = (
+            self.vocabulary,
+            self.relevance,
+        )
+        self._analyses: dict[str, AnalysedText] = {}
+        self._matches: dict[tuple[str, str], _TextMatches] = {}
+        # What a text of each language (or of none known) is matched against: built once.
+        self._matchers = {
+            language: _Matcher.of(self._term_lists, language) for language in ("", *LANGUAGES)
         }
 
     # ------------------------------------------------------------------ loading
@@ -287,10 +314,9 @@ class Tagger:
     # ------------------------------------------------------------------ tagging
     def tag(self, item: TaggingInput) -> TaggingResult:
         texts = self._analyse(item.texts)
-        languages = sorted({t.language for t in texts if t.language})
+        languages = sorted({language for _, language in texts if language})
 
-        provision_matches = self._match_terms(texts, self.vocabulary)
-        relevance_matches = self._match_terms(texts, self.relevance)
+        provision_matches, relevance_matches = self._match_terms(texts)
 
         sector_hits = self._sector_hits(item.sectors)
         tag_hits = self._tag_hits(item.tags)
@@ -315,7 +341,7 @@ class Tagger:
             evidence.append(
                 Evidence(
                     kind="term",
-                    detail=f'"{term.term}" ({term.language})',
+                    detail=term.detail,
                     weight=contribution,
                     term=term.term,
                     language=term.language,
@@ -372,13 +398,20 @@ class Tagger:
         )
 
     # ------------------------------------------------------------------ helpers
-    def _analyse(self, texts: list[tuple[str, str]]) -> list[AnalysedText]:
-        analysed: list[AnalysedText] = []
+    def _analyse(self, texts: list[tuple[str, str]]) -> list[tuple[AnalysedText, str]]:
+        """Each text worth reading, analysed, with the language it is read in."""
+        analysed: list[tuple[AnalysedText, str]] = []
+        memo = self._analyses
         for language, text in texts:
             if not text or not text.strip():
                 continue
             code = (language or "").strip().lower()[:2]
-            scores = language_scores(tokenize(text))
+            found = memo.get(text)
+            if found is None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                found = memo[text] = AnalysedText(text)
+            scores = found.scores
             guess = best_language(scores)
             # IATI narratives without xml:lang inherit the activity's default language, which is
             # sometimes wrong: trust the text when it clearly says otherwise.
@@ -386,13 +419,11 @@ class Tagger:
                 guess and guess != code and scores[guess] >= 3 and scores[code] == 0
             ):
                 code = guess
-            analysed.append(AnalysedText(text, code))
-        known = [t.language for t in analysed if t.language]
+            analysed.append((found, code))
+        known = [language for _, language in analysed if language]
         if known:
             majority = max(sorted(set(known)), key=known.count)
-            for t in analysed:
-                if not t.language:
-                    t.language = majority
+            analysed = [(text, language or majority) for text, language in analysed]
         return analysed
 
     @staticmethod
@@ -413,68 +444,84 @@ class Tagger:
         return CROSS_LANGUAGE_FACTOR, True
 
     def _match_terms(
-        self,
-        texts: list[AnalysedText],
-        terms: Sequence[VocabularyTerm | RelevanceTerm],
-    ) -> dict[int, _Match]:
-        """Matches of ``terms`` (by index into ``terms``), overlaps resolved per text."""
-        # Single-phrase terms: collect spans per text, then keep the longest where they overlap.
-        spans: list[list[tuple[int, int, int, float]]] = [[] for _ in texts]
-        first_words = self._first_words.get(id(terms)) or _FirstWords.of(terms)
-        conjunctive = first_words.conjunctive
-        # Only the terms whose first word (folded, or stemmed in a language the text is read
-        # in) occurs in a text can match it: a few dozen of some thousands.
-        for t_index, text in enumerate(texts):
-            for index in first_words.candidates(text):
+        self, texts: list[tuple[AnalysedText, str]]
+    ) -> tuple[dict[int, _Match], dict[int, _Match]]:
+        """Matches of the vocabulary's and the relevance list's terms (by index into each list),
+        overlaps resolved per text."""
+        lists = self._term_lists
+        found_lists: tuple[dict[int, _Match], ...] = tuple({} for _ in lists)
+        # Phrases of conjunctive terms, per list: the first text (in order) where each occurs.
+        firsts: tuple[dict[tuple[int, int], tuple[int, _Hit]], ...] = tuple({} for _ in lists)
+        add = self._add
+        for t_index, (text, language) in enumerate(texts):
+            matches = self._text_matches(text, language)
+            for which, terms in enumerate(lists):
+                found = found_lists[which]
+                for index, factor, matched, start, end in matches.single[which]:
+                    add(found, index, terms[index], factor, matched, {(t_index, start, end)})
+                first = firsts[which]
+                for key, hit in matches.firsts[which].items():
+                    if key not in first:
+                        first[key] = (t_index, hit)
+
+        for which, terms in enumerate(lists):
+            hits = firsts[which]
+            # A conjunctive term can only match where its first phrase did.
+            for index in sorted(index for index, number in hits if number == 0):
                 term = terms[index]
-                how = self._applies(term.language, text.language, term.weight)
-                if how is None:
-                    continue
-                for start, end in text.find(term.phrases[0], exact=how[1]):
-                    spans[t_index].append((start, end, index, how[0]))
+                pieces: list[str] = []
+                factors: list[float] = []
+                covered: set[tuple[int, int, int]] = set()
+                for number in range(len(term.phrases)):
+                    first_hit = hits.get((index, number))
+                    if first_hit is None:
+                        break
+                    t_index, (start, end, factor, matched) = first_hit
+                    pieces.append(matched)
+                    factors.append(factor)
+                    covered.add((t_index, start, end))
+                else:
+                    matched = " \u2026 ".join(pieces)
+                    add(found_lists[which], index, term, min(factors), matched, covered)
+        return found_lists[0], found_lists[1]
 
-        found: dict[int, _Match] = {}
-        for t_index, text_spans in enumerate(spans):
-            text = texts[t_index]
-            text_spans.sort(key=lambda s: (-(s[1] - s[0]), -abs(terms[s[2]].weight), s[0]))
+    def _text_matches(self, text: AnalysedText, language: str) -> _TextMatches:
+        """What the terms find in one text read in ``language``, overlaps resolved: per list,
+        the single-phrase terms' matches in the order they count; the phrases of conjunctive
+        terms, each where it first occurs. Remembered per text and language."""
+        key = (text.text, language)
+        memo = self._matches
+        found = memo.get(key)
+        if found is not None:
+            return found
+        spans: tuple[list[_Span], ...] = tuple([] for _ in self._term_lists)
+        firsts: tuple[dict[tuple[int, int], _Hit], ...] = tuple({} for _ in self._term_lists)
+        self._matchers[language].find(text, spans, firsts)
+        single: tuple[list[tuple[int, float, str, int, int]], ...] = tuple(
+            [] for _ in self._term_lists
+        )
+        for which, text_spans in enumerate(spans):
+            # Longest first, then strongest, then earliest; then in list order.
+            text_spans.sort()
             kept: list[tuple[int, int]] = []
-            for start, end, index, factor in text_spans:
-                if any((start, end) != (ks, ke) and start < ke and ks < end for ks, ke in kept):
+            for _, _, start, index, end, factor in text_spans:
+                clash = same = False
+                for kept_start, kept_end in kept:
+                    if start < kept_end and kept_start < end:
+                        if start == kept_start and end == kept_end:
+                            same = True
+                        else:
+                            clash = True
+                            break
+                if clash:
                     continue
-                if (start, end) not in kept:
+                if not same:
                     kept.append((start, end))
-                span = frozenset({(t_index, start, end)})
-                self._add(found, index, terms[index], factor, text.span_text(start, end), span)
-
-        for index in conjunctive:
-            term = terms[index]
-            pieces: list[str] = []
-            factors: list[float] = []
-            covered: set[tuple[int, int, int]] = set()
-            for phrase in term.phrases:
-                hit = self._find_anywhere(texts, phrase, term.language, term.weight)
-                if hit is None:
-                    break
-                pieces.append(hit[0])
-                factors.append(hit[1])
-                covered.add(hit[2])
-            else:
-                matched = " \u2026 ".join(pieces)
-                self._add(found, index, term, min(factors), matched, frozenset(covered))
+                single[which].append((index, factor, text.span_text(start, end), start, end))
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = _TextMatches(single, firsts)
         return found
-
-    def _find_anywhere(
-        self, texts: list[AnalysedText], phrase: Phrase, language: str, weight: float
-    ) -> tuple[str, float, tuple[int, int, int]] | None:
-        for t_index, text in enumerate(texts):
-            how = self._applies(language, text.language, weight)
-            if how is None:
-                continue
-            hits = text.find(phrase, exact=how[1])
-            if hits:
-                start, end = hits[0]
-                return text.span_text(start, end), how[0], (t_index, start, end)
-        return None
 
     @staticmethod
     def _add(
@@ -483,100 +530,106 @@ class Tagger:
         term: VocabularyTerm | RelevanceTerm,
         factor: float,
         matched: str,
-        spans: frozenset[tuple[int, int, int]],
+        spans: set[tuple[int, int, int]],
     ) -> None:
         weight = term.weight * factor
         previous = found.get(index)
         if previous is None:
-            found[index] = _Match(term.term, term.language, weight, matched, 1, spans)
-        else:
-            keep = abs(previous.weight) >= abs(weight)
-            found[index] = _Match(
-                term.term,
-                term.language,
-                previous.weight if keep else weight,
-                previous.matched if keep else matched,
-                previous.occurrences + 1,
-                previous.spans | spans,
-            )
+            found[index] = _Match(term.term, term.language, weight, matched, spans)
+            return
+        if abs(previous.weight) < abs(weight):
+            previous.weight = weight
+            previous.matched = matched
+        previous.occurrences += 1
+        previous.spans |= spans
 
     def _score_provisions(
         self,
         matches: dict[int, _Match],
         signal_hits: list[tuple[SignalRule, float, Evidence]],
     ) -> list[ProvisionTag]:
-        # Positive evidence per provision: (weight, words it covers, evidence).
-        positive: dict[str, list[tuple[float, frozenset[tuple[int, int, int]], Evidence]]] = (
-            defaultdict(list)
-        )
-        negative: dict[str, list[Evidence]] = defaultdict(list)
+        # Evidence per provision, as (weight, words it covers, detail, weight as shown, what
+        # makes its Evidence): only the provisions suggested in the end get their Evidence.
+        positive: dict[str, list[_Piece]] = defaultdict(list)
+        negative: dict[str, list[_Piece]] = defaultdict(list)
+        vocabulary = self.vocabulary
         for index, match in matches.items():
-            term = self.vocabulary[index]
-            code = term.provision
-            ev = Evidence(
-                kind="term",
-                detail=f'"{term.term}" ({term.language})',
-                weight=round(match.weight, 4),
-                role="provision",
-                term=term.term,
-                language=term.language,
-                matched=match.matched,
-                provision=code,
-                provision_title=self.catalogue[code].title,
-            )
+            term = vocabulary[index]
+            piece: _Piece = (match.weight, match.spans, term.detail, round(match.weight, 4), match)
             if match.weight < 0:
-                negative[code].append(ev)
+                negative[term.provision].append(piece)
             else:
-                positive[code].append((match.weight, match.spans, ev))
+                positive[term.provision].append(piece)
         for rule, _, base in signal_hits:
             for code, weight in rule.provisions:
                 scaled = weight * self._signal_scale(base)
                 if scaled <= 0:
                     continue
-                ev = Evidence(
-                    kind=base.kind,
-                    detail=base.detail,
-                    weight=round(scaled, 4),
-                    role="provision",
-                    code=base.code,
-                    vocabulary=base.vocabulary,
-                    name=base.name,
-                    significance=base.significance,
-                    provision=code,
-                    provision_title=self.catalogue[code].title,
-                )
-                positive[code].append((scaled, frozenset(), ev))
+                positive[code].append((scaled, _NO_WORDS, base.detail, round(scaled, 4), base))
 
-        candidates: dict[str, tuple[float, list[Evidence]]] = {}
+        candidates: dict[str, tuple[float, list[_Piece]]] = {}
         for code in set(positive) | set(negative):
             chosen = _distinct(positive.get(code, []))
+            against = negative.get(code, [])
             remaining = 1.0
-            for weight, _ in chosen:
-                remaining *= 1.0 - min(weight, 0.99)
-            confidence = 1.0 - remaining + sum(e.weight for e in negative.get(code, []))
+            for piece in chosen:
+                remaining *= 1.0 - min(piece[0], 0.99)
+            confidence = 1.0 - remaining + sum(piece[3] for piece in against)
             confidence = max(0.0, min(1.0, confidence))
             if confidence < self.min_confidence:
                 continue
-            evidence = [ev for _, ev in chosen] + negative.get(code, [])
-            evidence.sort(key=lambda e: (-e.weight, e.detail))
-            candidates[code] = (confidence, evidence)
+            pieces = chosen + against
+            pieces.sort(key=lambda piece: (-piece[3], piece[2]))
+            candidates[code] = (confidence, pieces)
 
         # The most specific provision the text supports: drop ancestors of other candidates.
         covered: set[str] = set()
         for code in candidates:
             covered |= self._ancestors.get(code, frozenset())
-        tags = [
-            ProvisionTag(
-                code=code,
-                confidence=round(conf, 4),
-                evidence=ev,
-                title=self.catalogue[code].title,
-            )
-            for code, (conf, ev) in candidates.items()
+        kept = [
+            (round(conf, 4), code, pieces)
+            for code, (conf, pieces) in candidates.items()
             if code not in covered
         ]
-        tags.sort(key=lambda t: (-t.confidence, t.code))
-        return tags[: self.max_provisions]
+        kept.sort(key=lambda item: (-item[0], item[1]))
+        return [
+            ProvisionTag(
+                code=code,
+                confidence=confidence,
+                evidence=[self._provision_evidence(code, piece) for piece in pieces],
+                title=self.catalogue[code].title,
+            )
+            for confidence, code, pieces in kept[: self.max_provisions]
+        ]
+
+    def _provision_evidence(self, code: str, piece: _Piece) -> Evidence:
+        """The Evidence of one piece of ``_score_provisions`` for the provision ``code``."""
+        source = piece[4]
+        title = self.catalogue[code].title
+        if isinstance(source, _Match):
+            return Evidence(
+                kind="term",
+                detail=piece[2],
+                weight=piece[3],
+                role="provision",
+                term=source.term,
+                language=source.language,
+                matched=source.matched,
+                provision=code,
+                provision_title=title,
+            )
+        return Evidence(
+            kind=source.kind,
+            detail=source.detail,
+            weight=piece[3],
+            role="provision",
+            code=source.code,
+            vocabulary=source.vocabulary,
+            name=source.name,
+            significance=source.significance,
+            provision=code,
+            provision_title=title,
+        )
 
     @staticmethod
     def _signal_scale(evidence: Evidence) -> float:
@@ -685,40 +738,132 @@ def _load_tagger(data_dir: str, provisions_path: str) -> Tagger:
     )
 
 
-@dataclass
-class _FirstWords:
-    """The single-phrase terms of a list by the first word of their phrase (folded, and per
-    language its stems), and the conjunctive ones apart."""
+# A span of a single-phrase term in a text, as it sorts: (minus its length in words, minus the
+# term's strength |weight|, first word, term index, end word, weight factor).
+_Span = tuple[int, float, int, int, int, float]
+# Where a phrase of a conjunctive term was first found in a text: (first word, end word,
+# factor, the words as written).
+_Hit = tuple[int, int, float, str]
+# What ends at a trie node: (list, term index, phrase number or -1 for a single-phrase term,
+# weight factor, minus the term's strength).
+_Payload = tuple[int, int, int, float, float]
+# A trie node: the next word (folded, or a stem) -> node; ``None`` -> its payloads.
+_Node = dict[Any, Any]
+_END = None
 
-    by_folded: dict[str, list[int]]
-    by_stem: dict[str, dict[str, list[int]]]
-    conjunctive: list[int]
+
+def _insert(root: _Node, parts: Sequence[Iterable[str]], payload: _Payload) -> None:
+    """Add a phrase to a trie: each word of ``parts`` is one of a set of keys (its stems)."""
+    nodes = [root]
+    for keys in parts:
+        nodes = [node.setdefault(key, {}) for node in nodes for key in keys]
+    for node in nodes:  # distinct: each key of a set leads to a node of its own
+        node.setdefault(_END, []).append(payload)
+
+
+class _TextMatches(NamedTuple):
+    """What the terms find in one text (``Tagger._text_matches``): per list, the single-phrase
+    terms' matches as (term index, weight factor, words as written, first word, end word), and
+    the phrases of conjunctive terms by (term index, phrase number)."""
+
+    single: tuple[list[tuple[int, float, str, int, int]], ...]
+    firsts: tuple[dict[tuple[int, int], _Hit], ...]
+
+
+@dataclass
+class _Matcher:
+    """Every term phrase of the tagger's lists as it applies to texts of one language (or of
+    unknown language, ``""``), in tries walked once per text: one keyed by folded words (terms
+    matched on exact words: ``=term``, language-neutral terms, terms of another language) and
+    one per language keyed by stems (terms of the text's language; of every language when it
+    is unknown). A term that does not apply (a negative term of another language) is in none.
+
+    The words of a text are read once, left to right: at each word, the tries' branches for it
+    are followed as far as the words that come next (in the same clause) allow, collecting the
+    phrases that end on the way. The result is that of matching every phrase on its own."""
+
+    exact: _Node
+    stemmed: list[tuple[str, _Node]]
 
     @classmethod
-    def of(cls, terms: Sequence[VocabularyTerm | RelevanceTerm]) -> _FirstWords:
-        by_folded: dict[str, list[int]] = {}
-        by_stem: dict[str, dict[str, list[int]]] = {}
-        conjunctive: list[int] = []
-        for index, term in enumerate(terms):
-            if len(term.phrases) > 1:
-                conjunctive.append(index)
-                continue
-            phrase = term.phrases[0]
-            by_folded.setdefault(phrase.words[0], []).append(index)
-            if not phrase.exact:
-                stems_of = by_stem.setdefault(phrase.language, {})
-                for stem in phrase.parts[0]:
-                    stems_of.setdefault(stem, []).append(index)
-        return cls(by_folded, by_stem, conjunctive)
+    def of(
+        cls, lists: Sequence[Sequence[VocabularyTerm | RelevanceTerm]], language: str
+    ) -> _Matcher:
+        exact: _Node = {}
+        stemmed: dict[str, _Node] = {}
+        for which, terms in enumerate(lists):
+            for index, term in enumerate(terms):
+                several = len(term.phrases) > 1
+                how = Tagger._applies(term.language, language, term.weight)
+                if how is None:
+                    continue
+                factor, exact_only = how
+                for number, phrase in enumerate(term.phrases):
+                    payload = (which, index, number if several else -1, factor, -abs(term.weight))
+                    if phrase.exact or exact_only:
+                        _insert(exact, [(word,) for word in phrase.words], payload)
+                    else:
+                        root = stemmed.setdefault(phrase.language, {})
+                        _insert(root, phrase.parts, payload)
+        return cls(exact, sorted(stemmed.items()))
 
-    def candidates(self, text: AnalysedText) -> list[int]:
-        """The terms that may match ``text``, in list order."""
-        found: set[int] = set()
-        for word in text.folded_words():
-            found.update(self.by_folded.get(word, ()))
-        for language in (text.language,) if text.language else tuple(self.by_stem):
-            stems_of = self.by_stem.get(language)
-            if stems_of:
-                for stem in text.stems_in(language):
-                    found.update(stems_of.get(stem, ()))
-        return sorted(found)
+    def find(
+        self,
+        text: AnalysedText,
+        spans: tuple[list[_Span], ...],
+        firsts: tuple[dict[tuple[int, int], _Hit], ...],
+    ) -> None:
+        """Add the phrases found in ``text`` (read in this matcher's language): the
+        single-phrase terms' spans to ``spans[list]``, and where each phrase of a conjunctive
+        term first occurs to ``firsts[list]``."""
+        clauses = text.clauses
+        count = len(clauses)
+        seen: set[tuple[int, int, int]] = set()
+
+        def ended(payloads: list[_Payload], start: int, end: int) -> None:
+            for which, index, number, factor, strength in payloads:
+                if number < 0:
+                    key = (which, index, start)
+                    if key not in seen:
+                        seen.add(key)
+                        spans[which].append((start - end, strength, start, index, end, factor))
+                elif (index, number) not in firsts[which]:
+                    matched = text.span_text(start, end)
+                    firsts[which][(index, number)] = (start, end, factor, matched)
+
+        exact = self.exact
+        folded = text.folded
+        for start in range(count):
+            node = exact.get(folded[start])
+            if node is None:
+                continue
+            clause = clauses[start]
+            end = start
+            while True:
+                end += 1
+                payloads = node.get(_END)
+                if payloads:
+                    ended(payloads, start, end)
+                if end >= count or clauses[end] != clause:
+                    break
+                node = node.get(folded[end])
+                if node is None:
+                    break
+        for language, root in self.stemmed:
+            per_word = text.stems_in(language)
+            for start in range(count):
+                nodes = [root[key] for key in per_word[start] if key in root]
+                if not nodes:
+                    continue
+                clause = clauses[start]
+                end = start
+                while nodes:
+                    end += 1
+                    for node in nodes:
+                        payloads = node.get(_END)
+                        if payloads:
+                            ended(payloads, start, end)
+                    if end >= count or clauses[end] != clause:
+                        break
+                    keys = per_word[end]
+                    nodes = [node[key] for node in nodes for key in keys if key in node]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, cast
@@ -69,13 +68,22 @@ _DETECTION_WORDS: dict[str, frozenset[str]] = {
 }
 
 _WORD_RE = re.compile(r"[^\W_]+")
-_BREAK_RE = re.compile(r"[.:;!?()\[\]\n]")
+# One pass over a text: "e-commerce" (an "e" that starts a word, a hyphen, a word) as one token,
+# else a word, else a clause break (group 1). The same tokens as ``tokenize``, in one regex.
+_HYPHENS = frozenset({"-", "\u2010", "\u2011"})
+_SCAN_RE = re.compile(r"(?<![^\W_])[eE][-\u2010\u2011][^\W_]+|[^\W_]+|([.:;!?()\[\]\n])")
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed: ``fold("Alfândega") == "alfandega"``."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    """``fold`` of one word, remembered: the same words recur in every text."""
+    return fold(word)
 
 
 class _Stemmer(Protocol):
@@ -110,7 +118,7 @@ _STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
 @lru_cache(maxsize=200_000)
 def stems(language: str, word: str) -> frozenset[str]:
     """The stems a lower-case ``word`` may take in ``language`` (see the module docstring)."""
-    exception = _STEM_EXCEPTIONS.get(language, {}).get(fold(word))
+    exception = _STEM_EXCEPTIONS.get(language, {}).get(_fold_word(word))
     if exception:
         return frozenset({exception})
     if language == "pt":
@@ -149,7 +157,7 @@ def tokenize(text: str) -> list[Token]:
             word = "e" + nxt.group().lower()
             end = nxt.end()
             i += 1
-        tokens.append(Token(start, end, word, fold(word)))
+        tokens.append(Token(start, end, word, _fold_word(word)))
         i += 1
     return tokens
 
@@ -178,80 +186,95 @@ def detect_language(tokens: list[Token]) -> str:
     return best_language(language_scores(tokens))
 
 
-class AnalysedText:
-    """A text ready for matching: content tokens and indexes by folded form and by stem."""
+# Per folded word, the languages whose detection words include it (``language_scores``).
+_DETECTS: dict[str, tuple[int, ...]] = {}
+for _position, _language in enumerate(LANGUAGES):
+    for _word in _DETECTION_WORDS[_language]:
+        _DETECTS[_word] = (*_DETECTS.get(_word, ()), _position)
 
-    def __init__(self, text: str, language: str) -> None:
+
+@lru_cache(maxsize=200_000)
+def _word_facts(raw: str) -> tuple[str, str, bool, tuple[int, ...]]:
+    """What a text needs of one of its words as written: (lower case, folded, is a function
+    word, the languages it is a detection word of). Worked out once per distinct word."""
+    return _facts(raw.lower())
+
+
+def _facts(word: str) -> tuple[str, str, bool, tuple[int, ...]]:
+    folded = _fold_word(word)
+    return word, folded, folded in FUNCTION_WORDS, _DETECTS.get(folded, ())
+
+
+class AnalysedText:
+    """A text ready for matching: its content words (function words left out) with their
+    places, folded forms, clause numbers and, per language on demand, stems; and how many
+    detection words of each language it holds (``scores``, as ``language_scores`` counts).
+    Not changed once made (the tagger shares one between the activities with the same text).
+
+    One regular-expression pass reads words and clause breaks alike; what each distinct word
+    is (lower case, folded, function word, detection word) is remembered across texts."""
+
+    __slots__ = (
+        "text",
+        "language",
+        "starts",
+        "ends",
+        "words",
+        "folded",
+        "clauses",
+        "scores",
+        "_stems",
+    )
+
+    def __init__(self, text: str, language: str = "") -> None:
         self.text = text
         self.language = language
-        all_tokens = tokenize(text)
-        # A phrase does not run across sentence or clause punctuation (". : ; ! ? ( )").
-        segment, previous_end = 0, 0
-        segments: list[int] = []
-        for tok in all_tokens:
-            if _BREAK_RE.search(text, previous_end, tok.start):
-                segment += 1
-            segments.append(segment)
-            previous_end = tok.end
-        kept = [i for i, t in enumerate(all_tokens) if t.folded not in FUNCTION_WORDS]
-        self.tokens: list[Token] = [all_tokens[i] for i in kept]
-        self._segments: list[int] = [segments[i] for i in kept]
-        self._by_folded: dict[str, list[int]] = {}
-        for i, tok in enumerate(self.tokens):
-            self._by_folded.setdefault(tok.folded, []).append(i)
+        starts: list[int] = []
+        ends: list[int] = []
+        words: list[str] = []
+        folded_words: list[str] = []
+        clauses: list[int] = []
+        counts = [0] * len(LANGUAGES)
+        clause = 0
+        for match in _SCAN_RE.finditer(text):
+            if match.lastindex:  # a clause break: a phrase does not run across it
+                clause += 1
+                continue
+            raw = match.group()
+            if raw[1:2] in _HYPHENS:  # "e-commerce": one word, "ecommerce"
+                word, folded, function, detects = _facts("e" + raw[2:].lower())
+            else:
+                word, folded, function, detects = _word_facts(raw)
+            for position in detects:
+                counts[position] += 1
+            if function:
+                continue
+            starts.append(match.start())
+            ends.append(match.end())
+            words.append(word)
+            folded_words.append(folded)
+            clauses.append(clause)
+        self.starts = starts
+        self.ends = ends
+        self.words = words
+        self.folded = folded_words
+        self.clauses = clauses
+        self.scores = dict(zip(LANGUAGES, counts, strict=True))
         self._stems: dict[str, list[frozenset[str]]] = {}
-        self._by_stem: dict[str, dict[str, list[int]]] = {}
 
-    def _stem_index(self, language: str) -> tuple[list[frozenset[str]], dict[str, list[int]]]:
-        if language not in self._stems:
-            per_token = [stems(language, t.word) for t in self.tokens]
-            index: dict[str, list[int]] = {}
-            for i, options in enumerate(per_token):
-                for s in options:
-                    index.setdefault(s, []).append(i)
-            self._stems[language] = per_token
-            self._by_stem[language] = index
-        return self._stems[language], self._by_stem[language]
+    def __len__(self) -> int:
+        return len(self.words)
 
-    def folded_words(self) -> Iterable[str]:
-        """The text's content words, folded (each once)."""
-        return self._by_folded.keys()
-
-    def stems_in(self, language: str) -> Iterable[str]:
-        """The stems of the text's content words in ``language`` (each once)."""
-        return self._stem_index(language)[1].keys()
-
-    def find(self, phrase: Phrase, *, exact: bool = False) -> list[tuple[int, int]]:
-        """Token ranges ``[start, end)`` where ``phrase`` occurs; with ``exact``, on the folded
-        words of the phrase only (no stems), as for a term of another language."""
-        found: list[tuple[int, int]] = []
-        n = len(phrase.parts)
-        if phrase.exact or exact:
-            words = phrase.words
-            for i in self._by_folded.get(words[0], ()):
-                if (
-                    i + n <= len(self.tokens)
-                    and self._segments[i] == self._segments[i + n - 1]
-                    and all(self.tokens[i + k].folded == words[k] for k in range(1, n))
-                ):
-                    found.append((i, i + n))
-            return found
-        per_token, index = self._stem_index(phrase.language)
-        starts: set[int] = set()
-        for s in phrase.parts[0]:
-            starts.update(index.get(s, ()))
-        for i in sorted(starts):
-            if (
-                i + n <= len(self.tokens)
-                and self._segments[i] == self._segments[i + n - 1]
-                and all(per_token[i + k] & phrase.parts[k] for k in range(1, n))
-            ):
-                found.append((i, i + n))
+    def stems_in(self, language: str) -> list[frozenset[str]]:
+        """The stems of each content word in ``language`` (see ``stems``)."""
+        found = self._stems.get(language)
+        if found is None:
+            found = self._stems[language] = [stems(language, word) for word in self.words]
         return found
 
     def span_text(self, start: int, end: int) -> str:
-        """The original text covered by tokens ``[start, end)``."""
-        return self.text[self.tokens[start].start : self.tokens[end - 1].end]
+        """The original text covered by content words ``[start, end)``."""
+        return self.text[self.starts[start] : self.ends[end - 1]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""The activities' doors (enter, edit, change visibility, take the publisher's version) for
-every role, by page and API."""
+"""The activities' doors (enter, edit, change visibility, take the publisher's version, review
+provision tags and decide relevance) for every role, by page and API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cbcoord.activities.models import Activity, ActivityCountry, Visibility
+from cbcoord.activities import services
+from cbcoord.activities.models import (
+    Activity,
+    ActivityCountry,
+    ActivityProvision,
+    DecidedBy,
+    TagStatus,
+    Visibility,
+)
 from cbcoord.registry.models import Organisation
 from tests.doors import REFUSED, ROLES, Door, check, management, rows
 from tests.factories import ImportedActivityFactory
@@ -20,11 +28,27 @@ def _tables() -> Any:
         Activity.objects.all(),
         Activity.visible_to.through.objects.all(),
         ActivityCountry.objects.all(),
+        ActivityProvision.objects.all(),
     )
 
 
 def _title(identifier: str) -> str:
     return Activity.objects.get(iati_identifier=identifier).data["title"].get("en", "")
+
+
+def _tag_status(ctx: dict[str, Any]) -> str:
+    return ActivityProvision.objects.get(pk=ctx["tag"].pk).status
+
+
+def _has_tag(code: str) -> bool:
+    return ActivityProvision.objects.filter(
+        activity__iati_identifier="XM-DAC-909-DOOR", provision__code=code
+    ).exists()
+
+
+def _decided() -> bool:
+    activity = Activity.objects.get(iati_identifier="XM-DAC-909-DOOR")
+    return activity.relevance_decided_by == DecidedBy.PERSON and activity.is_relevant is False
 
 
 def _form(identifier: str, organisation_pk: int, title: str) -> dict[str, str]:
@@ -124,6 +148,74 @@ DOORS = [
         lambda ctx: _title("XM-DAC-909-HELD") == "Publisher's newer title",
         _tables,
     ),
+    Door(
+        "page: confirm a tag of an IDB activity",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(f"/activities/tags/{ctx['tag'].pk}/confirm/"),
+        lambda ctx: _tag_status(ctx) == TagStatus.CONFIRMED,
+        _tables,
+    ),
+    Door(
+        "page: reject a tag of an IDB activity",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(f"/activities/tags/{ctx['tag'].pk}/reject/"),
+        lambda ctx: _tag_status(ctx) == TagStatus.REJECTED,
+        _tables,
+    ),
+    Door(
+        "page: tag an IDB activity by hand",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(
+            "/activities/XM-DAC-909-DOOR/tags/", {"provision": "TFA-7.4"}
+        ),
+        lambda ctx: _has_tag("TFA-7.4"),
+        _tables,
+    ),
+    Door(
+        "page: decide that an IDB activity is not relevant",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(
+            "/activities/XM-DAC-909-DOOR/relevance/", {"relevant": "no", "reason": "Door."}
+        ),
+        lambda ctx: _decided(),
+        _tables,
+    ),
+    Door(
+        "api: confirm a tag of an IDB activity",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(f"/api/activity-tags/{ctx['tag'].pk}/confirm"),
+        lambda ctx: _tag_status(ctx) == TagStatus.CONFIRMED,
+        _tables,
+    ),
+    Door(
+        "api: reject a tag of an IDB activity",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(f"/api/activity-tags/{ctx['tag'].pk}/reject"),
+        lambda ctx: _tag_status(ctx) == TagStatus.REJECTED,
+        _tables,
+    ),
+    Door(
+        "api: tag an IDB activity by hand",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(
+            "/api/activities/XM-DAC-909-DOOR/tags",
+            {"provision": "TFA-7.4"},
+            content_type="application/json",
+        ),
+        lambda ctx: _has_tag("TFA-7.4"),
+        _tables,
+    ),
+    Door(
+        "api: decide that an IDB activity is not relevant",
+        {"secretariat", "partner_editor"},
+        lambda client, ctx: client.post(
+            "/api/activities/XM-DAC-909-DOOR/relevance",
+            {"relevant": False, "reason": "Door."},
+            content_type="application/json",
+        ),
+        lambda ctx: _decided(),
+        _tables,
+    ),
 ]
 
 
@@ -134,7 +226,12 @@ def make_context(personas: dict[str, Any]) -> dict[str, Any]:
     held = ImportedActivityFactory(iati_identifier="XM-DAC-909-HELD", reporting_org=idb)
     newer = dict(held.data, title={"en": "Publisher's newer title"})
     Activity.objects.filter(pk=held.pk).update(hand_edited=True, publisher_data=newer)
-    return {"idb": idb}
+    door = Activity.objects.get(iati_identifier="XM-DAC-909-DOOR")
+    door.data["title"] = {"en": "Customs single window"}
+    door.save()
+    services.activities_retag(activity_ids=[door.pk])
+    tag = ActivityProvision.objects.get(activity=door, provision__code="TFA-10.4")
+    return {"idb": idb, "tag": tag}
 
 
 @pytest.fixture

@@ -59,12 +59,12 @@ def test_coordinator_reads_the_2019_americas_view(
 
     # The overlaps tab: the EU's and Sweden's post-clearance audit work in Jamaica, not marked.
     page.click("#tab-overlaps")
-    row = page.locator("tr[id^=overlap-][id$=\"-JM-TFA-7.5\"]")
+    row = page.locator('tr[id^=overlap-][id$="-JM-TFA-7.5"]')
     expect(row.locator("td.state")).to_have_text("Not marked")
     row.locator("select[name=verdict]").select_option(OverlapVerdict.COMPLEMENTARY.value)
     row.locator("input[name=note]").fill("Audit in ports (EU), audit of exporters (Sweden)")
     row.locator("button[type=submit]").click()
-    row = page.locator("tr[id^=overlap-][id$=\"-JM-TFA-7.5\"]")
+    row = page.locator('tr[id^=overlap-][id$="-JM-TFA-7.5"]')
     expect(row.locator("td.state")).to_contain_text("Complementary")
     expect(row.locator("td.state")).to_contain_text("Audit in ports (EU)")
     mark = OverlapMark.objects.get(note="Audit in ports (EU), audit of exporters (Sweden)")

@@ -29,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", help="Import with this user's rights (default: the system, all rights)."
         )
+        parser.add_argument(
+            "--relevant-only",
+            action="store_true",
+            help="Keep only customs or border-agency capacity building (the tagger decides); "
+            "the others are skipped and counted.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user: Actor = SYSTEM
@@ -43,11 +49,17 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         failures = 0
         for source in options["sources"]:
-            run = self._import(source, user=user, strict=options["strict"])
+            run = self._import(
+                source,
+                user=user,
+                strict=options["strict"],
+                relevant_only=options["relevant_only"],
+            )
+            skipped = f", not relevant (skipped) {run.not_relevant}" if run.relevant_only else ""
             self.stdout.write(
                 f"{source}: {run.get_shown_status_display()} — added {run.added}, updated {run.updated}, "
                 f"unchanged {run.unchanged}, refused {run.refused}, withdrawn {run.withdrawn}, "
-                f"held back {run.held_back}, with warnings {run.with_warnings} (run {run.pk})"
+                f"held back {run.held_back}, with warnings {run.with_warnings}{skipped} (run {run.pk})"
             )
             if run.message:
                 self.stderr.write(f"  {run.message}")
@@ -69,7 +81,7 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{failures} file(s) could not be imported.")
 
-    def _import(self, source: str, *, user: Actor | None, strict: bool) -> Any:
+    def _import(self, source: str, *, user: Actor | None, strict: bool, relevant_only: bool) -> Any:
         scheme = urlparse(source).scheme.lower()
         if scheme in {"http", "https"}:
             from cbcoord.imports.fetch import UrlFetchError, fetch_url_to_tempfile
@@ -86,6 +98,7 @@ class Command(BaseCommand):
                     source_kind="url",
                     file_name=Path(urlparse(source).path).name or source,
                     strict=strict,
+                    relevant_only=relevant_only,
                 )
             finally:
                 os.unlink(path)
@@ -101,4 +114,5 @@ class Command(BaseCommand):
             source_kind="path",
             file_name=path.name,
             strict=strict,
+            relevant_only=relevant_only,
         )
