@@ -4,8 +4,9 @@ and export starts from it, so the visibility levels hold everywhere."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet, Subquery
@@ -211,6 +212,92 @@ def activity_order(sort: str) -> tuple[OrderBy, OrderBy]:
     return F(column).asc(nulls_first=nullable or None), F("id").asc()
 
 
+def _in_region(code: str) -> Exists:
+    region_id = Subquery(Region.objects.filter(code=code).order_by().values("pk")[:1])
+    return Exists(
+        Activity.regions.through.objects.filter(activity_id=OuterRef("pk"), region_id=region_id)
+    )
+
+
+def _in_country(code: str) -> Exists:
+    return Exists(ActivityCountry.objects.filter(activity=OuterRef("pk"), code=code))
+
+
+def _with_partner(key: str) -> Q:
+    organisation_id = Subquery(Organisation.objects.filter(key=key).order_by().values("pk")[:1])
+    return Q(reporting_org_id=organisation_id) | Q(
+        Exists(
+            ActivityParticipant.objects.filter(
+                activity=OuterRef("pk"), organisation_id=organisation_id
+            )
+        )
+    )
+
+
+def _reported_by(identifier: str) -> Exists:
+    # EXISTS too, not "reporting_org_id IN (…)": SQLite would read the organisation's
+    # activities from the foreign key's index and sort them all.
+    return Exists(
+        Organisation.objects.filter(
+            Q(iati_org_id=identifier) | Q(key=identifier), pk=OuterRef("reporting_org_id")
+        )
+    )
+
+
+def _with_status(code: str) -> Q:
+    return Q(status=code)
+
+
+def _in_sector(code: str) -> Exists:
+    return Exists(ActivitySector.objects.filter(activity=OuterRef("pk"), code=code))
+
+
+# A rejected tag says the activity does not support the provision.
+def _supporting_provision(code: str) -> Exists:
+    return Exists(
+        ActivityProvision.objects.filter(activity=OuterRef("pk"), provision__code=code).exclude(
+            status=TagStatus.REJECTED
+        )
+    )
+
+
+def _supporting_instrument(code: str) -> Exists:
+    return Exists(
+        ActivityProvision.objects.filter(
+            activity=OuterRef("pk"), provision__instrument__code=code
+        ).exclude(status=TagStatus.REJECTED)
+    )
+
+
+# Period: activities whose span overlaps [start, end]; open ends count as unbounded.
+def _ending_after(start: object) -> Q:
+    return Q(end_date__gte=start) | Q(end_date__isnull=True)
+
+
+def _starting_before(end: object) -> Q:
+    return Q(start_date__lte=end) | Q(start_date__isnull=True)
+
+
+def _matching_text(text: str) -> Q:
+    return Q(title_text__icontains=text) | Q(iati_identifier__icontains=text)
+
+
+#: Each filter of ``ActivityFilters`` (but relevance, withdrawn and order) and its condition.
+_CONDITIONS: dict[str, Callable[[Any], Q | Exists]] = {
+    "region": _in_region,
+    "country": _in_country,
+    "partner": _with_partner,
+    "reporting_org": _reported_by,
+    "status": _with_status,
+    "sector": _in_sector,
+    "provision": _supporting_provision,
+    "instrument": _supporting_instrument,
+    "start": _ending_after,
+    "end": _starting_before,
+    "q": _matching_text,
+}
+
+
 def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[Activity]:
     """The activities ``user`` may read that pass ``filters``, in the filters' order: the one
     place where each filter's meaning is written (pages, API, downloads, commands).
@@ -223,74 +310,10 @@ def activity_list(*, user: Actor | None, filters: ActivityFilters) -> QuerySet[A
         queryset = queryset.exclude(is_relevant=False)
     elif filters.relevance == Relevance.NOT_RELEVANT:
         queryset = queryset.filter(is_relevant=False)
-    if filters.region:
-        region_id = Subquery(Region.objects.filter(code=filters.region).order_by().values("pk")[:1])
-        queryset = queryset.filter(
-            Exists(
-                Activity.regions.through.objects.filter(
-                    activity_id=OuterRef("pk"), region_id=region_id
-                )
-            )
-        )
-    if filters.country:
-        queryset = queryset.filter(
-            Exists(ActivityCountry.objects.filter(activity=OuterRef("pk"), code=filters.country))
-        )
-    if filters.partner:
-        organisation_id = Subquery(
-            Organisation.objects.filter(key=filters.partner).order_by().values("pk")[:1]
-        )
-        queryset = queryset.filter(
-            Q(reporting_org_id=organisation_id)
-            | Exists(
-                ActivityParticipant.objects.filter(
-                    activity=OuterRef("pk"), organisation_id=organisation_id
-                )
-            )
-        )
-    if filters.reporting_org:
-        # EXISTS too, not "reporting_org_id IN (…)": SQLite would read the organisation's
-        # activities from the foreign key's index and sort them all.
-        queryset = queryset.filter(
-            Exists(
-                Organisation.objects.filter(
-                    Q(iati_org_id=filters.reporting_org) | Q(key=filters.reporting_org),
-                    pk=OuterRef("reporting_org_id"),
-                )
-            )
-        )
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    if filters.sector:
-        queryset = queryset.filter(
-            Exists(ActivitySector.objects.filter(activity=OuterRef("pk"), code=filters.sector))
-        )
-    # A rejected tag says the activity does not support the provision.
-    if filters.provision:
-        queryset = queryset.filter(
-            Exists(
-                ActivityProvision.objects.filter(
-                    activity=OuterRef("pk"), provision__code=filters.provision
-                ).exclude(status=TagStatus.REJECTED)
-            )
-        )
-    if filters.instrument:
-        queryset = queryset.filter(
-            Exists(
-                ActivityProvision.objects.filter(
-                    activity=OuterRef("pk"), provision__instrument__code=filters.instrument
-                ).exclude(status=TagStatus.REJECTED)
-            )
-        )
-    # Period: activities whose span overlaps [start, end]; open ends count as unbounded.
-    if filters.start:
-        queryset = queryset.filter(Q(end_date__gte=filters.start) | Q(end_date__isnull=True))
-    if filters.end:
-        queryset = queryset.filter(Q(start_date__lte=filters.end) | Q(start_date__isnull=True))
-    if filters.q:
-        queryset = queryset.filter(
-            Q(title_text__icontains=filters.q) | Q(iati_identifier__icontains=filters.q)
-        )
+    for name, condition in _CONDITIONS.items():
+        value = getattr(filters, name)
+        if value:
+            queryset = queryset.filter(condition(value))
     return queryset.select_related("reporting_org").order_by(*activity_order(filters.sort))
 
 

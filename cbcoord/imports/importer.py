@@ -558,7 +558,7 @@ class _Importer:
             reason=item.reason,
         )
 
-    def _write(
+    def _write(  # noqa: C901 - one pass per activity of a batch, kept in one loop for speed
         self,
         latest: dict[str, Prepared],
         existing: dict[str, _Existing],

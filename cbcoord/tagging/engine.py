@@ -123,36 +123,47 @@ class Evidence:
 
     def explanation(self) -> str:
         """One sentence a person can read."""
-        target = f"{self.provision} {self.provision_title}".strip()
         if self.kind == "term":
-            language = LANGUAGE_NAMES.get(self.language, self.language)
-            # A leading "=" in the data files marks a term matched as an exact word, unstemmed.
-            term = self.term.lstrip("=")
-            found = f'The {language} term "{term}" occurs in the text'
-            if self.matched and self.matched.lower() != term.lower():
-                found += f' as "{self.matched}"'
-            if self.role == "provision":
-                if self.weight < 0:
-                    return f"{found}, which counts against {target}."
-                return f"{found}, which points to {target}."
-            if self.provision:
-                return f"{found}; it points to {target}, which counts towards customs relevance."
-            if self.weight < 0:
-                return f"{found}, a sign that the activity is about something else."
-            return f"{found}, a sign of customs or border-agency work."
-        if self.kind == "sector":
-            subject = f"The activity is coded {self.detail}"
-        elif self.kind == "tag":
-            subject = f"The activity carries the tag {self.code} (vocabulary {self.vocabulary}"
-            subject += f": {self.name})" if self.name else ")"
-        else:
-            name = f"{self.name} " if self.name else ""
-            subject = (
-                f"The activity carries the policy marker {name}(code {self.code}, "
-                f"significance {self.significance or 'not given'})"
-            )
+            return self._term_sentence()
+        return self._code_sentence()
+
+    @property
+    def _target(self) -> str:
+        return f"{self.provision} {self.provision_title}".strip()
+
+    def _term_sentence(self) -> str:
+        language = LANGUAGE_NAMES.get(self.language, self.language)
+        # A leading "=" in the data files marks a term matched as an exact word, unstemmed.
+        term = self.term.lstrip("=")
+        found = f'The {language} term "{term}" occurs in the text'
+        if self.matched and self.matched.lower() != term.lower():
+            found += f' as "{self.matched}"'
         if self.role == "provision":
-            return f"{subject}, which supports {target}."
+            if self.weight < 0:
+                return f"{found}, which counts against {self._target}."
+            return f"{found}, which points to {self._target}."
+        if self.provision:
+            return f"{found}; it points to {self._target}, which counts towards customs relevance."
+        if self.weight < 0:
+            return f"{found}, a sign that the activity is about something else."
+        return f"{found}, a sign of customs or border-agency work."
+
+    def _code_subject(self) -> str:
+        if self.kind == "sector":
+            return f"The activity is coded {self.detail}"
+        if self.kind == "tag":
+            subject = f"The activity carries the tag {self.code} (vocabulary {self.vocabulary}"
+            return subject + (f": {self.name})" if self.name else ")")
+        name = f"{self.name} " if self.name else ""
+        return (
+            f"The activity carries the policy marker {name}(code {self.code}, "
+            f"significance {self.significance or 'not given'})"
+        )
+
+    def _code_sentence(self) -> str:
+        subject = self._code_subject()
+        if self.role == "provision":
+            return f"{subject}, which supports {self._target}."
         if self.weight > 0:
             return f"{subject}, which supports customs relevance."
         if self.weight < 0:
@@ -807,7 +818,7 @@ class _Matcher:
                         _insert(root, phrase.parts, payload)
         return cls(exact, sorted(stemmed.items()))
 
-    def find(
+    def find(  # noqa: C901 - one walk over a text's words, kept flat: it runs for every text
         self,
         text: AnalysedText,
         spans: tuple[list[_Span], ...],
