@@ -8,7 +8,8 @@ import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
+import orjson
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -26,6 +27,20 @@ from cbcoord.core.errors import ServiceError
 from cbcoord.registry.models import Member
 
 router = Router(tags=["coordination"])
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)  # as django-ninja's encoder writes amounts: a string, exact
+    raise TypeError(type(value).__name__)
+
+
+def _json(data: object) -> HttpResponse:
+    """``data`` as the JSON answer, written by orjson. The large analyses (a region's matrix
+    has thousands of cells) skip django-ninja's validation of every nested object, which cost
+    more than the analysis; their route still declares the schema, which /api/docs shows and
+    ``tests/coordination/test_api.py`` checks the answer against."""
+    return HttpResponse(orjson.dumps(data, default=_json_default), content_type="application/json")
 
 
 def _checked(request: HttpRequest, filters: AnalysisFilters) -> Any:
@@ -71,13 +86,20 @@ def _total(total: Total) -> dict[str, Any]:
 
 
 def _money(money: selectors.Money | None, currency: str) -> dict[str, Any]:
-    money = money or selectors.Money(currency)
+    if money is None:
+        return _no_money(currency)
     return {
         "currency": money.currency,
         "committed": _total(money.committed),
         "disbursed": _total(money.disbursed),
         "budgeted": _total(money.budgeted),
     }
+
+
+def _no_money(currency: str) -> dict[str, Any]:
+    nothing = {"amount": Decimal(0), "converted": 0, "not_converted": 0}
+    total = {**nothing, "not_converted_by_currency": {}}
+    return {"currency": currency, "committed": total, "disbursed": total, "budgeted": total}
 
 
 def _rates(note: selectors.RatesNote) -> dict[str, Any]:
@@ -141,26 +163,28 @@ def coverage_matrix(request: HttpRequest, filters: Query[AnalysisFilters]) -> ob
     user = _checked(request, filters)
     matrix = selectors.coverage_matrix(user=user, filters=filters)
     currency = matrix.scope.currency
-    return {
-        "region": matrix.scope.region.code if matrix.scope.region else None,
-        "members": _members(matrix.members),
-        "areas": [_area(area) for area in matrix.areas],
-        "cells": [
-            {
-                "member": cell.member.iso_code,
-                "area": cell.area.code,
-                "activities": cell.activities,
-                "partners": [partner.key for partner in cell.partners],
-                "money": _money(cell.money, currency),
-                "open_needs": cell.open_needs,
-                "supported_needs": cell.supported_needs,
-            }
-            for cell in sorted(
-                matrix.cells.values(), key=lambda c: (c.member.country_name, c.area.sort)
-            )
-        ],
-        "rates": _rates(matrix.note),
-    }
+    return _json(
+        {
+            "region": matrix.scope.region.code if matrix.scope.region else None,
+            "members": _members(matrix.members),
+            "areas": [_area(area) for area in matrix.areas],
+            "cells": [
+                {
+                    "member": cell.member.iso_code,
+                    "area": cell.area.code,
+                    "activities": cell.activities,
+                    "partners": [partner.key for partner in cell.partners],
+                    "money": _money(cell.money, currency),
+                    "open_needs": cell.open_needs,
+                    "supported_needs": cell.supported_needs,
+                }
+                for cell in sorted(
+                    matrix.cells.values(), key=lambda c: (c.member.country_name, c.area.sort)
+                )
+            ],
+            "rates": _rates(matrix.note),
+        }
+    )
 
 
 class ActivityRef(Schema):
@@ -278,23 +302,25 @@ def who_supports_whom(request: HttpRequest, filters: Query[AnalysisFilters]) -> 
     found = selectors.who_supports_whom(user=user, filters=filters)
     currency = found.scope.currency
     keys = {partner.pk: partner.key for partner in found.partners}
-    return {
-        "members": _members(found.members),
-        "partners": [partner.key for partner in found.partners],
-        "cells": [
-            {
-                "member": member.iso_code,
-                "partner": keys[partner_id],
-                "activities": cell.activities,
-                "areas": [area.code for area in cell.areas],
-                "money": _money(cell.money, currency),
-            }
-            for member in found.members
-            for (member_id, partner_id), cell in found.cells.items()
-            if member_id == member.pk and partner_id in keys
-        ],
-        "rates": _rates(found.note),
-    }
+    return _json(
+        {
+            "members": _members(found.members),
+            "partners": [partner.key for partner in found.partners],
+            "cells": [
+                {
+                    "member": member.iso_code,
+                    "partner": keys[partner_id],
+                    "activities": cell.activities,
+                    "areas": [area.code for area in cell.areas],
+                    "money": _money(cell.money, currency),
+                }
+                for member in found.members
+                for (member_id, partner_id), cell in found.cells.items()
+                if member_id == member.pk and partner_id in keys
+            ],
+            "rates": _rates(found.note),
+        }
+    )
 
 
 class SuggestionRef(Schema):
@@ -468,15 +494,17 @@ def synergies(request: HttpRequest, filters: Query[SynergyFilters]) -> object:
     """Provisions (at `level`) on which at least `k` members of the region have open needs,
     with the partners already active on them there."""
     user = _checked(request, filters)
-    return [
-        {
-            "area": _area(item.area),
-            "members": [m.iso_code for m in item.members],
-            "needs": [n.key for n in item.needs],
-            "partners": {org.key: n for org, n in item.partners},
-        }
-        for item in selectors.synergies(user=user, filters=filters)
-    ]
+    return _json(
+        [
+            {
+                "area": _area(item.area),
+                "members": [m.iso_code for m in item.members],
+                "needs": [n.key for n in item.needs],
+                "partners": {org.key: n for org, n in item.partners},
+            }
+            for item in selectors.synergies(user=user, filters=filters)
+        ]
+    )
 
 
 class MissionOut(Schema):

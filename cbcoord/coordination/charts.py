@@ -55,48 +55,54 @@ def _config(chart: Any, **datasets: list[dict[str, Any]]) -> dict[str, Any]:
 
 def heatmap(matrix: selectors.Matrix, *, cell_url: str = "") -> Chart:
     """The coverage matrix as a heat map: activities per cell (colour), open needs without
-    support marked with a ring. ``cell_url``: where a click asks for the cell (the page)."""
-    rows = []
-    for member, cells in matrix.rows():
-        for cell in cells:
-            if cell is None:
-                continue
-            rows.append(
-                {
-                    "member": member.country_name,
-                    "iso": member.iso_code,
-                    "area": cell.area.code,
-                    "activities": cell.activities,
-                    "partners": len(cell.partners),
-                    "unsupported": cell.unsupported_needs,
-                }
-            )
-    members = [m.country_name for m, cells in matrix.rows() if any(cells)]
+    support marked with a ring. ``cell_url``: where a click asks for the cell (the page).
+
+    A region has thousands of cells: each is a compact row (member's code, area, activities,
+    partners, open needs without support, under one-letter names); members' names are looked
+    up from a small second data set, not repeated in every row."""
+    rows = [
+        {
+            "iso": cell.member.iso_code,
+            "area": cell.area.code,
+            "a": cell.activities,
+            "p": len(cell.partners),
+            "u": cell.unsupported_needs,
+        }
+        for cell in matrix.cells.values()
+    ]
+    shown = {cell.member.pk for cell in matrix.cells.values()}
+    names = [
+        {"iso": member.iso_code, "member": member.country_name}
+        for member in matrix.members
+        if member.pk in shown
+    ]
+    members = [name["member"] for name in names]
     columns = [area.code for area in matrix.areas]
-    base = alt.Chart(_named("cells"))
+    base = alt.Chart(_named("cells")).transform_lookup(
+        lookup="iso",
+        from_=alt.LookupData(data=_named("members"), key="iso", fields=["member"]),
+    )
     tiles = base.mark_rect().encode(
         x=alt.X("area:N", sort=columns, title=_("Instrument area"), axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("member:N", sort=members, title=_("Member")),
-        color=alt.Color(
-            "activities:Q", title=_("Activities"), scale=alt.Scale(scheme="blues", domainMin=0)
-        ),
+        color=alt.Color("a:Q", title=_("Activities"), scale=alt.Scale(scheme="blues", domainMin=0)),
         tooltip=[
             alt.Tooltip("member:N", title=_("Member")),
             alt.Tooltip("area:N", title=_("Area")),
-            alt.Tooltip("activities:Q", title=_("Activities")),
-            alt.Tooltip("partners:Q", title=_("Partners")),
-            alt.Tooltip("unsupported:Q", title=_("Open needs without support")),
+            alt.Tooltip("a:Q", title=_("Activities")),
+            alt.Tooltip("p:Q", title=_("Partners")),
+            alt.Tooltip("u:Q", title=_("Open needs without support")),
         ],
     )
     rings = (
-        base.transform_filter("datum.unsupported > 0")
+        base.transform_filter("datum.u > 0")
         .mark_point(shape="circle", filled=False, color="#c0392b", size=90, strokeWidth=2)
         .encode(x=alt.X("area:N", sort=columns), y=alt.Y("member:N", sort=members))
     )
     width = max(240, 26 * len(columns))
     height = max(120, 20 * len(members))
     chart = (tiles + rings).properties(width=width, height=height)
-    spec = _config(chart, cells=rows)
+    spec = _config(chart, cells=rows, members=names)
     if cell_url:
         spec["usermeta"] = {"cellUrl": cell_url}
     return Chart("chart-matrix", _("Coverage matrix: activities per member and area"), spec)

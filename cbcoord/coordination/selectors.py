@@ -349,41 +349,114 @@ class NeedFact:
     supported: bool
 
 
-def open_needs(user: Actor | None, scope: Scope, *, catalogue: Catalogue) -> list[NeedFact]:
-    """The open needs in the scope ``user`` may read, with their provisions (those of the
-    instrument filter) and whether an activity the user may read is confirmed as supporting
-    them. A need counts from the date it was identified: the period's end must not be before."""
+@dataclass(frozen=True, slots=True)
+class NeedRow:
+    """An open need as the analyses count it: a few columns, no model object (a region has
+    thousands; building a ``Need`` for each was most of an analysis's time)."""
+
+    pk: int
+    key: str
+    member_id: int
+    priority: str
+    identified_on: dt.date
+    estimated_cost: Decimal | None
+    currency: str
+    supported: bool
+    provision_ids: tuple[int, ...]
+
+
+def _open_needs_queryset(user: Actor | None, scope: Scope) -> QuerySet[Need]:
     queryset = need_visible(user).filter(
         member_id__in=scope.member_ids, status__in=NeedStatus.open_statuses()
     )
     years = scope.filters.years
     if years is not None:
         queryset = queryset.filter(identified_on__lte=dt.date(years[1], 12, 31))
-    queryset = queryset.annotate(
-        supported=Exists(
-            NeedActivityLink.objects.filter(
-                need=OuterRef("pk"),
-                state=LinkState.CONFIRMED,
-                activity__in=activity_visible(user, include_withdrawn=False).values("pk"),
-            )
+    return queryset
+
+
+def _supported(user: Actor | None) -> Exists:
+    """Whether an activity ``user`` may read is confirmed as supporting the need."""
+    return Exists(
+        NeedActivityLink.objects.filter(
+            need=OuterRef("pk"),
+            state=LinkState.CONFIRMED,
+            activity__in=activity_visible(user, include_withdrawn=False).values("pk"),
         )
     )
-    # The members are the scope's, already read: set on each need, not read again per row
-    # (building three more objects per need was most of an analysis's time).
+
+
+def _need_provisions(
+    need_ids: QuerySet[Any, Any] | list[int], scope: Scope, catalogue: Catalogue
+) -> dict[int, list[int]]:
+    """Each need's provisions (those of the instrument filter): one query."""
+    provisions: dict[int, list[int]] = defaultdict(list)
+    instrument = scope.instrument.pk if scope.instrument is not None else None
+    for need_id, provision_id in Need.provisions.through.objects.filter(
+        need__in=need_ids
+    ).values_list("need_id", "provision_id"):
+        if instrument is None or catalogue.instrument.get(provision_id) == instrument:
+            provisions[need_id].append(provision_id)
+    return provisions
+
+
+def open_need_rows(user: Actor | None, scope: Scope, *, catalogue: Catalogue) -> list[NeedRow]:
+    """The open needs in the scope ``user`` may read (``open_needs``' rule) as ``NeedRow``s:
+    two queries, whatever their number."""
+    queryset = _open_needs_queryset(user, scope)
+    found = list(
+        queryset.annotate(supported=_supported(user))
+        .values_list(
+            "pk",
+            "key",
+            "member_id",
+            "priority",
+            "identified_on",
+            "estimated_cost",
+            "currency",
+            "supported",
+        )
+        .order_by()
+    )
+    provisions = _need_provisions(queryset.values("pk"), scope, catalogue)
+    return [
+        NeedRow(
+            pk=pk,
+            key=key,
+            member_id=member_id,
+            priority=priority,
+            identified_on=identified_on,
+            estimated_cost=cost,
+            currency=currency,
+            supported=bool(supported),
+            provision_ids=tuple(provisions[pk]),
+        )
+        for pk, key, member_id, priority, identified_on, cost, currency, supported in found
+        if provisions[pk] or scope.instrument is None
+    ]
+
+
+def open_needs(
+    user: Actor | None,
+    scope: Scope,
+    *,
+    catalogue: Catalogue,
+    only: Iterable[int] | None = None,
+) -> list[NeedFact]:
+    """The open needs in the scope ``user`` may read, with their provisions (those of the
+    instrument filter) and whether an activity the user may read is confirmed as supporting
+    them. A need counts from the date it was identified: the period's end must not be before.
+    ``only``: just these needs (by pk), for the few a page shows in full."""
+    queryset = _open_needs_queryset(user, scope).annotate(supported=_supported(user))
+    if only is not None:
+        queryset = queryset.filter(pk__in=list(only))
+    # The members are the scope's, already read: set on each need, not read again per row.
     members = {member.pk: member for member in scope.members}
     needs = {}
     for need in queryset:
         need.member = members[need.member_id]
         needs[need.pk] = need
-    provisions: dict[int, list[int]] = defaultdict(list)
-    for need_id, provision_id in Need.provisions.through.objects.filter(
-        need_id__in=list(needs)
-    ).values_list("need_id", "provision_id"):
-        if (
-            scope.instrument is None
-            or catalogue.instrument.get(provision_id) == scope.instrument.pk
-        ):
-            provisions[need_id].append(provision_id)
+    provisions = _need_provisions(list(needs), scope, catalogue)
     return [
         NeedFact(need, provisions[pk], bool(need.supported))
         for pk, need in needs.items()
@@ -451,11 +524,11 @@ def coverage_matrix(*, user: Actor | None, filters: AnalysisFilters) -> Matrix:
     money = money_by(base, {"m": F("member_id"), "a": F(area)}, table, scope.currency, note)
     catalogue = Catalogue.load()
     need_counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for item in open_needs(user, scope, catalogue=catalogue):
-        for area_id in {catalogue.area(pk, filters.level) for pk in item.provision_ids}:
-            entry = need_counts[(item.need.member_id, area_id)]
+    for row in open_need_rows(user, scope, catalogue=catalogue):
+        for area_id in {catalogue.area(pk, filters.level) for pk in row.provision_ids}:
+            entry = need_counts[(row.member_id, area_id)]
             entry[0] += 1
-            entry[1] += int(item.supported)
+            entry[1] += int(row.supported)
     keys = set(counts) | set(need_counts)
     labels = areas(key[1] for key in keys)
     partners = organisations(p for found in counts.values() for p in found)
@@ -566,12 +639,13 @@ def cell_detail(
     ]
     rows.sort(key=lambda row: (row.partner.display_name, row.activity.start_date or dt.date.min))
     catalogue = Catalogue.load()
-    needs = [
-        item
-        for item in open_needs(user, scope, catalogue=catalogue)
-        if item.need.member_id == member.pk
-        and any(catalogue.area(pk, filters.level) == provision.pk for pk in item.provision_ids)
+    wanted = [
+        row.pk
+        for row in open_need_rows(user, scope, catalogue=catalogue)
+        if row.member_id == member.pk
+        and any(catalogue.area(pk, filters.level) == provision.pk for pk in row.provision_ids)
     ]
+    needs = open_needs(user, scope, catalogue=catalogue, only=wanted)
     return CellDetail(member, area, rows, needs, note, more=int(more))
 
 
@@ -689,16 +763,25 @@ def gaps(
 
     scope = scope_of(filters)
     catalogue = Catalogue.load()
-    found = [item for item in open_needs(user, scope, catalogue=catalogue) if not item.supported]
+    found = [row for row in open_need_rows(user, scope, catalogue=catalogue) if not row.supported]
     found.sort(
+        key=lambda row: (
+            PRIORITY_ORDER.get(row.priority, 9),  # type: ignore[call-overload]
+            row.identified_on,
+            row.key,
+        )
+    )
+    page = max(1, page)
+    # Only the page's needs are read in full, and only they get matching's suggestions.
+    shown = {row.pk for row in found[(page - 1) * page_size : page * page_size]}
+    chosen = sorted(
+        open_needs(user, scope, catalogue=catalogue, only=shown),
         key=lambda item: (
             PRIORITY_ORDER.get(item.need.priority, 9),  # type: ignore[call-overload]
             item.need.identified_on,
             item.need.key,
-        )
+        ),
     )
-    page = max(1, page)
-    chosen = found[(page - 1) * page_size : page * page_size]
     codes = dict(
         Provision.objects.filter(
             pk__in={pk for item in chosen for pk in item.provision_ids}
@@ -925,7 +1008,7 @@ def pair_fingerprint(current: dict[int, str], first: int, second: int) -> str:
 class Synergy:
     area: Area
     members: list[Member]
-    needs: list[Need]
+    needs: list[NeedRow]
     partners: list[tuple[Organisation, int]]  # partner, activities in the region
 
 
@@ -935,10 +1018,10 @@ def synergies(*, user: Actor | None, filters: SynergyFilters) -> list[Synergy]:
     regional programme. Most members first."""
     scope = scope_of(filters)
     catalogue = Catalogue.load()
-    by_area: dict[int, dict[int, list[Need]]] = defaultdict(lambda: defaultdict(list))
-    for item in open_needs(user, scope, catalogue=catalogue):
-        for area_id in {catalogue.area(pk, filters.level) for pk in item.provision_ids}:
-            by_area[area_id][item.need.member_id].append(item.need)
+    by_area: dict[int, dict[int, list[NeedRow]]] = defaultdict(lambda: defaultdict(list))
+    for row in open_need_rows(user, scope, catalogue=catalogue):
+        for area_id in {catalogue.area(pk, filters.level) for pk in row.provision_ids}:
+            by_area[area_id][row.member_id].append(row)
     chosen = {a: found for a, found in by_area.items() if len(found) >= max(1, filters.k)}
     if not chosen:
         return []
@@ -1165,9 +1248,9 @@ def indicators(*, user: Actor | None, filters: AnalysisFilters) -> Indicators:
     )
     catalogue = Catalogue.load()
     high = [
-        item.need
-        for item in open_needs(user, scope, catalogue=catalogue)
-        if item.need.priority == NeedPriority.HIGH
+        row
+        for row in open_need_rows(user, scope, catalogue=catalogue)
+        if row.priority == NeedPriority.HIGH
     ]
     cost = Total(scope.currency)
     for need in high:
@@ -1265,10 +1348,10 @@ def unsupported_by_member(*, user: Actor | None, filters: AnalysisFilters) -> li
     scope = scope_of(filters)
     catalogue = Catalogue.load()
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for item in open_needs(user, scope, catalogue=catalogue):
-        entry = counts[item.need.member_id]
+    for row in open_need_rows(user, scope, catalogue=catalogue):
+        entry = counts[row.member_id]
         entry[1] += 1
-        if item.need.priority == NeedPriority.HIGH and not item.supported:
+        if row.priority == NeedPriority.HIGH and not row.supported:
             entry[0] += 1
     return [
         MemberShade(member, counts[member.pk][0], counts[member.pk][1]) for member in scope.members

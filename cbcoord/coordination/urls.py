@@ -6,6 +6,11 @@ urlpatterns = [
     path("", views.index, name="coordination-index"),
     path("regions/<str:code>/", views.region_page, name="coordination-region"),
     path("regions/<str:code>/cell/", views.region_cell, name="coordination-cell"),
+    path(
+        "regions/<str:code>/matrix-table/",
+        views.region_matrix_table,
+        name="coordination-matrix-table",
+    ),
     path("members/<str:iso>/", views.member_page, name="coordination-member"),
     path("partners/<slug:key>/", views.partner_page, name="coordination-partner"),
     path("overlaps/mark/", views.overlap_mark_view, name="coordination-overlap-mark"),

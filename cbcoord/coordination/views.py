@@ -178,46 +178,49 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _current_tab(request: HttpRequest) -> str:
+    tab = request.GET.get("tab") or "gaps"
+    return tab if tab in {key for key, _l, _c in _tabs()} else "gaps"
+
+
 @require_safe
 def region_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The region's coordination page. The first answer holds the filters, the heat map, the
+    map and the timeline; the open tab's analysis comes next by htmx (``HX-Target:
+    tab-panel``), as does the matrix's table when opened (``region_matrix_table``), so that
+    the page does not compute and send every analysis at once."""
     region = get_object_or_404(Region, code__iexact=code)
-    tab = request.GET.get("tab") or "gaps"
-    if tab not in {key for key, _l, _c in _tabs()}:
-        tab = "gaps"
+    tab = _current_tab(request)
     forced = {"region": region.code}
-    tab_template, tab_context = _tab_context(request, tab, forced)
     base = reverse("coordination-region", args=[region.code])
-    tab_context["tab_links"] = _tab_links(request, base)
-    tab_context["page_base"] = base
     if _htmx_target(request) == "tab-panel":
+        tab_template, tab_context = _tab_context(request, tab, forced)
+        tab_context["tab_links"] = _tab_links(request, base)
+        tab_context["page_base"] = base
         return render(request, tab_template, tab_context)
     filters, raw, problems = _read_filters(request, AnalysisFilters, **forced)
+    query = request.GET.copy()
+    query["tab"] = tab
     context: dict[str, Any] = {
         "region": region,
         "filters": filters,
         "raw": raw,
         "problems": problems,
-        "tab_template": tab_template,
-        **{f"t_{key}": value for key, value in tab_context.items()},
-        **tab_context,
+        "tab": tab,
+        "tab_links": _tab_links(request, base),
+        "tab_url": f"{base}?{query.urlencode()}",
         **_choices(region),
         "source_note": source_note(),
     }
-    context["filters"] = filters
-    context["raw"] = raw
-    context["problems"] = problems
     if not problems:
         user = request.user
         matrix = selectors.coverage_matrix(user=user, filters=filters)
         cell_query = filters.query()
+        cell_url = reverse("coordination-cell", args=[region.code]) + "?" + urlencode(cell_query)
         context["matrix"] = matrix
-        context["heatmap"] = charts.heatmap(
-            matrix,
-            cell_url=reverse("coordination-cell", args=[region.code]) + "?" + urlencode(cell_query),
-        )
-        context["cell_query"] = urlencode(cell_query)
-        context["cell_url"] = (
-            reverse("coordination-cell", args=[region.code]) + "?" + urlencode(cell_query)
+        context["heatmap"] = charts.heatmap(matrix, cell_url=cell_url)
+        context["matrix_table_url"] = (
+            reverse("coordination-matrix-table", args=[region.code]) + "?" + urlencode(cell_query)
         )
         context["map"] = charts.need_map(
             selectors.unsupported_by_member(user=user, filters=filters),
@@ -226,6 +229,21 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
         context["timeline"] = charts.timeline(selectors.timeline(user=user, filters=filters))
         context["matrix_downloads"] = download_links("coordination-matrix", filters)
     return render(request, "coordination/region.html", context)
+
+
+@require_safe
+def region_matrix_table(request: HttpRequest, code: str) -> HttpResponse:
+    """The matrix as a table (a row per member, a link per cell), asked by htmx when a
+    reader opens it: thousands of cells that most visits never look at."""
+    region = get_object_or_404(Region, code__iexact=code)
+    filters, _raw, problems = _read_filters(request, AnalysisFilters, region=region.code)
+    if problems:
+        return render(request, "coordination/_problems.html", {"problems": problems}, status=400)
+    matrix = selectors.coverage_matrix(user=request.user, filters=filters)
+    cell_url = reverse("coordination-cell", args=[region.code]) + "?" + urlencode(filters.query())
+    return render(
+        request, "coordination/_matrix_table.html", {"matrix": matrix, "cell_url": cell_url}
+    )
 
 
 @require_safe

@@ -1,5 +1,5 @@
 """A coordinator opens the Americas and Caribbean region, filters to 2019, clicks a tile of the
-heat map (its activities and needs come by htmx), marks an overlap complementary and downloads
+heat map (its activities and needs come by htmx) and a cell of the matrix's table, marks an overlap complementary and downloads
 the gaps as XLSX, which openpyxl opens with the expected rows."""
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ def test_coordinator_reads_the_2019_americas_view(
     expect(card).to_contain_text("2 activities")
     expect(card).to_contain_text("1 open need")
     expect(card.locator("tbody tr")).to_have_count(2)
+
+    # The matrix as a table comes by htmx when opened; its cell links bring the same card.
+    page.click("details.matrix-table summary")
+    page.locator("#matrix a[data-cell='JM-TFA-3']").click()
+    expect(page.locator("#cell-detail #cell-JM-TFA-3")).to_contain_text("2 activities")
 
     # The overlaps tab: the EU's and Sweden's post-clearance audit work in Jamaica, not marked.
     page.click("#tab-overlaps")

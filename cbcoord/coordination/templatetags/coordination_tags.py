@@ -27,7 +27,7 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 @register.filter
 def spec_json(spec: Any) -> SafeString:
     """A chart's spec as JSON safe inside ``<script type="application/json">``."""
-    return mark_safe(json.dumps(spec).translate(_JSON_ESCAPES))  # noqa: S308
+    return mark_safe(json.dumps(spec, separators=(",", ":")).translate(_JSON_ESCAPES))  # noqa: S308
 
 
 @register.filter
