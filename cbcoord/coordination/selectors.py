@@ -880,42 +880,60 @@ def _overlap_keys(
     seen: set[tuple[int, int, int, int]] = set()
     current: int | None = None
     rows: list[tuple[Any, ...]] = []
-
-    def flush() -> bool:
-        groups: dict[int, dict[tuple[int, int], tuple[Any, ...]]] = defaultdict(dict)
-        for _member, area0, provision, activity, partner, start, end in rows:
-            groups[area0][(activity, provision)] = (activity, provision, partner, start, end)
-        for group in groups.values():
-            items = sorted(group.values())
-            for index, a in enumerate(items):
-                for b in items[index + 1 :]:
-                    if a[0] == b[0] or a[2] == b[2]:
-                        continue
-                    if not (catalogue.inside(a[1], b[1]) or catalogue.inside(b[1], a[1])):
-                        continue
-                    if not _dates_meet(a[3:5], b[3:5]):
-                        continue
-                    deeper = a[1] if catalogue.chain[a[1]][0] >= catalogue.chain[b[1]][0] else b[1]
-                    first, second = min(a[0], b[0]), max(a[0], b[0])
-                    key = (current, deeper, first, second)
-                    if key in seen:
-                        continue
-                    seen.add(key)  # type: ignore[arg-type]
-                    found.append(key)  # type: ignore[arg-type]
-                    if len(found) >= wanted:
-                        return True
-        return False
-
     for row in queryset.iterator(chunk_size=2000):
         if row[0] != current:
-            if rows and flush():
+            if rows and _member_overlaps(current, rows, catalogue, seen, found, wanted):
                 return found, False
             current = row[0]
             rows = []
         rows.append(row)
-    if rows and flush():
+    if rows and _member_overlaps(current, rows, catalogue, seen, found, wanted):
         return found, False
     return found, True
+
+
+def _overlap_provision(a: tuple[Any, ...], b: tuple[Any, ...], catalogue: Catalogue) -> int | None:
+    """The deeper provision of two (activity, provision, partner, start, end) when they
+    overlap: different activities of different partners, one provision inside the other,
+    dates that meet; else None."""
+    if a[0] == b[0] or a[2] == b[2]:
+        return None
+    if not (catalogue.inside(a[1], b[1]) or catalogue.inside(b[1], a[1])):
+        return None
+    if not _dates_meet(a[3:5], b[3:5]):
+        return None
+    deeper: int = a[1] if catalogue.chain[a[1]][0] >= catalogue.chain[b[1]][0] else b[1]
+    return deeper
+
+
+def _member_overlaps(
+    member: int | None,
+    rows: list[tuple[Any, ...]],
+    catalogue: Catalogue,
+    seen: set[tuple[int, int, int, int]],
+    found: list[tuple[int, int, int, int]],
+    wanted: int,
+) -> bool:
+    """Add the overlaps among one member's ``rows`` to ``found`` (once each); whether
+    ``wanted`` are found."""
+    groups: dict[int, dict[tuple[int, int], tuple[Any, ...]]] = defaultdict(dict)
+    for _member, area0, provision, activity, partner, start, end in rows:
+        groups[area0][(activity, provision)] = (activity, provision, partner, start, end)
+    for group in groups.values():
+        items = sorted(group.values())
+        for index, a in enumerate(items):
+            for b in items[index + 1 :]:
+                deeper = _overlap_provision(a, b, catalogue)
+                if deeper is None:
+                    continue
+                key = (member, deeper, min(a[0], b[0]), max(a[0], b[0]))
+                if key in seen:
+                    continue
+                seen.add(key)  # type: ignore[arg-type]
+                found.append(key)  # type: ignore[arg-type]
+                if len(found) >= wanted:
+                    return True
+    return False
 
 
 def overlaps(
@@ -1413,6 +1431,37 @@ def project_suggestions(
         )
         .annotate(related=F("data__related_activities"))
     }
+    recipients, participants = _recipients_and_participants(ids)
+    decided = {
+        (link.first_id, link.second_id): link
+        for link in ProjectLink.objects.filter(first_id__in=ids, second_id__in=ids)
+    }
+    groups: dict[frozenset[str], list[int]] = defaultdict(list)
+    for pk in activities:
+        if recipients[pk]:
+            groups[frozenset(recipients[pk])].append(pk)
+    found = []
+    for members in groups.values():
+        if len(members) > 400:
+            continue
+        for index, a_id in enumerate(members):
+            for b_id in members[index + 1 :]:
+                pair = (min(a_id, b_id), max(a_id, b_id))
+                if pair in decided:
+                    continue
+                first, second = activities[pair[0]], activities[pair[1]]
+                suggestion = _project_suggestion(first, second, participants)
+                if suggestion is not None:
+                    found.append(suggestion)
+    found.sort(key=lambda s: (-s.score, s.first.pk, s.second.pk))
+    return found[:limit]
+
+
+def _recipients_and_participants(
+    ids: list[int],
+) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
+    """Per activity: its recipient countries and regions (``region:`` before a region's
+    code), and the organisations taking part."""
     from cbcoord.activities.models import ActivityCountry, ActivityParticipant, ActivityRegion
 
     recipients: dict[int, set[str]] = defaultdict(set)
@@ -1429,60 +1478,37 @@ def project_suggestions(
         activity_id__in=ids, organisation_id__isnull=False
     ).values_list("activity_id", "organisation_id"):
         participants[activity_id].add(organisation_id)
-    decided = {
-        (link.first_id, link.second_id): link
-        for link in ProjectLink.objects.filter(first_id__in=ids, second_id__in=ids)
-    }
-    groups: dict[frozenset[str], list[int]] = defaultdict(list)
-    for pk in activities:
-        if recipients[pk]:
-            groups[frozenset(recipients[pk])].append(pk)
-    found = []
-    for members in groups.values():
-        if len(members) > 400:
-            continue
-        for index, a_id in enumerate(members):
-            a = activities[a_id]
-            for b_id in members[index + 1 :]:
-                b = activities[b_id]
-                if a.reporting_org_id == b.reporting_org_id:
-                    continue
-                if not _dates_meet((a.start_date, a.end_date), (b.start_date, b.end_date)):
-                    continue
-                reasons = [_("Same recipients"), _("Dates overlap")]
-                score = 40
-                a_words, b_words = _words(a.title_text), _words(b.title_text)
-                if a_words and b_words:
-                    similarity = len(a_words & b_words) / len(a_words | b_words)
-                    if similarity >= 0.5:
-                        score += int(30 * similarity)
-                        reasons.append(
-                            _("Similar titles (%(percent)d%% of words)")
-                            % {"percent": similarity * 100}
-                        )
-                if (
-                    a.reporting_org_id in participants[b_id]
-                    or b.reporting_org_id in participants[a_id]
-                ):
-                    score += 30
-                    reasons.append(_("One names the other's publisher as a participant"))
-                refs = {
-                    str(item.get("ref") or "")
-                    for item in ((a.related or []) + (b.related or []))
-                    if isinstance(item, dict)
-                }
-                if a.iati_identifier in refs or b.iati_identifier in refs:
-                    score += 40
-                    reasons.append(_("One refers to the other (related activity)"))
-                if len(reasons) == 2:
-                    continue
-                pair = (min(a_id, b_id), max(a_id, b_id))
-                if pair in decided:
-                    continue
-                first, second = activities[pair[0]], activities[pair[1]]
-                found.append(ProjectSuggestion(first, second, score, reasons))
-    found.sort(key=lambda s: (-s.score, s.first.pk, s.second.pk))
-    return found[:limit]
+    return recipients, participants
+
+
+def _project_suggestion(
+    a: Activity, b: Activity, participants: dict[int, set[int]]
+) -> ProjectSuggestion | None:
+    """The suggestion that ``a`` and ``b`` (same recipients) report one project, with its
+    score and reasons; None unless their publishers differ, their dates meet and one more
+    sign joins them."""
+    if a.reporting_org_id == b.reporting_org_id:
+        return None
+    if not _dates_meet((a.start_date, a.end_date), (b.start_date, b.end_date)):
+        return None
+    reasons = [_("Same recipients"), _("Dates overlap")]
+    score = 40
+    a_words, b_words = _words(a.title_text), _words(b.title_text)
+    similarity = len(a_words & b_words) / len(a_words | b_words) if a_words and b_words else 0
+    if similarity >= 0.5:
+        score += int(30 * similarity)
+        reasons.append(_("Similar titles (%(percent)d%% of words)") % {"percent": similarity * 100})
+    if a.reporting_org_id in participants[b.pk] or b.reporting_org_id in participants[a.pk]:
+        score += 30
+        reasons.append(_("One names the other's publisher as a participant"))
+    related = (getattr(a, "related", None) or []) + (getattr(b, "related", None) or [])
+    refs = {str(item.get("ref") or "") for item in related if isinstance(item, dict)}
+    if a.iati_identifier in refs or b.iati_identifier in refs:
+        score += 40
+        reasons.append(_("One refers to the other (related activity)"))
+    if len(reasons) == 2:
+        return None
+    return ProjectSuggestion(a, b, score, reasons)
 
 
 def project_links(*, user: Actor | None, filters: AnalysisFilters) -> list[ProjectLink]:
