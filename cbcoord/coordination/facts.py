@@ -119,12 +119,13 @@ def refresh() -> int:
     if _checked_year != year:
         _turn_year(year)
         _checked_year = year
-    if not FactChange.objects.exists():
+    if not FactChange.objects.exists() and not _rows_past_marks():
         return 0
     done = 0
     while True:
         with transaction.atomic():
             _lock()
+            _note_new_rows()
             changes = list(
                 FactChange.objects.order_by("pk").values_list("pk", "activity_id")[: BATCH * 4]
             )
@@ -139,6 +140,54 @@ def refresh() -> int:
             write_facts(sorted(ids))
             done += len(ids)
             FactChange.objects.filter(pk__in=[pk for pk, _id in changes]).delete()
+
+
+def _marks() -> tuple[int, int, int, int] | None:
+    """SQLite: the highest activity and tag ids, and the marks of those the facts have seen
+    (0 before any), in one query; None elsewhere (PostgreSQL's triggers note inserts)."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM activities_activity), "
+            "(SELECT MAX(id) FROM activities_activityprovision), "
+            "(SELECT activity_mark FROM coordination_factstate LIMIT 1), "
+            "(SELECT tag_mark FROM coordination_factstate LIMIT 1)"
+        )
+        row = cursor.fetchone()
+    return (row[0] or 0, row[1] or 0, row[2] or 0, row[3] or 0)
+
+
+def _rows_past_marks() -> bool:
+    marks = _marks()
+    return marks is not None and (marks[0] > marks[2] or marks[1] > marks[3])
+
+
+def _note_new_rows() -> None:
+    """SQLite: note the activities inserted, or given tags, since the marks; move the marks.
+    Called holding the write lock, so no row past the marks is still being written."""
+    marks = _marks()
+    if marks is None:
+        return
+    last_activity, last_tag, activity_mark, tag_mark = marks
+    if last_activity <= activity_mark and last_tag <= tag_mark:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO coordination_factchange (activity_id) "
+            "SELECT id FROM activities_activity WHERE id > %s AND id <= %s",
+            [activity_mark, last_activity],
+        )
+        cursor.execute(
+            "INSERT INTO coordination_factchange (activity_id) "
+            "SELECT DISTINCT activity_id FROM activities_activityprovision "
+            "WHERE id > %s AND id <= %s",
+            [tag_mark, last_tag],
+        )
+    if not FactState.objects.update(activity_mark=last_activity, tag_mark=last_tag):
+        FactState.objects.create(
+            year=timezone.localdate().year, activity_mark=last_activity, tag_mark=last_tag
+        )
 
 
 def _lock() -> None:

@@ -319,9 +319,13 @@ class FactChange(models.Model):
 
 
 class FactState(models.Model):
-    """One row: the year the facts were last worked out in (open-ended activities run to it)."""
+    """One row: the year the facts were last worked out in (open-ended activities run to it);
+    on SQLite, the highest activity and tag ids they have seen (``triggers.py`` says why new
+    rows are found by these marks there rather than by row triggers)."""
 
     year = models.PositiveSmallIntegerField()
+    activity_mark = models.BigIntegerField(default=0)
+    tag_mark = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return str(self.year)

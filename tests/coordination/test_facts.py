@@ -91,3 +91,31 @@ def test_the_triggers_come_back_after_migrate(reference: None) -> None:
     assert FactChange.objects.filter(activity_id=0).exists()  # so everything is worked out again
     assert ("DO", "TFA-10.4", 2019) in _facts(made)
     assert triggers.install(connection) is False
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite finds inserts by their ids")
+def test_sqlite_finds_new_rows_past_the_marks_without_insert_triggers(reference: None) -> None:
+    """An insert trigger costs SQLite more than the insert: new activities and tags are found
+    by the highest ids the facts have seen, and a database from before loses those triggers."""
+    first = activity("idb", provisions=("TFA-10.4",))
+    assert _facts(first) == {("DO", "TFA-10.4", 2019)}
+    # The triggers an earlier version installed go at the next install.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TRIGGER coordination_activities_activity_insert AFTER INSERT ON "
+            "activities_activity BEGIN INSERT INTO coordination_factchange (activity_id) "
+            "VALUES (NEW.id); END"
+        )
+    triggers.install(connection)
+    assert "coordination_activities_activity_insert" not in triggers._existing(connection)
+    # Rows written by SQL of their own, noted by nothing: the next read finds them.
+    second = activity("imf", countries=("JM",), provisions=("TFA-3",))
+    assert not FactChange.objects.exists()
+    ActivityProvision.objects.bulk_create(
+        [ActivityProvision(activity=first, provision=provision("TFA-3"))]
+    )
+    assert not FactChange.objects.exists()
+    assert _facts(second) == {("JM", "TFA-3", 2019)}
+    assert _facts(first) == {("DO", "TFA-10.4", 2019), ("DO", "TFA-3", 2019)}
+    # Seen once: the next refresh has nothing to do.
+    assert facts.refresh() == 0
