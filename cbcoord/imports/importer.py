@@ -42,6 +42,7 @@ from cbcoord.iati.pipeline import Prepared, PreparedReader, few_collections
 from cbcoord.iati.reading import check_file
 from cbcoord.iati.records import IatiFileError, RefusedActivity
 from cbcoord.imports import history as imports_history
+from cbcoord.imports import signals
 from cbcoord.imports.models import ImportRefusal, ImportRun, ImportStage, ImportStatus
 from cbcoord.imports.permissions import importing_for
 from cbcoord.registry.identifiers import PrefixIndex
@@ -211,7 +212,9 @@ def run_import(
         derivation=derive.PIPELINE if tagging else derive.PIPELINE_UNTAGGED,
     )
     with import_lock(run), few_collections(), bulk_writing():
-        return _run(run, reader, path=path, user=user, source_kind=run.source_kind)
+        finished = _run(run, reader, path=path, user=user, source_kind=run.source_kind)
+    signals.run_finished.send(sender=ImportRun, run=finished)
+    return finished
 
 
 # Imports into one database run one at a time. Two at once may meet the same activities (a

@@ -4,6 +4,7 @@ it out."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,6 +14,7 @@ from cbcoord.coordination import facts, triggers
 from cbcoord.coordination.models import CoverageFact, FactChange
 from cbcoord.registry.models import RecipientRegionCover
 from tests.coordination.helpers import activity, provision
+from tests.factories import iati_file
 
 pytestmark = pytest.mark.django_db
 
@@ -118,4 +120,18 @@ def test_sqlite_finds_new_rows_past_the_marks_without_insert_triggers(reference:
     assert _facts(second) == {("JM", "TFA-3", 2019)}
     assert _facts(first) == {("DO", "TFA-10.4", 2019), ("DO", "TFA-3", 2019)}
     # Seen once: the next refresh has nothing to do.
+    assert facts.refresh() == 0
+
+
+def test_an_import_run_leaves_the_facts_worked_out(reference: None, tmp_path: Path) -> None:
+    """The facts of what a run wrote are worked out when it ends, not by the first page that
+    reads an analysis."""
+    from cbcoord.imports.importer import iati_import
+
+    path = iati_file(tmp_path / "file.xml", {"identifier": "XM-DAC-909-FACTS-1"})
+    run = iati_import(user=None, path=path, source=str(path), source_kind="path")
+    assert run.status == "completed"
+    made = Activity.objects.get(iati_identifier="XM-DAC-909-FACTS-1")
+    assert not FactChange.objects.exists()
+    assert CoverageFact.objects.filter(activity_id=made.pk).exists()
     assert facts.refresh() == 0
