@@ -26,11 +26,11 @@ HIERARCHY_MAX = 32767  # PositiveSmallIntegerField
 # reads decimals back through a float (15 significant digits): 999999999999999999 comes back
 # as 1E+18, which overflows the field. One digit of margin.
 TOTAL_LIMIT = Decimal(10) ** 17
-PERCENTAGE_LIMIT = Decimal(1000)  # DecimalField(max_digits=6, decimal_places=3)
+PERCENTAGE_LIMIT = Decimal(1000)  # DecimalField(max_digits=10, decimal_places=6): 0.0001 % kept
 
 _WHOLE_LIMIT = int(TOTAL_LIMIT)
 _WHOLE_DIGITS = len(str(_WHOLE_LIMIT))
-_CENT, _MILLI = Decimal("0.01"), Decimal("0.001")
+_CENT, _MICRO = Decimal("0.01"), Decimal("0.000001")
 
 
 def _fits(value: Decimal, limit: Decimal, places: Decimal) -> bool:
@@ -230,11 +230,11 @@ def _percentage(raw: Any) -> str | None:
     ):
         return raw  # a whole number as str(Decimal(raw)) writes it
     value = _decimal(raw)
-    if value is None or not _fits(value, PERCENTAGE_LIMIT, _MILLI):
+    if value is None or not _fits(value, PERCENTAGE_LIMIT, _MICRO):
         return None
     # Rounded as the column rounds it: SQLite would store all the digits and read them back
-    # through a float, which can round 999.9995 up to 1000.000, past the field.
-    rounded = value.quantize(_MILLI)
+    # through a float, which can round 999.9999995 up to 1000, past the field.
+    rounded = value.quantize(_MICRO)
     return str(value if rounded == value else rounded)
 
 

@@ -360,7 +360,7 @@ class ActivityCountry(models.Model):
         Activity, on_delete=models.CASCADE, related_name="countries", db_index=False
     )
     code = models.CharField(max_length=2, db_index=True)
-    percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+    percentage = models.DecimalField(max_digits=10, decimal_places=6, null=True)
 
     class Meta:
         indexes = [models.Index(fields=["activity", "code"], name="activitycountry_codes")]
@@ -377,7 +377,7 @@ class ActivityRegion(models.Model):
     )
     code = models.CharField(max_length=40, db_index=True)
     vocabulary = models.CharField(max_length=10, blank=True)
-    percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+    percentage = models.DecimalField(max_digits=10, decimal_places=6, null=True)
 
     def __str__(self) -> str:
         return self.code
@@ -389,7 +389,7 @@ class ActivitySector(models.Model):
     )
     code = models.CharField(max_length=40, db_index=True)
     vocabulary = models.CharField(max_length=10, blank=True)
-    percentage = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+    percentage = models.DecimalField(max_digits=10, decimal_places=6, null=True)
 
     class Meta:
         indexes = [models.Index(fields=["activity", "code"], name="activitysector_codes")]

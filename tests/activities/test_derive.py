@@ -229,11 +229,12 @@ def test_totals_past_the_column_are_left_out(values: list[str], total: Decimal |
     [
         ("100", "100"),
         ("999.999", "999.999"),
-        ("999.9996", None),  # rounds to 1000.000
+        ("999.9996", "999.9996"),
+        ("999.9999996", None),  # rounds to 1000.000000
         ("1000", None),
         ("-5", "-5"),
-        ("33.33333333", "33.333"),  # as the column rounds it
-        ("999.99949999999999", "999.999"),
+        ("33.33333333", "33.333333"),  # as the column rounds it
+        ("999.99999949999999", "999.999999"),
         ("0100", "100"),
     ],
 )
@@ -245,3 +246,21 @@ def test_percentages_past_the_column_are_left_out(raw: str, stored: str | None) 
 @pytest.mark.parametrize(("raw", "stored"), [(1, 1), (32767, 32767), (32768, None), (-1, None)])
 def test_hierarchy_past_the_column_is_left_out(raw: int, stored: int | None) -> None:
     assert derive.columns({"hierarchy": raw})["hierarchy"] == stored
+
+
+@pytest.mark.django_db
+def test_a_ten_thousandth_of_a_percent_is_kept_in_the_index(reference: None) -> None:
+    """Percentages keep six decimals: 0.0001 % is not stored as 0 (issue 11, point 14)."""
+    from cbcoord.activities.models import ActivityCountry
+    from tests.factories import ImportedActivityFactory
+
+    rows = derive.index_rows(_content(recipient_countries=[{"code": "DO", "percentage": "0.0001"}]))
+    assert rows.countries[0] == ("DO", "0.0001")
+    made = ImportedActivityFactory(
+        countries=[
+            {"code": "DO", "percentage": "0.0001", "narrative": {}},
+            {"code": "JM", "percentage": "99.9999", "narrative": {}},
+        ]
+    )
+    stored = dict(ActivityCountry.objects.filter(activity=made).values_list("code", "percentage"))
+    assert stored == {"DO": Decimal("0.0001"), "JM": Decimal("99.9999")}
