@@ -39,6 +39,7 @@ from cbcoord.activities.models import (
     ActivityCountry,
     ActivityProvision,
     ActivityRegion,
+    TagStatus,
 )
 from cbcoord.activities.selectors import activity_visible
 from cbcoord.frameworks.models import Provision
@@ -243,7 +244,13 @@ def suggestions_for_needs(
 
     # The activities that may be suggested: readable, not withdrawn, not cancelled, and
     # supporting one of the provisions sought.
-    base = activity_visible(user, include_withdrawn=False).exclude(status=CANCELLED)
+    # Activities decided not relevant (customs capacity building at all) are no answer to a
+    # need, as they are out of the lists; not yet assessed ones count, as there.
+    base = (
+        activity_visible(user, include_withdrawn=False)
+        .exclude(status=CANCELLED)
+        .exclude(is_relevant=False)
+    )
     if activity_ids is not None:
         base = base.filter(pk__in=list(activity_ids))
     provisions_of = _provisions_of_activities(base, all_targets)
@@ -294,6 +301,8 @@ def _provisions_of_activities(
     found: dict[int, list[int]] = defaultdict(list)
     for activity_id, provision_id in (
         ActivityProvision.objects.filter(provision_id__in=provision_ids)
+        # A rejected tag says the activity does not support the provision.
+        .exclude(status=TagStatus.REJECTED)
         .filter(activity_id__in=activities.values("pk"))
         .values_list("activity_id", "provision_id")
     ):

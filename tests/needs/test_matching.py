@@ -236,3 +236,19 @@ def test_needs_for_an_activity_respect_need_visibility(
     )
     activity = tagged_activity("XM-DAC-909-A-2", idb, ("TFA-7.4",))
     assert [m.need.key for m in needs_for_activity(activity, user=partner_editor)] == [shown.key]
+
+
+def test_rejected_tags_and_activities_not_relevant_are_not_suggested(
+    reference: None, idb: Organisation
+) -> None:
+    """A coordinator's rejected tag says the activity does not support the provision; an
+    activity decided not relevant is out of the lists, and out of the suggestions."""
+    from cbcoord.activities.models import ActivityProvision, TagStatus
+
+    need = NeedFactory(member="DO", provisions=("TFA-7.4",), **WINDOW)
+    rejected = tagged_activity("XM-DAC-909-M-REJ", idb, ("TFA-7.4",))
+    ActivityProvision.objects.filter(activity=rejected).update(status=TagStatus.REJECTED)
+    other = tagged_activity("XM-DAC-909-M-NOT", idb, ("TFA-7.4",))
+    Activity.objects.filter(pk=other.pk).update(is_relevant=False)
+    tagged_activity("XM-DAC-909-M-OK", idb, ("TFA-7.4",))  # not assessed: counts
+    assert set(_suggested(need)) == {"XM-DAC-909-M-OK"}
