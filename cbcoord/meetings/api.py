@@ -17,6 +17,7 @@ from cbcoord.frameworks.models import Instrument, Provision
 from cbcoord.meetings import selectors, services
 from cbcoord.meetings.brief import render as brief_render
 from cbcoord.meetings.models import ActionItem, DataCall, Meeting, MeetingSeries
+from cbcoord.needs.models import Need
 from cbcoord.registry.models import Organisation, Person, Region
 
 router = Router(tags=["meetings"])
@@ -47,6 +48,14 @@ def _codes(model: type[Provision] | type[Instrument], codes: list[str], field: s
     missing = [code for code in codes if code not in found]
     if missing:
         raise ServiceError(f"{field}: unknown code(s) {', '.join(missing)}.", field=field)
+    return list(found.values())
+
+
+def _needs(keys: list[str]) -> list[Need]:
+    found = {need.key: need for need in Need.objects.filter(key__in=keys)}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        raise ServiceError(f"needs: no need {', '.join(missing)}.", field="needs")
     return list(found.values())
 
 
@@ -228,6 +237,7 @@ class ActionItemOut(Schema):
     notes: list[NoteOut]
     provisions: list[str]
     activities: list[str]
+    needs: list[str]
 
     @staticmethod
     def resolve_notes(item: Any) -> list[Any]:
@@ -241,6 +251,10 @@ class ActionItemOut(Schema):
     def resolve_activities(item: Any) -> list[str]:
         return [activity.iati_identifier for activity in item.activities.all()]
 
+    @staticmethod
+    def resolve_needs(item: Any) -> list[str]:
+        return [need.key for need in item.needs.all()]
+
 
 class ActionItemIn(Schema):
     text: str
@@ -250,6 +264,7 @@ class ActionItemIn(Schema):
     decision: int | None = None
     provisions: list[str] = Field(default_factory=list)
     activities: list[str] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list, description="need references (keys)")
 
 
 class ActionItemPatch(Schema):
@@ -576,6 +591,7 @@ def add_action_item(request: HttpRequest, meeting_id: int, payload: ActionItemIn
         },
         provisions=_codes(Provision, payload.provisions, "provisions"),
         activities=_activities(payload.activities),
+        needs=_needs(payload.needs),
     )
     return Status(201, item)
 

@@ -17,6 +17,7 @@ from cbcoord.meetings.models import (
     Participant,
     ParticipantRole,
 )
+from cbcoord.needs.models import Need
 from cbcoord.registry.models import Organisation, Person
 
 
@@ -187,6 +188,12 @@ class ActionItemForm(forms.Form):
         label=_("Activities"),
         help_text=_("IATI identifiers, one a line."),
     )
+    needs = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("Needs"),
+        help_text=_("Need references (such as NEED-DO-0001), one a line."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -210,6 +217,18 @@ class ActionItemForm(forms.Form):
             raise forms.ValidationError(
                 _("No activity %(identifiers)s."), params={"identifiers": ", ".join(missing)}
             )
+        return list(found.values())
+
+    def clean_needs(self) -> list[Need]:
+        keys = [
+            line.strip().upper()
+            for line in (self.cleaned_data.get("needs") or "").splitlines()
+            if line.strip()
+        ]
+        found = {need.key: need for need in Need.objects.filter(key__in=keys)}
+        missing = [key for key in keys if key not in found]
+        if missing:
+            raise forms.ValidationError(_("No need %(keys)s."), params={"keys": ", ".join(missing)})
         return list(found.values())
 
 

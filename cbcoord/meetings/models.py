@@ -369,6 +369,12 @@ class ActionItem(TimeStampedModel, DemoFlagged):
         related_name="action_items",
         verbose_name=_("provisions"),
     )
+    needs = models.ManyToManyField(
+        "needs.Need",
+        blank=True,
+        related_name="action_items",
+        verbose_name=_("needs"),
+    )
     carried_to = models.ManyToManyField(  # type: ignore[var-annotated]
         Meeting,
         through="Carryover",

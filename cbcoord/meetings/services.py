@@ -48,6 +48,7 @@ from cbcoord.meetings.models import (
     ParticipantRole,
     ProgressNote,
 )
+from cbcoord.needs.models import Need
 from cbcoord.registry.models import Member, Organisation, Person, Region
 
 SERIES_FIELDS = ("key", "name", "kind", "region", "description")
@@ -257,6 +258,7 @@ def _links(
     provisions: Iterable[Provision] | None = None,
     instruments: Iterable[Instrument] | None = None,
     activities: Iterable[Activity] | None = None,
+    needs: Iterable[Need] | None = None,
 ) -> None:
     if provisions is not None:
         instance.provisions.set(list(provisions))
@@ -264,6 +266,8 @@ def _links(
         instance.instruments.set(list(instruments))
     if activities is not None and isinstance(instance, ActionItem):
         instance.activities.set(list(activities))
+    if needs is not None and isinstance(instance, ActionItem):
+        instance.needs.set(list(needs))
 
 
 @transaction.atomic
@@ -396,10 +400,11 @@ def action_item_create(
     data: Mapping[str, Any],
     activities: Iterable[Activity] = (),
     provisions: Iterable[Provision] = (),
+    needs: Iterable[Need] = (),
 ) -> ActionItem:
     """Record an action item of ``meeting`` (from ``meeting_get_for_edit``): text, owner
-    organisation (and person), due date, the decision it follows, and links to activities
-    and provisions."""
+    organisation (and person), due date, the decision it follows, and links to activities,
+    provisions and members' needs."""
     unknown = [name for name in data if name not in ACTION_ITEM_FIELDS]
     if unknown:
         raise ServiceError(f"{unknown[0]}: this field cannot be set here.", field=unknown[0])
@@ -411,7 +416,7 @@ def action_item_create(
     item = ActionItem(meeting=meeting, **data)
     _check_action(item)
     save_as(item, user)
-    _links(item, provisions=provisions, activities=activities)
+    _links(item, provisions=provisions, activities=activities, needs=needs)
     if meeting.is_closed:
         carry_from(meeting)
     return item
@@ -425,13 +430,14 @@ def action_item_update(
     data: Mapping[str, Any],
     activities: Iterable[Activity] | None = None,
     provisions: Iterable[Provision] | None = None,
+    needs: Iterable[Need] | None = None,
 ) -> list[str]:
     """Change an action item (from ``action_item_get_for_edit``)."""
     changed = apply_changes(item, data, allowed=ACTION_ITEM_FIELDS)
     if changed:
         _check_action(item)
         save_as(item, user)
-    _links(item, provisions=provisions, activities=activities)
+    _links(item, provisions=provisions, activities=activities, needs=needs)
     return changed
 
 

@@ -297,12 +297,14 @@ def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     def write(data: dict[str, Any]) -> object:
         _instruments, provisions = data.pop("links")
         activities = data.pop("activities")
+        needs = data.pop("needs")
         return services.action_item_create(
             user=request.user,
             meeting=meeting,
             data=data,
             activities=activities,
             provisions=provisions,
+            needs=needs,
         )
 
     return _meeting_form_post(request, pk, forms.ActionItemForm(request.POST), write)

@@ -147,3 +147,37 @@ def test_who_reads_an_internal_meeting(
     assert selectors.meeting_visible(other_partner_editor).filter(pk=internal.pk).exists()
     services.meeting_update(user=SYSTEM, meeting=internal, data={"visibility": "published"})
     assert selectors.meeting_visible(None).filter(pk=internal.pk).exists()
+
+
+def test_an_action_item_links_the_needs_it_follows_up(
+    reference: None, secretariat, client_for  # type: ignore[no-untyped-def]
+) -> None:
+    """An action item names the members' needs it serves, on the page, in the form and in
+    the API; an unknown need is refused by name."""
+    from tests.factories import NeedFactory
+
+    need = NeedFactory(member="DO", visibility="public")
+    first = meeting(americas_series(), 2019)
+    client = client_for(secretariat)
+    response = client.post(
+        f"/meetings/{first.pk}/action-items/",
+        {
+            "text": "Scope the single window",
+            "owner_organisation": Organisation.objects.get(key="idb").pk,
+            "links": "TFA-10.4",
+            "needs": f"{need.key.lower()}\n",
+        },
+    )
+    assert response.status_code in (200, 302)
+    item = first.action_items.get(text="Scope the single window")
+    assert list(item.needs.all()) == [need]
+    page = client.get(f"/meetings/action-items/{item.pk}/").content.decode()
+    assert f'href="/needs/{need.key}/"' in page
+    body = client.get(f"/api/action-items/{item.pk}").json()
+    assert body["needs"] == [need.key]
+    refused = client.post(
+        f"/api/meetings/{first.pk}/action-items",
+        {"text": "X", "owner_organisation": "idb", "needs": ["NEED-XX-9999"]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "NEED-XX-9999" in refused.content.decode()
