@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -150,7 +151,7 @@ def test_who_reads_an_internal_meeting(
 
 
 def test_an_action_item_links_the_needs_it_follows_up(
-    reference: None, secretariat, client_for  # type: ignore[no-untyped-def]
+    reference: None, secretariat: Any, client_for: Any
 ) -> None:
     """An action item names the members' needs it serves, on the page, in the form and in
     the API; an unknown need is refused by name."""
