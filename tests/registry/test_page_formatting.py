@@ -131,7 +131,7 @@ def test_source_parts_keep_words_and_addresses_and_drop_paths() -> None:
     assert shown("mapping based on the titles in shared/reference/wco/fos.csv") == [
         [("mapping based on the titles", "")]
     ]
-    assert shown("/work/x/cbcoord/var/upload.xml; ../shared/y.csv") == []
+    assert shown("/srv/x/cbcoord/var/upload.xml; ../shared/y.csv") == []
     assert shown("") == []
     assert shown("https://en.wikipedia.org/wiki/Foo_(bar).") == [
         [("en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"), (".", "")]
