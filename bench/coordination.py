@@ -43,6 +43,7 @@ import time
 from typing import Any
 
 from bench.lists import _explain, _one, _patch_templates, _readers, _setup
+from bench.rows import write_places_and_tags
 
 MEMBERS = 200
 PARTNERS = 60
@@ -124,9 +125,6 @@ def populate(activities: int, seed: int = 0) -> dict[str, float]:
 
     from cbcoord.activities.models import (
         Activity,
-        ActivityCountry,
-        ActivityProvision,
-        ActivityRegion,
         Origin,
         Visibility,
     )
@@ -202,23 +200,15 @@ def populate(activities: int, seed: int = 0) -> dict[str, float]:
                     )
                 )
             created = Activity.objects.bulk_create(batch)
-            countries, regions_rows, tags = [], [], []
-            for activity in created:
-                roll = rng.random()
-                if roll < 0.03:
-                    regions_rows.append(
-                        ActivityRegion(
-                            activity=activity, code=rng.choice(dac_codes), vocabulary="1"
-                        )
-                    )
-                else:
-                    for code in rng.sample(iso_codes, 2 if roll > 0.98 else 1):
-                        countries.append(ActivityCountry(activity=activity, code=code))
-                for provision_id in rng.sample(provisions, rng.randint(1, 3)):
-                    tags.append(ActivityProvision(activity=activity, provision_id=provision_id))
-            ActivityCountry.objects.bulk_create(countries)
-            ActivityRegion.objects.bulk_create(regions_rows)
-            ActivityProvision.objects.bulk_create(tags, ignore_conflicts=True)
+            write_places_and_tags(
+                created,
+                rng,
+                dac_codes=dac_codes,
+                iso_codes=iso_codes,
+                provisions=provisions,
+                regional=0.03,
+                two_countries=0.02,
+            )
         if offset and offset % 100_000 == 0:
             print(f"  {offset:,} activities written", file=sys.stderr, flush=True)
 

@@ -22,6 +22,8 @@ import random
 import time
 from typing import Any
 
+from bench.rows import write_places_and_tags
+
 MEMBERS = 200
 NEEDS = 2_000
 ACTIVITIES = 100_000
@@ -33,9 +35,6 @@ def _populate(seed: int = 0) -> dict[str, float]:
 
     from cbcoord.activities.models import (
         Activity,
-        ActivityCountry,
-        ActivityProvision,
-        ActivityRegion,
         Origin,
         Visibility,
     )
@@ -117,23 +116,15 @@ def _populate(seed: int = 0) -> dict[str, float]:
                     )
                 )
             created = Activity.objects.bulk_create(batch)
-            countries, regions_rows, tags = [], [], []
-            for activity in created:
-                roll = rng.random()
-                if roll < 0.10:
-                    regions_rows.append(
-                        ActivityRegion(
-                            activity=activity, code=rng.choice(dac_codes), vocabulary="1"
-                        )
-                    )
-                else:
-                    for code in rng.sample(iso_codes, 2 if roll > 0.95 else 1):
-                        countries.append(ActivityCountry(activity=activity, code=code))
-                for provision_id in rng.sample(provisions, rng.randint(1, 3)):
-                    tags.append(ActivityProvision(activity=activity, provision_id=provision_id))
-            ActivityCountry.objects.bulk_create(countries)
-            ActivityRegion.objects.bulk_create(regions_rows)
-            ActivityProvision.objects.bulk_create(tags, ignore_conflicts=True)
+            write_places_and_tags(
+                created,
+                rng,
+                dac_codes=dac_codes,
+                iso_codes=iso_codes,
+                provisions=provisions,
+                regional=0.10,
+                two_countries=0.05,
+            )
 
     with transaction.atomic():
         needs = []
