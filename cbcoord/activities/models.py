@@ -173,6 +173,7 @@ class Activity(TimeStampedModel, DemoFlagged):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # a partial index (Meta.indexes): imported activities have none
         verbose_name=_("created by"),
     )
     hand_edited = models.BooleanField(
@@ -250,6 +251,9 @@ class Activity(TimeStampedModel, DemoFlagged):
             "publisher_warnings",
             "relevance_evidence",
         ],
+        # An activity's history is read by its id (and date); these columns are kept for
+        # the reader, not searched, so an import does not maintain an index of each.
+        no_db_index=["iati_identifier", "source_key", "created_by", "import_run", "reporting_org"],
         bases=[ActivityHistory],
     )
 
@@ -271,6 +275,11 @@ class Activity(TimeStampedModel, DemoFlagged):
         # with visibility: SQLite, which keeps no statistics, would take "visibility =
         # 'public'" for a selective condition and sort every public activity.
         indexes = [
+            models.Index(
+                fields=["created_by"],
+                name="activity_creator",
+                condition=models.Q(created_by__isnull=False),
+            ),
             models.Index(
                 fields=[
                     "updated_at",
@@ -424,7 +433,11 @@ class ActivityProvision(models.Model):
     coordinator confirms or rejects suggestions. Confirmed and rejected tags survive
     re-tagging and re-import; analyses count every tag that is not rejected."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="provision_links")
+    # No index of its own: the unique (activity, provision) index leads with it. An import
+    # writes two tags per activity; each index less is one write less per tag.
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="provision_links", db_index=False
+    )
     provision = models.ForeignKey(
         "frameworks.Provision", on_delete=models.CASCADE, related_name="activity_links"
     )
@@ -456,6 +469,7 @@ class ActivityProvision(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # a partial index (Meta.indexes): suggestions have no reviewer
         verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
@@ -464,6 +478,13 @@ class ActivityProvision(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["activity", "provision"], name="unique_activity_provision"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["reviewed_by"],
+                name="activityprovision_reviewer",
+                condition=models.Q(reviewed_by__isnull=False),
             )
         ]
 
