@@ -142,6 +142,9 @@ def base_environment(directory: Path, database_url: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=HOST,
         DATABASE_URL=database_url,
+        # As README.md's deployment section advises: a connection kept per request thread,
+        # not one opened for each request (PostgreSQL forks a process for each).
+        DATABASE_CONN_MAX_AGE="60",
         CBCOORD_VAR_DIR=str(directory / "var"),
         # Plain http on loopback: no redirect to https, cookies sent over http, no HSTS.
         SECURE_SSL_REDIRECT="0",

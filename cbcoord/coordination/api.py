@@ -163,6 +163,7 @@ def coverage_matrix(request: HttpRequest, filters: Query[AnalysisFilters]) -> ob
     user = _checked(request, filters)
     matrix = selectors.coverage_matrix(user=user, filters=filters)
     currency = matrix.scope.currency
+    names = {member.pk: member.country_name for member in matrix.members}  # once a member
     return _json(
         {
             "region": matrix.scope.region.code if matrix.scope.region else None,
@@ -179,7 +180,7 @@ def coverage_matrix(request: HttpRequest, filters: Query[AnalysisFilters]) -> ob
                     "supported_needs": cell.supported_needs,
                 }
                 for cell in sorted(
-                    matrix.cells.values(), key=lambda c: (c.member.country_name, c.area.sort)
+                    matrix.cells.values(), key=lambda c: (names[c.member.pk], c.area.sort)
                 )
             ],
             "rates": _rates(matrix.note),

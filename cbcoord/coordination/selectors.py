@@ -189,7 +189,8 @@ class Money:
         for total, value in zip(
             (self.committed, self.disbursed, self.budgeted), values, strict=True
         ):
-            amount = Decimal(str(value or 0))
+            # The database's sums come as Decimal (PostgreSQL) or int/float (SQLite).
+            amount = value if isinstance(value, Decimal) else Decimal(str(value or 0))
             if not amount or year is None:
                 continue
             total.add(table, amount, currency or "", year)

@@ -80,6 +80,7 @@ def test_environment_is_production_relaxed_for_loopback_http(
     environment = base_environment(tmp_path, "sqlite:///x.sqlite3")
     assert environment["DATABASE_URL"] == "sqlite:///x.sqlite3"
     assert environment["DEBUG"] == "0"
+    assert environment["DATABASE_CONN_MAX_AGE"] == "60"  # as the deployment section advises
     assert environment["SECRET_KEY"] not in {"the-real-one", ""}
     assert len(environment["SECRET_KEY"]) >= 50
     assert environment["ALLOWED_HOSTS"] == "127.0.0.1"
