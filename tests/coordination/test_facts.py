@@ -135,3 +135,31 @@ def test_an_import_run_leaves_the_facts_worked_out(reference: None, tmp_path: Pa
     assert not FactChange.objects.exists()
     assert CoverageFact.objects.filter(activity_id=made.pk).exists()
     assert facts.refresh() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite finds inserts by their ids")
+def test_new_activities_with_tags_are_worked_out_once(
+    reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new activity and its new tags are past both marks: it is noted once, not once for
+    the activity and again for its tags (which a later batch would work out again)."""
+    monkeypatch.setattr(facts, "BATCH", 1)  # batches of 4 changes
+    facts.refresh()
+    made = [activity("idb", provisions=("TFA-10.4", "TFA-3")) for _ in range(3)]
+    assert facts.refresh() == len(made)
+    assert _facts(made[0]) == {("DO", "TFA-10.4", 2019), ("DO", "TFA-3", 2019)}
+
+
+def test_a_rebuild_takes_the_changes_noted_before_it(
+    reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change of reference data asks for every activity's facts again; the changes noted
+    before it are in what the rebuild reads, those of later batches too: no activity is
+    worked out twice."""
+    monkeypatch.setattr(facts, "BATCH", 1)  # batches of 4 changes
+    made = [activity("idb") for _ in range(6)]
+    facts.refresh()
+    FactChange.objects.create(activity_id=0)
+    Activity.objects.filter(pk__in=[a.pk for a in made]).update(end_date=dt.date(2021, 12, 31))
+    assert facts.refresh() == Activity.objects.count()
+    assert not FactChange.objects.exists()
