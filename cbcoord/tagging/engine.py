@@ -133,8 +133,9 @@ class Evidence:
 
     ``to_data`` gives the compact form cbcoord stores, ``from_data`` reads it back (without
     ``detail``, the weight's size and the provision's title). ``explanation`` is an English
-    sentence, for the command line; pages and the API write theirs in the reader's language
-    from the compact form (``cbcoord.activities.evidence``).
+    sentence (``to_dict``, for scripts and the command line); pages and the API write theirs
+    in the reader's language from the compact form (``cbcoord.activities.evidence``, whose
+    English a test holds to ``explanation``).
     """
 
     kind: str
