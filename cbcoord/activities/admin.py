@@ -1,7 +1,12 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from cbcoord.accounts.admin_site import SecretariatAdmin
-from cbcoord.activities import derive
+from cbcoord.activities import derive, evidence
 from cbcoord.activities.models import Activity, ActivityProvision
 
 
@@ -9,6 +14,19 @@ class ActivityProvisionInline(admin.TabularInline):
     model = ActivityProvision
     extra = 0
     autocomplete_fields = ("provision",)
+    # The evidence is the rules' (compact items): shown as sentences, not typed in.
+    exclude = ("evidence",)
+    readonly_fields = ("evidence_sentences",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ActivityProvision]:
+        return super().get_queryset(request).select_related("provision")
+
+    @admin.display(description=_("evidence"))
+    def evidence_sentences(self, tag: ActivityProvision) -> SafeString | str:
+        if tag.pk is None:
+            return "—"
+        found = evidence.tag_sentences(tag)
+        return format_html_join("", "<p>{}</p>", ((sentence,) for sentence in found)) or "—"
 
 
 @admin.register(Activity)

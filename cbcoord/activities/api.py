@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 
 from cbcoord.accounts.actors import Actor
 from cbcoord.accounts.api_auth import READ_AUTH, WRITE_AUTH, api_user
-from cbcoord.activities import derive, services
+from cbcoord.activities import derive, evidence, services
 from cbcoord.activities.edits import ActivityEdit, ActivityNew
 from cbcoord.activities.exporters import IatiExportFilters
 from cbcoord.activities.filters import ActivityFilters, TagReviewFilters
@@ -110,16 +110,26 @@ class TagOut(Schema):
         ..., description="rules (suggested by cbcoord), manual (added by a person) or import"
     )
     confidence: float | None
-    evidence: list[str] = Field(..., description="Why, each a sentence.")
+    evidence: list[str] = Field(..., description="Why, each a sentence in the caller's language.")
     reviewed_by: str | None = Field(None, alias="reviewed_by.username")
     reviewed_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_evidence(tag: ActivityProvision) -> list[str]:
+        return evidence.tag_sentences(tag)
 
 
 class RelevanceOut(Schema):
     is_relevant: bool | None
     relevance_score: float | None
-    relevance_evidence: list[str]
+    relevance_evidence: list[str] = Field(
+        ..., description="Why (not), each a sentence in the caller's language."
+    )
     relevance_decided_by: str = Field(..., description="rules, person, or empty: not assessed")
+
+    @staticmethod
+    def resolve_relevance_evidence(activity: Activity) -> list[str]:
+        return evidence.relevance_sentences(activity)
 
 
 class ActivityTagsOut(RelevanceOut):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from cbcoord.activities import catalogue_tags
 from cbcoord.iati.narratives import pick
 from cbcoord.iati.pipeline import Derivation
-from cbcoord.tagging.engine import Tagger, TaggingInput
+from cbcoord.tagging.engine import EvidenceData, Tagger, TaggingInput
 
 # What the columns hold (see activities.models): a value past these stays in the content
 # (``data``) but not in its column, for the database would refuse the whole batch of activities
@@ -322,27 +322,40 @@ def derive(data: dict[str, Any]) -> tuple[dict[str, Any], IndexRows]:
 
 # --------------------------------------------------------------------------- tagging
 
+# Evidence is stored and sent as compact items, not sentences: pages and the API write the
+# sentences in the reader's language (``cbcoord.activities.evidence``). The tagger's items are
+# its ``Evidence.to_data()`` (``EvidenceData``); these are the others, each a list whose first
+# element says what it is (codes the tagger's do not use):
+#: Nothing in the activity speaks for or against customs work.
+NOTHING = "n"
+#: A tag read from the activity's IATI file (``catalogue_tags``).
+READ_FROM_FILE = "f"
+#: A person's decision on relevance: ``[DECIDED, reason, who ("" for the system), day]``.
+DECIDED = "p"
 #: The evidence of an activity in which nothing speaks for or against customs work.
-NO_EVIDENCE = (
-    "Nothing in the titles, descriptions, sectors, tags or policy markers points to customs "
-    "or border-agency work."
-)
+NO_EVIDENCE: EvidenceData = [NOTHING]
+
+
+def decided(reason: str, who: str, day: str) -> EvidenceData:
+    """The evidence item of a person's relevance decision (``who``: "" for the system)."""
+    return [DECIDED, reason, who, day]
 
 
 class SuggestedTag(NamedTuple):
     code: str
     confidence: float
-    evidence: list[str]  # sentences
+    evidence: list[EvidenceData]
 
 
 class Tagged(NamedTuple):
     """What the tagger makes of an activity, as the database stores it: relevance, its score
-    and evidence (sentences), the provisions suggested, and the catalogue tags the content
-    itself carries (an export of cbcoord read back, ``catalogue_tags``)."""
+    and evidence (compact items, ``EvidenceData``), the provisions suggested, and the
+    catalogue tags the content itself carries (an export of cbcoord read back,
+    ``catalogue_tags``). The items are lists as the JSON columns give them back."""
 
     relevant: bool
     score: float
-    evidence: list[str]
+    evidence: list[EvidenceData]
     suggested: list[SuggestedTag]
     read: list[catalogue_tags.ReadTag]
 
@@ -397,7 +410,7 @@ def tagging_input(
 #: file repeats whole activities' texts and codes (a programme's title and description on the
 #: project of each country it covers), and tagging costs more than reading. Forgotten all at
 #: once when full, and when the data files are read again.
-_found: dict[tuple[Any, ...], tuple[bool, float, list[str], list[SuggestedTag]]] = {}
+_found: dict[tuple[Any, ...], tuple[bool, float, list[EvidenceData], list[SuggestedTag]]] = {}
 _FOUND_SIZE = 4096
 
 
@@ -417,15 +430,13 @@ def tagged(
     found = _found.get(key)
     if found is None:
         result = tagger().tag(read)
-        evidence = [item.explanation() for item in result.relevance_evidence] or [NO_EVIDENCE]
+        evidence = [item.to_data() for item in result.relevance_evidence] or [NO_EVIDENCE]
         found = (
             result.relevant,
             result.relevance_score,
             evidence,
             [
-                SuggestedTag(
-                    tag.code, tag.confidence, [item.explanation() for item in tag.evidence]
-                )
+                SuggestedTag(tag.code, tag.confidence, [item.to_data() for item in tag.evidence])
                 for tag in result.provisions
             ],
         )

@@ -228,7 +228,10 @@ class Activity(TimeStampedModel, DemoFlagged):
         default=list,
         db_default=[],
         blank=True,
-        help_text=_("The evidence the decision rests on, each a sentence a person can read."),
+        help_text=_(
+            "The evidence the decision rests on: compact items, which pages show as sentences "
+            "in the reader's language."
+        ),
     )
     relevance_decided_by = models.CharField(
         _("relevance decided by"),
@@ -461,7 +464,10 @@ class ActivityProvision(models.Model):
         default=list,
         db_default=[],
         blank=True,
-        help_text=_("Why the tag was suggested, each a sentence a person can read."),
+        help_text=_(
+            "Why the tag was suggested: compact items, which pages show as sentences in the "
+            "reader's language."
+        ),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -695,11 +695,10 @@ def activity_relevance_decide(
     else:
         if not reason:
             raise ServiceError(_("Say why."), field="reason")
-        who = getattr(user_record(user), "username", "") or _("the system")
+        who = getattr(user_record(user), "username", "") or ""  # "": the system
         activity.is_relevant = relevant
         activity.relevance_evidence = [
-            _("%(reason)s (decided by %(who)s on %(day)s)")
-            % {"reason": reason, "who": who, "day": timezone.localdate().isoformat()}
+            derive.decided(reason, who, timezone.localdate().isoformat())
         ]
         activity.relevance_decided_by = DecidedBy.PERSON
     activity._changed_parts = []  # type: ignore[attr-defined]

@@ -18,16 +18,15 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from cbcoord.activities import derive
 from cbcoord.activities.derive import Tagged
 from cbcoord.activities.models import Activity, ActivityProvision, DecidedBy, TagSource, TagStatus
 from cbcoord.core.bulk import bulk_insert, bulk_update
 from cbcoord.frameworks.models import Provision
 
-#: The evidence of a tag read from an IATI file.
-READ_FROM_FILE = (
-    "The activity's IATI file carries this tag of cbcoord's provision catalogue "
-    "(tag vocabulary 99)."
-)
+#: The evidence of a tag read from an IATI file (pages say it in the reader's language:
+#: ``cbcoord.activities.evidence``).
+READ_FROM_FILE = [derive.READ_FROM_FILE]
 
 #: The relevance columns the rules write, in ``relevance_values`` order.
 RELEVANCE_FIELDS = ("is_relevant", "relevance_score", "relevance_evidence", "relevance_decided_by")
@@ -50,7 +49,7 @@ UNASSESSED: tuple[None, None, str, str] = (None, None, "[]", "")
 
 def relevance_values(tagged: Tagged) -> tuple[bool, float, str, str]:
     """The relevance columns (``RELEVANCE_FIELDS``) as the rules decide them, in database form
-    (the evidence as JSON text)."""
+    (the evidence, compact items, as JSON text)."""
     return (tagged.relevant, tagged.score, _json(tagged.evidence), DecidedBy.RULES)
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cbcoord.accounts.history import history_for
-from cbcoord.activities import services
+from cbcoord.activities import evidence, services
 from cbcoord.activities.filters import ActivityFilters, Relevance, TagReviewFilters
 from cbcoord.activities.forms import ActivityForms
 from cbcoord.activities.models import Activity, ActivityProvision
@@ -247,8 +247,11 @@ def _provision_choices() -> list[tuple[str, str]]:
 def _tags_context(request: HttpRequest, activity: Activity) -> dict[str, object]:
     """What the activity page's tags and relevance section shows."""
     may_review = may_review_activity(request.user, activity)
+    tags = activity_tags(activity)
     return {
-        "tags": activity_tags(activity),
+        "tags": tags,
+        # the tags' provisions are read already: only other codes' titles need a query
+        "relevance_sentences": evidence.relevance_sentences(activity, tags),
         "may_review": may_review,
         "provision_choices": _provision_choices() if may_review else [],
     }

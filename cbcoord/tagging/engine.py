@@ -60,6 +60,7 @@ from .text import (
 
 __all__ = [
     "Evidence",
+    "EvidenceData",
     "ProvisionTag",
     "Tagger",
     "TaggingInput",
@@ -95,6 +96,29 @@ class TaggingInput:
     policy_markers: list[tuple[str, str]] = field(default_factory=list)
 
 
+#: The compact form of an ``Evidence`` (``Evidence.to_data``), as cbcoord stores and sends it:
+#: ``[kind, role, sign, *pieces]``, the empty pieces at the end left out. kind: ``KIND_CODES``;
+#: role: "r" relevance, "p" provision; sign: 1, 0 or -1, the sign of the weight. The pieces,
+#: by kind (``DATA_PIECES``): a term's language, term (without the data files' "="), the
+#: provision it points to and the form matched (only when it differs from the term); a
+#: sector's code, vocabulary, name, provision and the code given (when the rule is of its
+#: category); a tag's code, vocabulary, name and provision; a policy marker's code,
+#: significance, name and provision. No sentence and no provision title: readers write those
+#: in their own language.
+EvidenceData = list[str | int]
+
+KIND_CODES = {"term": "t", "sector": "s", "tag": "g", "policy-marker": "m"}
+_KINDS = {code: kind for kind, code in KIND_CODES.items()}
+DATA_PIECES: dict[str, tuple[str, ...]] = {
+    "term": ("language", "term", "provision", "matched"),
+    "sector": ("code", "vocabulary", "name", "provision", "from_code"),
+    "tag": ("code", "vocabulary", "name", "provision"),
+    "policy-marker": ("code", "significance", "name", "provision"),
+}
+_ROLE_CODES = {"relevance": "r", "provision": "p"}
+_ROLES = {code: role for role, code in _ROLE_CODES.items()}
+
+
 @dataclass(slots=True)
 class Evidence:
     """One reason behind a decision, with its pieces kept apart so that a UI can translate.
@@ -104,7 +128,14 @@ class Evidence:
     ``kind``: "term", "sector", "tag" or "policy-marker". ``detail``: a short label such as
     ``"ventanilla única" (es)`` or ``DAC sector 33120 Trade facilitation``. ``weight``: what it
     added (negative when it counted against). ``role``: "relevance" or "provision".
-    ``provision``: the provision it points to, if any.
+    ``provision``: the provision it points to, if any. ``from_code``: a sector's code as the
+    activity gives it, when the rule that matched is of its category.
+
+    ``to_data`` gives the compact form cbcoord stores, ``from_data`` reads it back (without
+    ``detail``, the weight's size and the provision's title). ``explanation`` is an English
+    sentence (``to_dict``, for scripts and the command line); pages and the API write theirs
+    in the reader's language from the compact form (``cbcoord.activities.evidence``, whose
+    English a test holds to ``explanation``).
     """
 
     kind: str
@@ -120,6 +151,38 @@ class Evidence:
     significance: str = ""
     provision: str = ""
     provision_title: str = ""
+    from_code: str = ""
+
+    def to_data(self) -> EvidenceData:
+        """The compact form (``EvidenceData``): a short JSON-ready list."""
+        weight = self.weight
+        data: EvidenceData = [
+            KIND_CODES[self.kind],
+            _ROLE_CODES[self.role],
+            1 if weight > 0 else -1 if weight < 0 else 0,
+        ]
+        if self.kind == "term":
+            term = self.term.lstrip("=")
+            matched = self.matched
+            if matched and matched.lower() == term.lower():
+                matched = ""
+            data += (self.language, term, self.provision, matched)
+        else:
+            data += (getattr(self, name) for name in DATA_PIECES[self.kind])
+        while data[-1] == "":
+            data.pop()
+        return data
+
+    @classmethod
+    def from_data(cls, data: Sequence[Any]) -> Evidence:
+        """The ``Evidence`` of a compact form (``to_data``); ValueError if it is not one."""
+        if len(data) < 3 or data[0] not in _KINDS or data[1] not in _ROLES:
+            raise ValueError(f"Not the compact form of evidence: {data!r}")
+        kind = _KINDS[data[0]]
+        names = DATA_PIECES[kind]
+        pieces = [str(piece) for piece in data[3 : 3 + len(names)]]
+        values = dict(zip(names, pieces + [""] * (len(names) - len(pieces)), strict=True))
+        return cls(kind=kind, detail="", weight=float(data[2]), role=_ROLES[data[1]], **values)
 
     def explanation(self) -> str:
         """One sentence a person can read."""
@@ -150,7 +213,9 @@ class Evidence:
 
     def _code_subject(self) -> str:
         if self.kind == "sector":
-            return f"The activity is coded {self.detail}"
+            label = "DAC sector" if self.vocabulary == "1" else "DAC sector category"
+            subject = f"The activity is coded {label} {self.code} {self.name}".strip()
+            return subject + (f" (from code {self.from_code})" if self.from_code else "")
         if self.kind == "tag":
             subject = f"The activity carries the tag {self.code} (vocabulary {self.vocabulary}"
             return subject + (f": {self.name})" if self.name else ")")
@@ -184,6 +249,8 @@ class Evidence:
             "name": self.name,
             "significance": self.significance,
             "provision": self.provision,
+            "from_code": self.from_code,
+            "data": self.to_data(),
             "explanation": self.explanation(),
         }
 
@@ -640,6 +707,7 @@ class Tagger:
             significance=source.significance,
             provision=code,
             provision_title=title,
+            from_code=source.from_code,
         )
 
     @staticmethod
@@ -672,7 +740,8 @@ class Tagger:
             else:
                 name = self._sector_category_names.get(rule.code, rule.note)
                 detail = f"DAC sector category {rule.code} {name}".strip()
-            if rule.code != code:
+            from_code = code if rule.code != code else ""
+            if from_code:
                 detail += f" (from code {code})"
             ev = Evidence(
                 kind="sector",
@@ -681,6 +750,7 @@ class Tagger:
                 code=rule.code,
                 vocabulary=rule.vocabulary,
                 name=name,
+                from_code=from_code,
             )
             hits.append((rule, rule.relevance_weight, ev))
         return hits

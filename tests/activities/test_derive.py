@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 
 from cbcoord.activities import derive
@@ -264,3 +265,28 @@ def test_a_ten_thousandth_of_a_percent_is_kept_in_the_index(reference: None) -> 
     )
     stored = dict(ActivityCountry.objects.filter(activity=made).values_list("code", "percentage"))
     assert stored == {"DO": Decimal("0.0001"), "JM": Decimal("99.9999")}
+
+
+def test_the_readers_send_the_tagging_as_compact_items() -> None:
+    """``_for_pipeline`` sends the evidence as short arrays (``Evidence.to_data``), the
+    writer's ``_from_pipeline`` gets them back as ``tagged`` made them, and ``tagged``
+    remembers what it made of the same texts and codes."""
+    content = _content(
+        title={"en": "Customs single window"},
+        descriptions=[{"type": "1", "narratives": {"en": "Risk management at the border."}}],
+    )
+    derive.reload_tagger()  # an empty memo
+    found = derive.tagged(content)
+    assert derive.tagged(dict(content)).evidence is found.evidence  # remembered
+    assert ["t", "r", 1, "en", "customs"] in found.evidence
+    (window,) = [tag for tag in found.suggested if tag.code == "TFA-10.4"]
+    assert window.evidence == [["t", "p", 1, "en", "single window", "TFA-10.4"]]
+
+    values, index = derive._for_pipeline(content)
+    sent = orjson.dumps([values, index], default=str)  # as the pipeline sends it
+    assert b"occurs in the text" not in sent
+    columns, _ = derive._from_pipeline(*orjson.loads(sent))
+    assert columns["tagging"] == found
+
+    nothing = derive.tagged(_content(title={"en": "Annual report"}, sectors=[], transactions=[]))
+    assert (nothing.relevant, nothing.evidence) == (False, [derive.NO_EVIDENCE])

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from cbcoord.accounts.actors import SYSTEM
-from cbcoord.activities import services
+from cbcoord.activities import catalogue_tags, derive, evidence, services
 from cbcoord.activities.models import Activity, ActivityProvision, DecidedBy, TagSource, TagStatus
 from cbcoord.imports.importer import iati_import
 from cbcoord.registry.models import Organisation
@@ -102,20 +103,73 @@ def test_an_import_tags_each_activity_with_its_relevance_and_provisions(
     assert single_window.is_relevant is True
     assert single_window.relevance_decided_by == DecidedBy.RULES
     assert single_window.relevance_score is not None and single_window.relevance_score > 0.5
-    assert any("customs" in sentence for sentence in single_window.relevance_evidence)
+    assert (
+        'The English term "customs administration" occurs in the text, a sign of customs or '
+        "border-agency work." in evidence.relevance_sentences(single_window)
+    )
     assert tags_of("XM-DAC-909-SW") == {
         "TFA-10.4": (TagStatus.SUGGESTED, TagSource.RULES),
         "SAFE-P2-S3": (TagStatus.SUGGESTED, TagSource.RULES),
     }
     window = tag("XM-DAC-909-SW", "TFA-10.4")
     assert window.confidence is not None and 0 < window.confidence <= 1
-    assert any("single window" in sentence for sentence in window.evidence)
-    assert all("=" not in sentence.split('"')[1] for sentence in window.evidence)
+    sentences = evidence.tag_sentences(window)
+    assert any("single window" in sentence for sentence in sentences)
+    assert all("=" not in sentence.split('"')[1] for sentence in sentences)
 
     health = Activity.objects.get(iati_identifier="XM-DAC-909-HEALTH")
     assert health.is_relevant is False
-    assert health.relevance_evidence  # says why: the text is about something else
+    assert evidence.relevance_sentences(health)  # says why: the text is about something else
     assert tags_of("XM-DAC-909-HEALTH") == {}
+
+
+def _stored(sql: str, *params: str) -> Any:
+    """One row's JSON column as the database holds it (its text, parsed here)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        (value,) = cursor.fetchone()
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _relevance_json(identifier: str) -> Any:
+    table = Activity._meta.db_table
+    return _stored(
+        f"SELECT relevance_evidence FROM {table} WHERE iati_identifier = %s",  # noqa: S608
+        identifier,
+    )
+
+
+def _tag_json(identifier: str, code: str) -> Any:
+    return _stored(
+        f"SELECT evidence FROM {ActivityProvision._meta.db_table} WHERE id = %s",  # noqa: S608
+        str(tag(identifier, code).pk),
+    )
+
+
+def test_an_import_stores_the_evidence_as_compact_items(tmp_path: Path, reference: None) -> None:
+    """What the reader processes send and the writer stores: short arrays, not sentences."""
+    catalogue_tag = (
+        f'<tag vocabulary="99" vocabulary-uri="{catalogue_tags.CATALOGUE_URI}" code="TFA-7.4">'
+        "<narrative>Risk management</narrative></tag>"
+    )
+    activities = {
+        "XM-DAC-909-SW": SINGLE_WINDOW,
+        "XM-DAC-909-HEALTH": HEALTH,
+        "XM-DAC-909-NONE": ("Annual report", "The annual report of the programme."),
+    }
+    path = write_file(tmp_path / "f.xml", activities)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("</title>", "</title>" + catalogue_tag, 1), encoding="utf-8")
+    assert run_import(path, use_worker=True).added == 3
+
+    relevance = {identifier: _relevance_json(identifier) for identifier in activities}
+    assert ["t", "r", 1, "en", "customs administration"] in relevance["XM-DAC-909-SW"]
+    assert all(type(item) is list for items in relevance.values() for item in items)
+    assert relevance["XM-DAC-909-NONE"] == [derive.NO_EVIDENCE]
+    window = _tag_json("XM-DAC-909-SW", "TFA-10.4")
+    assert ["t", "p", 1, "en", "national single window", "TFA-10.4"] in window
+    assert all(type(item) is list for item in window)
+    assert _tag_json("XM-DAC-909-SW", "TFA-7.4") == [[derive.READ_FROM_FILE]]
 
 
 def test_relevant_only_keeps_only_customs_capacity_building(
@@ -197,7 +251,13 @@ def test_a_persons_relevance_decision_survives_reimport_and_retagging(
     call_command("tag_activities", "--all", stdout=io.StringIO())
     activity.refresh_from_db()
     assert (activity.is_relevant, activity.relevance_decided_by) == (True, DecidedBy.PERSON)
-    assert "Border health checks." in activity.relevance_evidence[0]
+    assert activity.relevance_evidence[0][:3] == [
+        derive.DECIDED,
+        "Border health checks.",
+        secretariat.username,
+    ]
+    (said,) = evidence.relevance_sentences(activity)
+    assert said.startswith(f"Border health checks. (decided by {secretariat.username} on ")
     # Handed back to the rules, the rules decide again.
     services.activity_relevance_decide(user=secretariat, activity=activity, relevant=None)
     activity.refresh_from_db()

@@ -11,7 +11,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cbcoord.activities import evidence
 from cbcoord.activities.filters import ActivityFilters
+from cbcoord.activities.models import ActivityProvision
 from cbcoord.activities.selectors import ActivitySummary, activity_summary
 from cbcoord.activities.views import count_text
 from cbcoord.core.exporters import download_links
@@ -24,6 +26,12 @@ register = template.Library()
 def narrative(value: Any) -> str:
     """The text of an IATI narrative mapping in the user's language, else English, else any."""
     return pick_narrative(value) if isinstance(value, dict) else ""
+
+
+@register.filter
+def evidence_sentences(tag: Any) -> list[str]:
+    """The evidence of a provision tag as sentences in the reader's language."""
+    return evidence.tag_sentences(tag) if isinstance(tag, ActivityProvision) else []
 
 
 @register.filter
