@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
+
+import orjson
 
 from cbcoord.activities import catalogue_tags
 from cbcoord.iati.narratives import pick
@@ -341,6 +343,14 @@ def decided(reason: str, who: str, day: str) -> EvidenceData:
     return [DECIDED, reason, who, day]
 
 
+class EvidenceJson(str):
+    """Evidence already written as the JSON text its column stores: what the importer's
+    reader processes send (each distinct result encoded once, ``_for_pipeline``), so that
+    the writer, the import's busiest process, stores it as it comes (``tags._json``)."""
+
+    __slots__ = ()
+
+
 class SuggestedTag(NamedTuple):
     code: str
     confidence: float
@@ -456,17 +466,35 @@ def _for_pipeline(content: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     columns, index = derive(content)
     values = [columns[name] for name in COLUMN_NAMES]
     found = tagged(content, index.sectors)
-    # orjson writes tuples as arrays, but not named tuples: sent as plain lists.
-    values.append(
-        [
-            found.relevant,
-            found.score,
-            found.evidence,
-            [list(tag) for tag in found.suggested],
-            [list(tag) for tag in found.read],
-        ]
-    )
+    # The evidence goes as its JSON text, encoded once per distinct result (``_encoded``).
+    relevant, score, evidence, suggested = _encoded(found)
+    values.append([relevant, score, evidence, suggested, [list(tag) for tag in found.read]])
     return values, list(index)
+
+
+#: ``_for_pipeline``'s encoding of the results in ``_found``, by their identity there.
+_encoded_found: dict[int, tuple[Any, list[EvidenceData], list[SuggestedTag]]] = {}
+
+
+def _encoded(found: Tagged) -> tuple[bool, float, str, list[list[Any]]]:
+    """``found``'s relevance and suggestions with each evidence as JSON text; the lists of
+    results the memo (``_found``) shares are encoded once."""
+    cached = _encoded_found.get(id(found.evidence))
+    if cached is None or cached[1] is not found.evidence or cached[2] is not found.suggested:
+        text = orjson.dumps(found.evidence).decode()
+        tags = [
+            [tag.code, tag.confidence, orjson.dumps(tag.evidence).decode()]
+            for tag in found.suggested
+        ]
+        if len(_encoded_found) >= _FOUND_SIZE:
+            _encoded_found.clear()
+        cached = _encoded_found[id(found.evidence)] = (
+            (text, tags),
+            found.evidence,
+            found.suggested,
+        )
+    text, tags = cached[0]
+    return found.relevant, found.score, text, tags
 
 
 def _for_pipeline_untagged(content: dict[str, Any]) -> tuple[list[Any], list[Any]]:
@@ -491,11 +519,15 @@ def _from_pipeline(values: list[Any], index: list[Any]) -> tuple[dict[str, Any],
         columns["tagging"] = None  # not tagged: _for_pipeline_untagged
         return columns, IndexRows(*index)
     relevant, score, evidence, suggested, read = values[len(COLUMN_NAMES)]
+    # The evidence arrives as JSON text (``_encoded``) and is stored as it is.
     columns["tagging"] = Tagged(
         relevant,
         score,
-        evidence,
-        [SuggestedTag(*tag) for tag in suggested],
+        cast(list[EvidenceData], EvidenceJson(evidence)),
+        [
+            SuggestedTag(code, confidence, cast(list[EvidenceData], EvidenceJson(text)))
+            for code, confidence, text in suggested
+        ],
         [catalogue_tags.ReadTag(*tag) for tag in read],
     )
     return columns, IndexRows(*index)

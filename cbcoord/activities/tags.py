@@ -19,7 +19,7 @@ import orjson
 from django.db import connection
 
 from cbcoord.activities import derive
-from cbcoord.activities.derive import Tagged
+from cbcoord.activities.derive import EvidenceJson, Tagged
 from cbcoord.activities.models import Activity, ActivityProvision, DecidedBy, TagSource, TagStatus
 from cbcoord.core.bulk import bulk_insert, bulk_update
 from cbcoord.frameworks.models import Provision
@@ -40,6 +40,8 @@ def provision_ids() -> dict[str, int]:
 
 
 def _json(value: Any) -> str:
+    if isinstance(value, EvidenceJson):  # encoded in the importer's reader processes
+        return str(value)  # a plain str, as the database drivers and orjson expect
     return orjson.dumps(value).decode()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from cbcoord.activities import derive
+from cbcoord.activities import derive, tags
 
 
 def _content(**changes: Any) -> dict[str, Any]:
@@ -286,7 +286,18 @@ def test_the_readers_send_the_tagging_as_compact_items() -> None:
     sent = orjson.dumps([values, index], default=str)  # as the pipeline sends it
     assert b"occurs in the text" not in sent
     columns, _ = derive._from_pipeline(*orjson.loads(sent))
-    assert columns["tagging"] == found
+    received = columns["tagging"]
+    # The evidence arrives as the JSON text its column stores, written by the writer as is.
+    assert isinstance(received.evidence, derive.EvidenceJson)
+    assert orjson.loads(tags._json(received.evidence)) == found.evidence
+    assert [(t.code, t.confidence, orjson.loads(str(t.evidence))) for t in received.suggested] == [
+        tuple(tag) for tag in found.suggested
+    ]
+    assert (received.relevant, received.score, received.read) == (
+        found.relevant,
+        found.score,
+        found.read,
+    )
 
     nothing = derive.tagged(_content(title={"en": "Annual report"}, sectors=[], transactions=[]))
     assert (nothing.relevant, nothing.evidence) == (False, [derive.NO_EVIDENCE])
