@@ -8,6 +8,7 @@ No Django here: the importer's reader process derives them as it reads.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, cast
@@ -371,13 +372,17 @@ class Tagged(NamedTuple):
 
 
 _tagger: Tagger | None = None
+_tagger_loading = threading.Lock()
 
 
 def tagger() -> Tagger:
-    """The tagger of the shipped data files, loaded once per process."""
+    """The tagger of the shipped data files, loaded once per process (by one thread: the
+    others of a gthread worker wait for it)."""
     global _tagger
     if _tagger is None:
-        _tagger = Tagger.from_data()
+        with _tagger_loading:
+            if _tagger is None:
+                _tagger = Tagger.from_data()
     return _tagger
 
 

@@ -23,6 +23,7 @@ for words whose stem would collide, such as "customs"/"customer").
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,9 +91,19 @@ class _Stemmer(Protocol):
     def stemWord(self, word: str) -> str: ...  # the library's name
 
 
-@lru_cache(maxsize=8)
+#: A Snowball stemmer keeps the word it works on in itself: one per thread, for the request
+#: threads of a gthread worker that tag at the same time.
+_per_thread = threading.local()
+
+
 def _stemmer(language: str) -> _Stemmer:
-    return cast(_Stemmer, snowballstemmer.stemmer(_SNOWBALL[language]))
+    stemmers: dict[str, _Stemmer] | None = getattr(_per_thread, "stemmers", None)
+    if stemmers is None:
+        stemmers = _per_thread.stemmers = {}
+    stemmer = stemmers.get(language)
+    if stemmer is None:
+        stemmer = stemmers[language] = cast(_Stemmer, snowballstemmer.stemmer(_SNOWBALL[language]))
+    return stemmer
 
 
 _PT_PLURAL_AO = re.compile(r"(?:õe|ãe|oe|ae)s$")
