@@ -257,7 +257,7 @@ def suggestions_for_needs(
     if not provisions_of:
         return result
     places = _Places.load(open_needs, provisions_of)
-    dates = _activity_dates(base, all_targets)
+    dates = _activity_dates(places.activity_ids())
     decided = _decided_links(open_needs)
     for need in open_needs:
         candidates = _candidates(
@@ -345,22 +345,34 @@ class _Places:
                     by_region[(provision_id, code)].add(activity_id)
         return cls(covers, by_country, by_region)
 
+    def activity_ids(self) -> set[int]:
+        """Every candidate placed in a need's country or region."""
+        found: set[int] = set()
+        for group in (self.by_country, self.by_region):
+            for ids in group.values():
+                found |= ids
+        return found
 
-def _activity_dates(
-    activities: QuerySet[Activity], provision_ids: set[int]
-) -> dict[int, tuple[dt.date | None, dt.date | None]]:
-    """Activity pk → its (start, end), for the ``activities`` supporting any of
-    ``provision_ids``."""
-    return {
-        pk: (start, end)
-        for pk, start, end in activities.filter(
-            Exists(
-                ActivityProvision.objects.filter(
-                    activity_id=OuterRef("pk"), provision_id__in=provision_ids
-                )
-            )
-        ).values_list("pk", "start_date", "end_date")
-    }
+
+#: Ids per query when reading the candidates' dates (well under SQLite's 32,766 parameters).
+_DATES_CHUNK = 5_000
+
+
+def _activity_dates(ids: Iterable[int]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """Activity pk → its (start, end), for the candidates ``ids`` (already the activities the
+    reader may see: ``_Places`` keeps only those of ``provisions_of``). Read for the
+    activities placed in the needs' countries and regions only, not for every activity that
+    supports a provision sought: a region's gaps name most of the catalogue."""
+    wanted = sorted(ids)
+    dates: dict[int, tuple[dt.date | None, dt.date | None]] = {}
+    for start in range(0, len(wanted), _DATES_CHUNK):
+        dates.update(
+            (pk, (begin, end))
+            for pk, begin, end in Activity.objects.filter(
+                pk__in=wanted[start : start + _DATES_CHUNK]
+            ).values_list("pk", "start_date", "end_date")
+        )
+    return dates
 
 
 def _decided_links(needs: Sequence[Need]) -> dict[int, dict[int, NeedActivityLink]]:
