@@ -42,7 +42,7 @@ import sys
 import time
 from typing import Any
 
-from bench.lists import _explain, _one, _patch_templates, _readers, _setup
+from bench.lists import _as_the_server_starts, _explain, _one, _patch_templates, _readers, _setup
 from bench.rows import write_places_and_tags
 
 MEMBERS = 200
@@ -313,6 +313,7 @@ def main() -> None:
     )
     print(f"{'call':<14} {'reader':<12} {'median':>9} {'p95':>9} {'queries':>8} {'db':>9}")
     readers = _readers()
+    _as_the_server_starts()
     timings: dict[str, dict[str, float]] = {}
     for name, url in _urls(options.year):
         for reader in options.readers.split(","):

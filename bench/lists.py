@@ -61,6 +61,17 @@ def _setup(database_url: str) -> None:
     )
 
 
+def _as_the_server_starts() -> None:
+    """What ``cbcoord.wsgi`` does before the first request (``cbcoord.core.startup``: the
+    views imported, what is loaded frozen out of the garbage collector's sight), when the
+    checkout measured has it."""
+    try:
+        from cbcoord.core.startup import freeze_what_is_loaded
+    except ImportError:
+        return
+    freeze_what_is_loaded()
+
+
 def _readers() -> dict[str, Any]:
     from cbcoord.accounts.models import Role, User
     from cbcoord.registry.models import Organisation
@@ -177,6 +188,7 @@ def main() -> None:
     from cbcoord.activities.models import Activity
 
     readers = _readers()
+    _as_the_server_starts()
     print(
         f"{connection.vendor}: {Activity.objects.count()} activities; median of "
         f"{options.repeat} after one warm-up; DEBUG off",

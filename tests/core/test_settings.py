@@ -80,3 +80,18 @@ def test_negative_integer_is_refused_naming_the_variable() -> None:
     result = _run(code, CBCOORD_THREADS="0")
     assert result.returncode != 0
     assert "CBCOORD_THREADS must be at least 1; got '0'" in result.stderr
+
+
+def test_the_wsgi_application_loads_its_views_and_freezes_them() -> None:
+    """The server's process imports its views at start and moves what it loaded out of the
+    garbage collector's sight (``gc.freeze``), so that full collections during requests do
+    not walk it."""
+    production = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "testserver"}
+    loaded = _run(
+        "import gc, sys; import cbcoord.wsgi; "
+        "print(gc.get_freeze_count(), 'cbcoord.activities.views' in sys.modules)",
+        **production,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    frozen, views = loaded.stdout.split()
+    assert int(frozen) > 10_000 and views == "True"
