@@ -31,6 +31,7 @@ from cbcoord.activities.permissions import (
     may_review_activity,
     may_review_tags,
 )
+from cbcoord.core.ids import many_ids
 from cbcoord.registry.models import Organisation, OrganisationKind, RecipientRegionCover, Region
 from cbcoord.registry.selectors import organisation_visible
 from cbcoord.registry.visibility import visibility_q
@@ -526,7 +527,8 @@ def partners_active(*, user: Actor | None, reporters: dict[int, int]) -> list[Pa
     for organisation_id in reporters.values():
         counts[organisation_id] += 1
     for activity_id, organisation_id in (
-        ActivityParticipant.objects.filter(activity_id__in=list(reporters))
+        # Up to 10,000 ids: one parameter, not a placeholder each (``many_ids``).
+        ActivityParticipant.objects.filter(activity_id__in=many_ids(reporters))
         .filter(organisation_id__isnull=False)
         .order_by()
         .values_list("activity_id", "organisation_id")
