@@ -17,6 +17,7 @@ from cbcoord.activities.exporters import IatiExportFilters
 from cbcoord.activities.filters import ActivityFilters, TagReviewFilters
 from cbcoord.activities.models import Activity, ActivityProvision
 from cbcoord.activities.selectors import (
+    activity_count_source,
     activity_get,
     activity_get_for_edit,
     activity_get_for_review,
@@ -29,7 +30,7 @@ from cbcoord.activities.selectors import (
 )
 from cbcoord.core import exporters
 from cbcoord.core.api_errors import ErrorOut
-from cbcoord.core.pagination import MAX_PAGE, BoundedPagination, bounded_page
+from cbcoord.core.pagination import MAX_PAGE, BoundedPagination, Counted, bounded_page
 
 #: Activities a page of the review queue holds.
 REVIEW_PAGE_SIZE = 20
@@ -171,7 +172,10 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> ob
     is exact up to 10,000 (`count_exact`); past that it says "more than 10,000"."""
     user = api_user(request)
     filters.require_known(user)
-    return activity_rows(activity_list(user=user, filters=filters))
+    return Counted(
+        activity_rows(activity_list(user=user, filters=filters)),
+        activity_count_source(user=user, filters=filters),
+    )
 
 
 @router.get(

@@ -43,6 +43,7 @@ from cbcoord.activities.presentation import (
     transactions_in_order,
 )
 from cbcoord.activities.selectors import (
+    activity_count_source,
     activity_get,
     activity_get_for_edit,
     activity_get_for_review,
@@ -78,6 +79,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
         activity_rows(activity_list(user=request.user, filters=filters)).only(*LIST_FIELDS),
         page_number(request.GET.get("page")),
         PAGE_SIZE,
+        counted=activity_count_source(user=request.user, filters=filters),
     )
     query = filters.query()
     htmx = getattr(request, "htmx", None)

@@ -40,6 +40,9 @@ class Pagination(PageNumberPagination):
 #: every row of a large result costs more than reading the page (the page is an index walk
 #: that stops at its end; a count would walk to the end of the index).
 COUNT_LIMIT = 10_000
+#: A counted list of at most this many rows has its pages read from the rows it counted,
+#: sorted (``bounded_page``).
+SORTED_LIMIT = 2_000
 #: Page numbers shown either side of the current one.
 WINDOW = 2
 
@@ -136,6 +139,17 @@ def page_number(text: Any) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
+@dataclass(frozen=True)
+class Counted(Generic[M]):
+    """A list's rows (``rows``, ordered) and the same rows written in the way the database
+    counts fastest (``source``; ``activities.selectors.activity_count_source``: the list
+    walks an index in its order, the count starts from the filters' codes). An API view
+    returns one for ``BoundedPagination``."""
+
+    rows: QuerySet[M]
+    source: QuerySet[M]
+
+
 def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> tuple[int, bool]:
     """``(count, exact)``: the number of rows up to ``limit`` (``COUNT_LIMIT``), counted with
     a LIMIT subquery (``SELECT COUNT(*) FROM (SELECT … LIMIT limit + 1)``) and without the
@@ -145,18 +159,32 @@ def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> tuple[in
     return (counted, True) if counted <= limit else (limit, False)
 
 
-def bounded_page(queryset: QuerySet[M], number: int, per_page: int) -> BoundedPage[M]:
+def bounded_page(
+    queryset: QuerySet[M],
+    number: int,
+    per_page: int,
+    *,
+    counted: QuerySet[Any] | None = None,
+) -> BoundedPage[M]:
     """One page of ``queryset`` (ordered) in three queries: the bounded count; the ids of
     the page's rows and of one more (whether a next page exists), read from the order's
     index; then those rows. Reading the ids first keeps a deep page cheap: the rows
     skipped by the OFFSET are not read whole (PostgreSQL would compute every skipped
     row's columns, the title taken from its content among them; SQLite would read every
-    skipped row). A page number past the end of a counted list gives its last page."""
-    count, exact = bounded_count(queryset)
+    skipped row). A page number past the end of a counted list gives its last page.
+    ``counted``: the same rows, to count instead (``Counted``)."""
+    count, exact = bounded_count(queryset if counted is None else counted)
     if exact:
         number = min(number, max(1, math.ceil(count / per_page)))
     offset = (number - 1) * per_page
-    ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
+    ordered = queryset
+    if counted is not None and exact and count <= SORTED_LIMIT:
+        # Few rows match: sort them, rather than walk the order's index past every row that
+        # does not (to its end, when none does).
+        ordered = counted.order_by(*queryset.query.order_by)
+    ids = (
+        list(ordered.values_list("pk", flat=True)[offset : offset + per_page + 1]) if count else []
+    )
     found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids[:per_page])}
     return BoundedPage(
         items=[found[pk] for pk in ids[:per_page] if pk in found],
@@ -199,7 +227,10 @@ class BoundedPagination(PaginationBase):
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> Any:
         size = min(pagination.page_size or self.page_size, self.max_page_size)
-        page = bounded_page(queryset, pagination.page, size)
+        if isinstance(queryset, Counted):
+            page = bounded_page(queryset.rows, pagination.page, size, counted=queryset.source)
+        else:
+            page = bounded_page(queryset, pagination.page, size)
         return {
             self.items_attribute: page.items,
             "count": page.count,
