@@ -249,6 +249,19 @@ def _money_rows(
         yield from cursor.fetchall()
 
 
+def _fetched(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` of ids and counts as the database gives them: Django's
+    per-row converters cost a region's matrix 40 ms of its 17,000 rows, and change nothing
+    in integers."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty list)
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def money_by(
     queryset: QuerySet[CoverageFact],
     keys: dict[str, Any],
@@ -515,7 +528,7 @@ def coverage_matrix(*, user: Actor | None, filters: AnalysisFilters) -> Matrix:
     base = coverage_facts(user, scope).filter(provision__isnull=False)
     area = area_field(filters.level)
     counts: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-    for member_id, area_id, partner_id, number in (
+    for member_id, area_id, partner_id, number in _fetched(
         base.filter(active=True, primary=True)
         .values_list("member_id", area, "partner_id")
         .annotate(n=Count("activity_id", distinct=True))
