@@ -303,7 +303,12 @@ def _provisions_of_activities(
         ActivityProvision.objects.filter(provision_id__in=provision_ids)
         # A rejected tag says the activity does not support the provision.
         .exclude(status=TagStatus.REJECTED)
-        .filter(activity_id__in=activities.values("pk"))
+        # "activity_id + 0": the tags are found from the provisions' index, then each is
+        # looked up in the readable activities. Given the column itself, SQLite looks up
+        # every readable activity × provision pair in the (activity, provision) index
+        # instead: 8 million lookups, 1.1 s, for the gaps of a region at 100,000 activities.
+        .alias(candidate=F("activity_id") + 0)
+        .filter(candidate__in=activities.values("pk"))
         .values_list("activity_id", "provision_id")
     ):
         found[activity_id].append(provision_id)
