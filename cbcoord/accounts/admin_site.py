@@ -46,3 +46,21 @@ class SecretariatAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_secretariat(request.user)
+
+
+class SecretariatInline:
+    """Mixin for an inline of a ``SecretariatAdmin``: the same role check, where Django's
+    inlines ask for model permissions, which only superusers hold (the secretariat saw the
+    parent's page without its rows)."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secretariat(request.user)

@@ -5,12 +5,12 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from cbcoord.accounts.admin_site import SecretariatAdmin
+from cbcoord.accounts.admin_site import SecretariatAdmin, SecretariatInline
 from cbcoord.activities import derive, evidence
 from cbcoord.activities.models import Activity, ActivityProvision
 
 
-class ActivityProvisionInline(admin.TabularInline):
+class ActivityProvisionInline(SecretariatInline, admin.TabularInline):
     model = ActivityProvision
     extra = 0
     autocomplete_fields = ("provision",)

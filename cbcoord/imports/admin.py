@@ -1,16 +1,24 @@
 from django.contrib import admin
 
-from cbcoord.accounts.admin_site import SecretariatAdmin
+from cbcoord.accounts.admin_site import SecretariatAdmin, SecretariatInline
 from cbcoord.imports.models import ImportRefusal, ImportRun
 
 
-class ImportRefusalInline(admin.TabularInline):
+class ImportRefusalInline(SecretariatInline, admin.TabularInline):
+    """What a run refused: a record, read-only."""
+
     model = ImportRefusal
     extra = 0
     can_delete = False
     readonly_fields = ("identifier", "line", "element", "reason")
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

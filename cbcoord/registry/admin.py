@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cbcoord.accounts.admin_site import SecretariatAdmin
+from cbcoord.accounts.admin_site import SecretariatAdmin, SecretariatInline
 from cbcoord.registry.models import Member, Organisation, Person, Region, RegionalRole
 
 
@@ -10,7 +10,7 @@ class RegionAdmin(SecretariatAdmin):
     search_fields = ("code", "name_en", "name_fr", "name_es", "name_pt")
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(SecretariatInline, admin.TabularInline):
     model = Person
     extra = 0
 

@@ -98,3 +98,43 @@ def test_the_back_office_is_closed_to_everyone_else(
         assert response.status_code == 302 and "/admin/login/" in response["Location"], meta.label
     anonymous = client_for(None)
     assert anonymous.get(reverse("admin:index")).status_code == 302
+
+
+def test_the_secretariat_sees_and_edits_every_inline(
+    imported: None, secretariat: Any, client_for: Any
+) -> None:
+    """Django's inlines ask for model permissions, which only superusers hold: the
+    secretariat (not a superuser) saw an activity's page without its tags, a run's without
+    its refusals, an organisation's without its people."""
+    from cbcoord.activities.models import Activity, ActivityProvision
+    from cbcoord.frameworks.models import Provision
+    from cbcoord.imports.models import ImportRun
+    from cbcoord.registry.models import Organisation, Person
+
+    assert not secretariat.is_superuser
+    activity = Activity.objects.get(iati_identifier="XM-DAC-909-ADMIN-1")
+    ActivityProvision.objects.get_or_create(
+        activity=activity, provision=Provision.objects.get(code="TFA-7.4")
+    )
+    organisation = Organisation.objects.get(key="idb")
+    Person.objects.create(organisation=organisation, name="Ana Inline")
+    browser = client_for(secretariat)
+    pages = {
+        "provision_links": reverse("admin:activities_activity_change", args=[activity.pk]),
+        "refusals": reverse("admin:imports_importrun_change", args=[ImportRun.objects.get().pk]),
+        "people": reverse("admin:registry_organisation_change", args=[organisation.pk]),
+    }
+    for name, url in pages.items():
+        response = browser.get(url)
+        assert response.status_code == 200, name
+        formsets = {
+            formset.formset.prefix: formset for formset in response.context["inline_admin_formsets"]
+        }
+        assert formsets, name
+        shown = [formset for prefix, formset in formsets.items() if prefix.startswith(name[:5])]
+        assert shown and shown[0].formset.total_form_count() >= 1, (name, list(formsets))
+    # Tags and people are edited there; refusals are only read.
+    tags = next(f for f in browser.get(pages["provision_links"]).context["inline_admin_formsets"])
+    assert tags.has_change_permission and tags.has_add_permission
+    refusals = next(f for f in browser.get(pages["refusals"]).context["inline_admin_formsets"])
+    assert refusals.has_view_permission and not refusals.has_change_permission
