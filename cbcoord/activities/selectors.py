@@ -355,12 +355,10 @@ def _held_by_few(name: str, value: str) -> Q | None:
         reported = Activity.objects.filter(reporting_org_id=_organisation_id(value))
         if not (_few(holders) and _few(reported)):
             return None
-        return Q(pk__in=reported.order_by().values("pk")) | Q(
-            pk__in=holders.order_by().values("activity_id")
-        )
+        return Q(pk__in=reported.order_by().values("pk")) | _held(holders)
     if not _few(holders):
         return None
-    return Q(pk__in=holders.order_by().values("activity_id"))
+    return _held(holders)
 
 
 def _text_ids(text: str, *, withdrawn: bool) -> Q:
@@ -481,16 +479,25 @@ def activity_rows(queryset: QuerySet[Activity]) -> QuerySet[Activity]:
 
 def covering_country_q(iso_code: str) -> Q:
     """Activities that cover the member ``iso_code``: it is a recipient country, or a recipient
-    region (OECD DAC, vocabulary 1) covers it (``registry.RecipientRegionCover``)."""
+    region (OECD DAC, vocabulary 1) covers it (``registry.RecipientRegionCover``).
+
+    Written as the list's filters are (``FEW_HOLDERS``): as EXISTS tests of each activity when
+    many rows name the country and its regions, and as "id IN (those activities)" when few
+    do, so that a member with few activities is not found by testing every activity (one
+    query to find out)."""
     code = iso_code.upper()
     dac_codes = RecipientRegionCover.objects.filter(member__iso_code=code).values("dac_code")
-    return Q(Exists(ActivityCountry.objects.filter(activity=OuterRef("pk"), code=code))) | Q(
-        Exists(
-            ActivityRegion.objects.filter(
-                activity=OuterRef("pk"), code__in=dac_codes, vocabulary__in=["", "1"]
-            )
-        )
+    countries = ActivityCountry.objects.filter(code=code)
+    regions = ActivityRegion.objects.filter(code__in=dac_codes, vocabulary__in=["", "1"])
+    if _few(countries) and _few(regions):
+        return _held(countries) | _held(regions)
+    return Q(Exists(countries.filter(activity=OuterRef("pk")))) | Q(
+        Exists(regions.filter(activity=OuterRef("pk")))
     )
+
+
+def _held(rows: QuerySet[Any]) -> Q:
+    return Q(pk__in=rows.order_by().values("activity_id"))
 
 
 # --------------------------------------------------------------------------- summaries
@@ -579,7 +586,7 @@ def activity_summary(
     direct_count = len(ids)
     if covering:
         direct_count = (
-            ActivityCountry.objects.filter(activity_id__in=ids, code=covering.upper())
+            ActivityCountry.objects.filter(activity_id__in=many_ids(ids), code=covering.upper())
             .values("activity_id")
             .distinct()
             .count()

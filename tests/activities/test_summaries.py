@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cbcoord.accounts.models import User
+from cbcoord.activities import selectors
 from cbcoord.activities.filters import ActivityFilters
 from cbcoord.activities.indexing import write_index_rows
 from cbcoord.activities.models import Activity, ActivityProvision, Visibility
@@ -107,9 +108,15 @@ def test_a_region_counts_national_and_regional_activities_and_their_partners(
     assert 'href="/activities/?region=AMC&amp;partner=imf"' in html
 
 
+@pytest.mark.parametrize("few_holders", [selectors.FEW_HOLDERS, 0], ids=["few", "many"])
 def test_a_member_counts_the_regional_activities_covering_it(
-    client: Client, americas: dict[str, Activity]
+    client: Client,
+    americas: dict[str, Activity],
+    few_holders: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Whether the member's activities are found from the codes' rows or by testing each.
+    monkeypatch.setattr(selectors, "FEW_HOLDERS", few_holders)
     dominican = Member.objects.get(iso_code="DO")
     html = _get(client, reverse("member-detail", args=[dominican.pk]))
     assert "2 activities" in html
@@ -163,11 +170,17 @@ def test_activities_decided_not_relevant_are_left_out(
     }
 
 
+@pytest.mark.parametrize("few_holders", [selectors.FEW_HOLDERS, 0], ids=["few", "many"])
 def test_the_summary_holds_visibility_and_leaves_withdrawn_out(
-    idb: Organisation, partner_editor: User, other_partner_editor: User
+    idb: Organisation,
+    partner_editor: User,
+    other_partner_editor: User,
+    few_holders: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from django.utils import timezone
 
+    monkeypatch.setattr(selectors, "FEW_HOLDERS", few_holders)
     ImportedActivityFactory(iati_identifier="XM-DAC-909-PUB", reporting_org=idb)
     ImportedActivityFactory(
         iati_identifier="XM-DAC-909-WCO", reporting_org=idb, visibility=Visibility.WCO
