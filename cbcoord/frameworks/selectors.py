@@ -79,15 +79,10 @@ def provision_related(*, provision: Provision) -> list[RelatedProvision]:
     return sorted(related, key=lambda item: item.provision.code)
 
 
-def provision_equivalents(*, codes: list[str]) -> set[str]:
-    """The given codes plus every code one cross-walk step away (used by coverage matching)."""
-    linked = ProvisionLink.objects.filter(
-        Q(from_provision__code__in=codes) | Q(to_provision__code__in=codes)
-    ).values_list("from_provision__code", "to_provision__code")
-    result = set(codes)
-    for left, right in linked:
-        result.update((left, right))
-    return result
+def crosswalk_pairs() -> list[tuple[int, int]]:
+    """Every cross-walk link as (provision id, provision id), in the direction it was
+    recorded (coverage matching reads it both ways): one query, for the whole catalogue."""
+    return list(ProvisionLink.objects.values_list("from_provision_id", "to_provision_id"))
 
 
 def provision_tree(*, instrument: Instrument) -> list[Provision]:

@@ -7,7 +7,7 @@ An activity is suggested for a need when all three hold:
 - **provision**: it supports one of the need's provisions (``ActivityProvision``), the
   provision one above it in the hierarchy (its parent: broader) or one below (a part:
   narrower), or a provision linked to it by the instrument cross-walk
-  (``frameworks.selectors.provision_equivalents``);
+  (``frameworks.selectors.crosswalk_pairs``, read both ways);
 - **place**: the member is a recipient country of the activity, or a recipient region of the
   activity covers the member (``registry.RecipientRegionCover``, as
   ``activities.selectors.covering_country_q``);
@@ -43,7 +43,7 @@ from cbcoord.activities.models import (
 )
 from cbcoord.activities.selectors import activity_visible
 from cbcoord.frameworks.models import Provision
-from cbcoord.frameworks.selectors import provision_equivalents
+from cbcoord.frameworks.selectors import crosswalk_pairs
 from cbcoord.needs.models import LinkState, Need, NeedActivityLink, NeedStatus
 from cbcoord.needs.selectors import need_visible
 from cbcoord.registry.models import RecipientRegionCover
@@ -170,6 +170,8 @@ class _Catalogue:
 
     @classmethod
     def load(cls) -> _Catalogue:
+        """Two queries: the provisions, then the whole cross-walk (a few hundred links; it
+        was a query per provision asked about, 41 for a page of gaps)."""
         catalogue = cls()
         for pk, code, parent_id in Provision.objects.values_list("pk", "code", "parent_id"):
             catalogue.codes[pk] = code
@@ -177,17 +179,15 @@ class _Catalogue:
             catalogue.parent[pk] = parent_id
             if parent_id is not None:
                 catalogue.children[parent_id].append(pk)
+        for left, right in crosswalk_pairs():
+            if left != right:
+                catalogue.equivalents.setdefault(left, set()).add(right)
+                catalogue.equivalents.setdefault(right, set()).add(left)
         return catalogue
 
     def crosswalk(self, provision_id: int) -> set[int]:
-        if provision_id not in self.equivalents:
-            code = self.codes[provision_id]
-            self.equivalents[provision_id] = {
-                self.ids[other]
-                for other in provision_equivalents(codes=[code])
-                if other != code and other in self.ids
-            }
-        return self.equivalents[provision_id]
+        """The provisions one cross-walk step away, in either direction."""
+        return self.equivalents.get(provision_id, set())
 
     def targets(self, provision_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
         """For a need's provisions: each provision an activity may support, with how it

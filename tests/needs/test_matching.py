@@ -276,3 +276,24 @@ def test_candidates_are_found_from_the_provisions_index(reference: None, idb: Or
         cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[-1]["sql"])
         plan = "\n".join(row[-1] for row in cursor.fetchall())
     assert "provision_id" in plan and "(activity_id=? AND provision_id=?)" not in plan, plan
+
+
+def test_the_crosswalk_is_read_once_for_every_provision(reference: None) -> None:
+    """Two queries for the whole catalogue, however many provisions are asked about (it was
+    one per provision: 41 of a page of gaps' 61)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cbcoord.frameworks.models import Provision, ProvisionLink
+    from cbcoord.needs.matching import _Catalogue
+
+    link = ProvisionLink.objects.select_related("from_provision", "to_provision").first()
+    assert link is not None  # the reference cross-walk
+    with CaptureQueriesContext(connection) as captured:
+        catalogue = _Catalogue.load()
+        for pk in Provision.objects.values_list("pk", flat=True)[:50]:
+            catalogue.crosswalk(pk)
+        # Both ways: each end finds the other.
+        assert link.to_provision_id in catalogue.crosswalk(link.from_provision_id)
+        assert link.from_provision_id in catalogue.crosswalk(link.to_provision_id)
+    assert len(captured.captured_queries) == 3  # provisions, cross-walk, the 50 ids above
