@@ -213,26 +213,54 @@ def activity_order(sort: str) -> tuple[OrderBy, OrderBy]:
     return F(column).asc(nulls_first=nullable or None), F("id").asc()
 
 
-def _in_region(code: str) -> Exists:
+def _region_holders(code: str) -> QuerySet[Any]:
     region_id = Subquery(Region.objects.filter(code=code).order_by().values("pk")[:1])
-    return Exists(
-        Activity.regions.through.objects.filter(activity_id=OuterRef("pk"), region_id=region_id)
+    return Activity.regions.through.objects.filter(region_id=region_id)
+
+
+def _organisation_id(key: str) -> Subquery:
+    return Subquery(Organisation.objects.filter(key=key).order_by().values("pk")[:1])
+
+
+def _partner_holders(key: str) -> QuerySet[Any]:
+    return ActivityParticipant.objects.filter(organisation_id=_organisation_id(key))
+
+
+# A rejected tag says the activity does not support the provision.
+def _provision_holders(code: str) -> QuerySet[Any]:
+    return ActivityProvision.objects.filter(provision__code=code).exclude(status=TagStatus.REJECTED)
+
+
+def _instrument_holders(code: str) -> QuerySet[Any]:
+    return ActivityProvision.objects.filter(provision__instrument__code=code).exclude(
+        status=TagStatus.REJECTED
     )
 
 
-def _in_country(code: str) -> Exists:
-    return Exists(ActivityCountry.objects.filter(activity=OuterRef("pk"), code=code))
+#: Each filter on codes and the rows holding a code, each with its ``activity_id``: the one
+#: place each is written, tested per activity (EXISTS, below) or read whole (``_held``).
+_HOLDERS: dict[str, Callable[[str], QuerySet[Any]]] = {
+    "region": _region_holders,
+    "country": lambda code: ActivityCountry.objects.filter(code=code),
+    "partner": _partner_holders,
+    "sector": lambda code: ActivitySector.objects.filter(code=code),
+    "provision": _provision_holders,
+    "instrument": _instrument_holders,
+}
+
+
+def _holding(name: str) -> Callable[[str], Exists]:
+    """The filter ``name`` as a test of each activity: EXISTS one of its rows holding the
+    code."""
+
+    def condition(code: str) -> Exists:
+        return Exists(_HOLDERS[name](code).filter(activity_id=OuterRef("pk")))
+
+    return condition
 
 
 def _with_partner(key: str) -> Q:
-    organisation_id = _organisation_id(key)
-    return Q(reporting_org_id=organisation_id) | Q(
-        Exists(
-            ActivityParticipant.objects.filter(
-                activity=OuterRef("pk"), organisation_id=organisation_id
-            )
-        )
-    )
+    return Q(reporting_org_id=_organisation_id(key)) | Q(_holding("partner")(key))
 
 
 def _reported_by(identifier: str) -> Exists:
@@ -247,27 +275,6 @@ def _reported_by(identifier: str) -> Exists:
 
 def _with_status(code: str) -> Q:
     return Q(status=code)
-
-
-def _in_sector(code: str) -> Exists:
-    return Exists(ActivitySector.objects.filter(activity=OuterRef("pk"), code=code))
-
-
-# A rejected tag says the activity does not support the provision.
-def _supporting_provision(code: str) -> Exists:
-    return Exists(
-        ActivityProvision.objects.filter(activity=OuterRef("pk"), provision__code=code).exclude(
-            status=TagStatus.REJECTED
-        )
-    )
-
-
-def _supporting_instrument(code: str) -> Exists:
-    return Exists(
-        ActivityProvision.objects.filter(
-            activity=OuterRef("pk"), provision__instrument__code=code
-        ).exclude(status=TagStatus.REJECTED)
-    )
 
 
 # Period: activities whose span overlaps [start, end]; open ends count as unbounded.
@@ -285,14 +292,14 @@ def _matching_text(text: str) -> Q:
 
 #: Each filter of ``ActivityFilters`` (but relevance, withdrawn and order) and its condition.
 _CONDITIONS: dict[str, Callable[[Any], Q | Exists]] = {
-    "region": _in_region,
-    "country": _in_country,
+    "region": _holding("region"),
+    "country": _holding("country"),
     "partner": _with_partner,
     "reporting_org": _reported_by,
     "status": _with_status,
-    "sector": _in_sector,
-    "provision": _supporting_provision,
-    "instrument": _supporting_instrument,
+    "sector": _holding("sector"),
+    "provision": _holding("provision"),
+    "instrument": _holding("instrument"),
     "start": _ending_after,
     "end": _starting_before,
     "q": _matching_text,
@@ -308,40 +315,6 @@ _CONDITIONS: dict[str, Callable[[Any], Q | Exists]] = {
 # but reads every holder of a code many hold (region=AMC: all of them), so it is the way
 # only for a code held by few rows (``FEW_HOLDERS``, counted first from the same index).
 FEW_HOLDERS = 20_000
-
-
-def _region_holders(code: str) -> QuerySet[Any]:
-    region_id = Subquery(Region.objects.filter(code=code).order_by().values("pk")[:1])
-    return Activity.regions.through.objects.filter(region_id=region_id)
-
-
-def _organisation_id(key: str) -> Subquery:
-    return Subquery(Organisation.objects.filter(key=key).order_by().values("pk")[:1])
-
-
-def _partner_holders(key: str) -> QuerySet[Any]:
-    return ActivityParticipant.objects.filter(organisation_id=_organisation_id(key))
-
-
-def _provision_holders(code: str) -> QuerySet[Any]:
-    return ActivityProvision.objects.filter(provision__code=code).exclude(status=TagStatus.REJECTED)
-
-
-def _instrument_holders(code: str) -> QuerySet[Any]:
-    return ActivityProvision.objects.filter(provision__instrument__code=code).exclude(
-        status=TagStatus.REJECTED
-    )
-
-
-#: Each filter on codes and the rows holding a code, each with its ``activity_id``.
-_HOLDERS: dict[str, Callable[[str], QuerySet[Any]]] = {
-    "region": _region_holders,
-    "country": lambda code: ActivityCountry.objects.filter(code=code),
-    "partner": _partner_holders,
-    "sector": lambda code: ActivitySector.objects.filter(code=code),
-    "provision": _provision_holders,
-    "instrument": _instrument_holders,
-}
 
 
 def _few(rows: QuerySet[Any]) -> bool:
@@ -557,8 +530,9 @@ def activity_summary(
     the list's order, from its index, and the rest is worked out from them: the count
     (exact up to ``COUNT_LIMIT``, a lower bound past it), the most recently updated, and the
     partners (counted among those activities: the most recently updated, when there are
-    more). A fixed number of queries whatever the activities: two, one more for a member
-    (those naming it), three more with the partners; one when there is none."""
+    more). A fixed number of queries whatever the activities: two, three more for a member
+    (whether few rows name it, ``covering_country_q``, and those naming it), three more with
+    the partners; one when there is none (and for a member, its two)."""
     from cbcoord.core.pagination import COUNT_LIMIT
 
     # Relevant ones only (and those not yet assessed): the test reads ``is_relevant`` from the
